@@ -1,0 +1,1 @@
+"""Aggregator: MQTT ingest → Redis Streams → rules and alerts → web feed and API."""

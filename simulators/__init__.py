@@ -1,0 +1,1 @@
+"""Synthetic rooms, people and sensors: RealSense recordings with ground truth."""
