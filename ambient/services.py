@@ -59,7 +59,7 @@ class Service:
         if shutil.which(self.argv[0]) is None:
             raise ServiceError(f"{self.argv[0]} is not installed (apt-get install {self.name})")
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 - fixed argv built above
+        self.proc = subprocess.Popen(
             self.argv, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()

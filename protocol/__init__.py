@@ -6,7 +6,6 @@ schema version so a consumer can refuse what it does not understand.
 """
 
 from protocol.events import (
-    dump_event,
     EVENT_SCHEMA,
     BedExitData,
     BedExitEvent,
@@ -18,6 +17,7 @@ from protocol.events import (
     OccupancyData,
     OccupancyEvent,
     Phase,
+    dump_event,
     event_adapter,
     parse_event,
 )
@@ -70,8 +70,8 @@ __all__ = [
     "Phase",
     "TopicError",
     "agent_status_topic",
-    "dump_event",
     "aggregator_state_topic",
+    "dump_event",
     "event_adapter",
     "event_topic",
     "events_subscription",

@@ -3,7 +3,8 @@
 Python 3.11 has no uuid7, so it is built here: 48 bits of Unix milliseconds, version 7,
 12 random bits, variant, 62 random bits. Ids made in one process are strictly increasing
 even within one millisecond (the random part of the counter is bumped), so sorting by id
-is sorting by creation.
+is sorting by creation. A pinned time far in the past (replaying an old recording) is used
+as given.
 """
 
 import os
@@ -14,13 +15,16 @@ import uuid
 _lock = threading.Lock()
 _last_ms = 0
 _last_rand_a = 0
+_MAX_BORROW_MS = 10_000
 
 
 def new_uuid7(unix_ms: int | None = None) -> uuid.UUID:
     """A new UUIDv7; ``unix_ms`` pins the timestamp part (tests, replays)."""
-    global _last_ms, _last_rand_a  # noqa: PLW0603 - process-wide monotonic counter
+    global _last_ms, _last_rand_a
     with _lock:
         ms = int(time.time() * 1000) if unix_ms is None else unix_ms
+        if 0 < _last_ms - ms <= _MAX_BORROW_MS:
+            ms = _last_ms  # a counter that borrowed ahead, or a small clock step back
         rand_a = int.from_bytes(os.urandom(2), "big") & 0x0FFF
         if ms == _last_ms and rand_a <= _last_rand_a:
             rand_a = _last_rand_a + 1
