@@ -1,0 +1,184 @@
+"""Durable on-disk queue between the event engines and MQTT (SQLite in WAL mode).
+
+paho's queue lives in memory; durability is ours. An event is written here before anything
+tries to send it and deleted only after the broker's PUBACK, so a crash, a reboot or hours
+offline lose nothing that fits the bound.
+
+Bound policy (disk is finite): when the queue holds more than ``max_events`` events or
+``max_bytes`` of payload, the oldest event of the lowest priority is dropped first
+(occupancy < bed_exit < fall, so falls go last). Every drop increments a persistent counter
+per type and logs a warning; nothing is dropped silently. Events in flight are never dropped.
+
+Events held while the link was down (``held``) are re-stamped ``historical=True`` when they
+are handed out for sending, so the aggregator does not page a nurse for a fall that ended
+hours ago as if it were live.
+"""
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+from edge_agent.detections import WireEvent
+from protocol import EventType, dump_event, parse_event
+
+logger = logging.getLogger(__name__)
+
+PRIORITY: dict[EventType, int] = {
+    EventType.OCCUPANCY: 0,
+    EventType.BED_EXIT: 1,
+    EventType.FALL: 2,
+}
+"""Lower is dropped first when the outbox is over its bound."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    held INTEGER NOT NULL DEFAULT 0,
+    inflight INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_drop ON outbox (inflight, priority, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class OutboxError(RuntimeError):
+    """The outbox file cannot be opened or written."""
+
+
+class Outbox:
+    """A bounded, crash-safe FIFO of wire events; thread-safe (one lock, short statements)."""
+
+    def __init__(self, path: Path, max_events: int = 100_000, max_bytes: int = 100_000_000):
+        if max_events < 1 or max_bytes < 1:
+            raise ValueError("outbox bounds must be positive")
+        self.path = path
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            # Whatever survived a previous run was held through it and is pending again.
+            self._db.execute("UPDATE outbox SET inflight = 0, held = 1")
+            self._count, self._bytes = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox"
+            ).fetchone()
+        except sqlite3.Error as e:
+            raise OutboxError(f"cannot open outbox {path}: {e}") from e
+        if self._count:
+            logger.info("outbox %s reopened with %d pending events", path, self._count)
+
+    def put(self, event: WireEvent, *, held: bool = False) -> None:
+        """Store an event durably; enforces the bound (may drop older, lower-priority ones)."""
+        payload = dump_event(event)
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (event_id, type, priority, size, payload, held)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    str(event.event_id),
+                    event.type.value,
+                    PRIORITY[event.type],
+                    len(payload),
+                    payload,
+                    int(held),
+                ),
+            )
+            if cur.rowcount:
+                self._count += 1
+                self._bytes += len(payload)
+                self._enforce_bound()
+
+    def pending(self, limit: int) -> list[WireEvent]:
+        """Up to ``limit`` events not in flight, oldest first; held ones marked historical."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT payload, held FROM outbox WHERE inflight = 0 ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        events = []
+        for payload, held in rows:
+            event = parse_event(payload)
+            events.append(event.model_copy(update={"historical": True}) if held else event)
+        return events
+
+    def mark_inflight(self, event_id: str) -> None:
+        """Handed to MQTT: not offered again by `pending` until released or reopened."""
+        self._set_inflight(event_id, 1)
+
+    def release(self, event_id: str) -> None:
+        """The broker refused it: offer it again."""
+        self._set_inflight(event_id, 0)
+
+    def hold_all(self) -> None:
+        """The link went down: everything still queued will be sent as historical."""
+        with self._lock:
+            self._db.execute("UPDATE outbox SET held = 1 WHERE inflight = 0")
+
+    def delete(self, event_id: str) -> None:
+        """Acknowledged by the broker (PUBACK): gone for good."""
+        with self._lock:
+            row = self._db.execute(
+                "DELETE FROM outbox WHERE event_id = ? RETURNING size", (event_id,)
+            ).fetchone()
+            if row is not None:
+                self._count -= 1
+                self._bytes -= row[0]
+
+    def depth(self) -> int:
+        with self._lock:
+            return int(self._count)
+
+    def dropped(self) -> dict[str, int]:
+        """Events dropped by the bound policy since the file was created, per type."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM counters WHERE name LIKE 'dropped.%'"
+            ).fetchall()
+        return {name.removeprefix("dropped."): value for name, value in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _set_inflight(self, event_id: str, value: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outbox SET inflight = ? WHERE event_id = ?", (value, event_id))
+
+    def _enforce_bound(self) -> None:
+        while self._count > self.max_events or self._bytes > self.max_bytes:
+            row = self._db.execute(
+                "SELECT seq, type, size FROM outbox WHERE inflight = 0"
+                " ORDER BY priority, seq LIMIT 1"
+            ).fetchone()
+            if row is None:  # everything left is in flight: the bound waits for PUBACKs
+                return
+            seq, kind, size = row
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            total = self._db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+                (f"dropped.{kind}",),
+            ).fetchone()[0]
+            self._db.execute("COMMIT")
+            self._count -= 1
+            self._bytes -= size
+            logger.warning(
+                "outbox over its bound (%d events, %d bytes max): dropped the oldest %s event"
+                " (%d %s dropped so far)",
+                self.max_events,
+                self.max_bytes,
+                kind,
+                total,
+                kind,
+            )

@@ -1,0 +1,137 @@
+"""The outbox keeps events across crashes, deletes only on PUBACK and bounds disk by priority."""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from edge_agent.detections import WireEvent
+from edge_agent.outbox import Outbox
+from protocol import EventType
+
+MakeEvent = Callable[..., WireEvent]
+
+
+def test_pending_is_oldest_first_and_survives_a_crash(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    events = [make_event() for _ in range(3)]
+    for event in events:
+        box.put(event)
+    box.mark_inflight(str(events[0].event_id))  # handed to MQTT, then the process dies
+    assert [e.event_id for e in box.pending(10)] == [e.event_id for e in events[1:]]
+    # no close(): a crash. The reopened outbox offers every unacknowledged event again.
+    again = Outbox(path)
+    assert [e.event_id for e in again.pending(10)] == [e.event_id for e in events]
+    assert again.depth() == 3
+    again.close()
+    box.close()
+
+
+def test_only_delete_removes_an_event(tmp_path: Path, make_event: MakeEvent) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    first, second = make_event(), make_event()
+    box.put(first)
+    box.put(second)
+    box.mark_inflight(str(first.event_id))
+    box.mark_inflight(str(second.event_id))
+    box.delete(str(first.event_id))  # PUBACK for the first only
+    box.close()
+    reopened = Outbox(path)
+    assert [e.event_id for e in reopened.pending(10)] == [second.event_id]
+    reopened.close()
+
+
+def test_put_is_idempotent_per_event_id(tmp_path: Path, make_event: MakeEvent) -> None:
+    box = Outbox(tmp_path / "o.sqlite3")
+    event = make_event()
+    box.put(event)
+    box.put(event)
+    assert box.depth() == 1
+    box.close()
+
+
+def test_bound_drops_oldest_low_priority_first_and_counts(
+    tmp_path: Path, make_event: MakeEvent, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", max_events=3)
+    fall = make_event(EventType.FALL)
+    occ_old = make_event(EventType.OCCUPANCY)
+    bed_exit = make_event(EventType.BED_EXIT)
+    occ_new = make_event(EventType.OCCUPANCY)
+    for event in (fall, occ_old, bed_exit):
+        box.put(event)
+    with caplog.at_level(logging.WARNING, logger="edge_agent.outbox"):
+        box.put(occ_new)  # over the bound: the oldest occupancy goes
+        assert [e.event_id for e in box.pending(10)] == [
+            fall.event_id,
+            bed_exit.event_id,
+            occ_new.event_id,
+        ]
+        box.put(make_event(EventType.FALL))  # occupancy again before bed_exit
+        box.put(make_event(EventType.FALL))  # then bed_exit; the falls stay
+    kinds = [e.type for e in box.pending(10)]
+    assert kinds == [EventType.FALL, EventType.FALL, EventType.FALL]
+    assert box.dropped() == {"occupancy": 2, "bed_exit": 1}
+    assert sum("dropped the oldest" in r.getMessage() for r in caplog.records) == 3
+    box.close()
+
+
+def test_falls_are_dropped_last_but_never_silently(tmp_path: Path, make_event: MakeEvent) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", max_events=2)
+    falls = [make_event(EventType.FALL) for _ in range(3)]
+    for event in falls:
+        box.put(event)
+    assert [e.event_id for e in box.pending(10)] == [f.event_id for f in falls[1:]]
+    assert box.dropped() == {"fall": 1}
+    box.close()
+    assert Outbox(tmp_path / "o.sqlite3").dropped() == {"fall": 1}  # the counter persists
+
+
+def test_byte_bound_applies_the_same_policy(tmp_path: Path, make_event: MakeEvent) -> None:
+    fall = make_event(EventType.FALL)
+    size = len(fall.model_dump_json(by_alias=True))
+    box = Outbox(tmp_path / "o.sqlite3", max_bytes=2 * size + size // 2)
+    box.put(make_event(EventType.OCCUPANCY))
+    box.put(fall)
+    box.put(make_event(EventType.FALL))
+    assert [e.type for e in box.pending(10)] == [EventType.FALL, EventType.FALL]
+    assert box.dropped() == {"occupancy": 1}
+    box.close()
+
+
+def test_in_flight_events_are_never_dropped(tmp_path: Path, make_event: MakeEvent) -> None:
+    box = Outbox(tmp_path / "o.sqlite3", max_events=1)
+    occ = make_event(EventType.OCCUPANCY)
+    box.put(occ)
+    box.mark_inflight(str(occ.event_id))  # published, PUBACK not yet back
+    box.put(make_event(EventType.OCCUPANCY))
+    assert box.depth() == 1
+    assert box.pending(10) == []  # the newcomer was the only droppable one
+    assert box.dropped() == {"occupancy": 1}
+    box.delete(str(occ.event_id))  # the PUBACK still finds its event
+    assert box.depth() == 0
+    box.close()
+
+
+def test_held_events_are_sent_historical(tmp_path: Path, make_event: MakeEvent) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path)
+    live, offline = make_event(), make_event()
+    box.put(live)
+    box.put(offline, held=True)
+    first, second = box.pending(10)
+    assert (first.historical, second.historical) == (False, True)
+    assert second.model_copy(update={"historical": False}) == offline
+    box.hold_all()  # the link went down
+    assert [e.historical for e in box.pending(10)] == [True, True]
+    box.close()
+    later = make_event()
+    reopened = Outbox(path)  # held through a restart
+    reopened.put(later)
+    assert [e.historical for e in reopened.pending(10)] == [True, True, False]
+    reopened.close()
