@@ -7,6 +7,9 @@ from typing import Any
 def register(commands: "argparse._SubParsersAction[Any]") -> None:
     parser = commands.add_parser("demo", help="run a live simulated ward and home, end to end")
     parser.add_argument("--port", type=int, default=8080, help="web feed port on localhost")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp dir with logs and state on exit"
+    )
     parser.set_defaults(handler=_run)
 
 
