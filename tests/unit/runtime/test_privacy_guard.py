@@ -1,20 +1,19 @@
 """Only protocol events and statuses leave the device, and never an oversized one."""
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from runtime_fakes import event_factory
 
-from edge_agent.detections import WireEvent
 from edge_agent.privacy import PrivacyError, to_wire
 from protocol import STATUS_SCHEMA, AgentState, AgentStatus, FallEvent, parse_event
 
-MakeEvent = Callable[..., WireEvent]
+make_event = event_factory()
 
 
-def test_events_and_status_pass(make_event: MakeEvent) -> None:
+def test_events_and_status_pass() -> None:
     event = make_event()
     assert parse_event(to_wire(event)) == event
     status = AgentStatus(
@@ -46,7 +45,8 @@ def test_anything_else_is_refused(payload: object) -> None:
         to_wire(payload)
 
 
-def test_a_subclass_with_extra_fields_is_refused(make_event: MakeEvent) -> None:
+def test_a_subclass_with_extra_fields_is_refused() -> None:
+
     class Leaky(FallEvent):
         depth_png: str = "iVBORw0KGgo="
 
@@ -56,9 +56,7 @@ def test_a_subclass_with_extra_fields_is_refused(make_event: MakeEvent) -> None:
         to_wire(leaky)
 
 
-def test_oversized_payload_is_refused(
-    make_event: MakeEvent, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_oversized_payload_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # Valid protocol models stay far below the real cap; lower it to see the guard bite.
     event = make_event()
     monkeypatch.setattr("edge_agent.privacy.MAX_PAYLOAD_BYTES", len(to_wire(event)) - 1)

@@ -1,9 +1,7 @@
-"""Shared fakes for the edge runtime tests: wire events made the way the agent makes them."""
+"""Fakes shared by the edge runtime tests: wire events made the way the agent makes them."""
 
 import uuid
 from collections.abc import Callable
-
-import pytest
 
 from edge_agent.detections import Detection, EventData, EventStamper, Identity, WireEvent
 from protocol import (
@@ -36,8 +34,8 @@ def detection(kind: EventType = EventType.FALL, ts: float = 1_780_000_000.0) -> 
     )
 
 
-@pytest.fixture
-def make_event() -> MakeEvent:
+def event_factory() -> MakeEvent:
+    """Events of one agent boot, one second apart, as the stamper makes them."""
     stamper = EventStamper(Identity("site-1", "unit-1", "room-1", "agent-1", "cam-1"))
     clock = iter(range(10**6))
 
