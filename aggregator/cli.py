@@ -1,8 +1,43 @@
-"""`ambient aggregator ...` (placeholder until the aggregator lands)."""
+"""`ambient aggregator ...`: run the central aggregator (imports the web stack only on run)."""
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 
 def register(commands: "argparse._SubParsersAction[Any]") -> None:
-    commands.add_parser("aggregator", help="aggregator")
+    parser = commands.add_parser(
+        "aggregator", help="central aggregator: MQTT ingest, Redis, alerts, nurse-station feed"
+    )
+    sub = parser.add_subparsers(dest="aggregator_command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run ingest + rules + web feed in one process")
+    run.add_argument("--config", type=Path, required=True, help="central.yaml")
+    run.set_defaults(handler=_run)
+    check = sub.add_parser("check-config", help="validate a central.yaml and print it")
+    check.add_argument("--config", type=Path, required=True, help="central.yaml")
+    check.set_defaults(handler=_check)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from aggregator.app import App
+    from aggregator.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return App(config).run()
+
+
+def _check(args: argparse.Namespace) -> int:
+    from aggregator.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(config.model_dump_json(indent=2))
+    return 0

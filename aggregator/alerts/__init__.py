@@ -1,0 +1,1 @@
+"""Alerts: the IHE ACM / FHIR DeviceAlert-like model, its pure lifecycle and its Redis store."""

@@ -1,0 +1,96 @@
+"""One aggregator process: ingest (paho thread + writer thread), rules and web (asyncio).
+
+`App.run()` is a linear list of start steps and a reverse list of stop steps around one
+stop event, set by SIGINT/SIGTERM. On stop the aggregator says ``offline`` on every site's
+state topic, so edge agents start holding events, and leaves unacked messages to the broker.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import redis
+import redis.asyncio as aioredis
+import uvicorn
+
+from aggregator.alerts.store import AlertStore
+from aggregator.config import CentralConfig
+from aggregator.ingest.mqtt import MqttIngest
+from aggregator.ingest.presence import Presence
+from aggregator.ingest.writer import RedisBatchWriter
+from aggregator.metrics import Metrics
+from aggregator.rules.consumer import RulesConsumer
+from aggregator.web.api import create_app
+
+logger = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the App owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class App:
+    def __init__(self, config: CentralConfig) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.stop_event = asyncio.Event()
+
+    def run(self) -> int:
+        asyncio.run(self._main())
+        return 0
+
+    async def _main(self) -> None:
+        cfg = self.config
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop_event.set)
+
+        sync_redis = redis.Redis.from_url(cfg.redis.url, socket_timeout=5)
+        async_redis = aioredis.Redis.from_url(cfg.redis.url, socket_timeout=30)
+        writer = RedisBatchWriter(sync_redis, cfg.ingest.dedupe_ttl_s, cfg.ingest.stream_maxlen)
+        ingest = MqttIngest(
+            cfg.mqtt, cfg.sites, writer, self.metrics,
+            max_payload_bytes=cfg.ingest.max_payload_bytes, batch_size=cfg.ingest.batch_size,
+        )  # fmt: skip
+        presences = [Presence(cfg.mqtt, site) for site in cfg.sites]
+        consumer = RulesConsumer(
+            async_redis, AlertStore(async_redis), self.metrics, cfg.rules,
+            consumer=cfg.mqtt.client_id,
+        )  # fmt: skip
+        app = create_app(async_redis, self.metrics, ingest, cfg.units)
+        server = _Server(
+            uvicorn.Config(
+                app, host=cfg.web.host, port=cfg.web.port, log_level="warning",
+                timeout_graceful_shutdown=2, lifespan="off",
+            )
+        )  # fmt: skip
+
+        ingest.start()
+        for presence in presences:
+            presence.start()
+        rules_task = asyncio.create_task(consumer.run(self.stop_event), name="rules")
+        web_task = asyncio.create_task(server.serve(), name="web")
+        while not server.started and not web_task.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            port = server.servers[0].sockets[0].getsockname()[1]
+            print(f"nurse-station feed: http://{cfg.web.host}:{port}/", flush=True)
+        stopper = asyncio.create_task(self.stop_event.wait())
+        await asyncio.wait({web_task, rules_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        logger.info("aggregator stopping")
+
+        self.stop_event.set()
+        server.should_exit = True
+        await asyncio.gather(web_task, rules_task, return_exceptions=True)
+        for presence in reversed(presences):
+            presence.stop()
+        ingest.stop()
+        await async_redis.aclose()
+        sync_redis.close()
+        logger.info("aggregator stopped")

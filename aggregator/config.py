@@ -1,0 +1,157 @@
+"""`CentralConfig`: the one typed settings object of the central aggregator process.
+
+Loaded once from YAML in `main()` and passed down. Unknown keys are errors, and every error
+names the key path and, when the YAML parser knows it, the line, so an installer can fix the
+file without reading code.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from protocol import MAX_PAYLOAD_BYTES
+
+
+class ConfigError(ValueError):
+    """The config file is missing, not YAML, or does not match `CentralConfig`."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MqttConfig(_Section):
+    host: str = Field(default="127.0.0.1", description="Broker host name or address.")
+    port: int = Field(default=1883, ge=1, le=65535, description="Broker port.")
+    username: str | None = Field(default=None, description="Broker user of the aggregator.")
+    password: SecretStr | None = Field(default=None, description="Broker password (secret).")
+    client_id: str = Field(
+        default="ambient-aggregator-1",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Fixed client id: the broker keeps this session's queue while we are down.",
+    )
+    session_expiry_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="How long the broker keeps our session and queued QoS 1 messages offline.",
+    )
+    keepalive_s: int = Field(default=30, ge=5, le=600, description="MQTT keepalive interval.")
+    tls_ca: Path | None = Field(default=None, description="CA file; set to connect with TLS.")
+
+
+class RedisConfig(_Section):
+    url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL.")
+
+
+class WebConfig(_Section):
+    host: str = Field(default="127.0.0.1", description="Address the web feed listens on.")
+    port: int = Field(default=8080, ge=0, le=65535, description="Web feed port (0: any free).")
+
+
+class IngestConfig(_Section):
+    max_payload_bytes: int = Field(
+        default=MAX_PAYLOAD_BYTES,
+        ge=256,
+        description="Payloads larger than this are dead-lettered, never parsed.",
+    )
+    dedupe_ttl_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="How long an event_id is remembered; longer than any edge outbox replay.",
+    )
+    stream_maxlen: int | None = Field(
+        default=1_000_000,
+        ge=1000,
+        description="Approximate cap on each partition stream (None: never trim).",
+    )
+    batch_size: int = Field(
+        default=200, ge=1, le=5000, description="Messages written to Redis per round trip."
+    )
+
+
+class RulesConfig(_Section):
+    fall_risk_beds: list[str] | None = Field(
+        default=None,
+        description="Beds whose exits raise an alert; None: every bed with bed-exit sensing.",
+    )
+    claim_idle_ms: int = Field(
+        default=30_000,
+        ge=1000,
+        description="Pending stream entries idle this long are claimed from dead consumers.",
+    )
+
+
+class CentralConfig(_Section):
+    """Everything the central aggregator process needs."""
+
+    sites: list[str] = Field(
+        default_factory=lambda: ["demo"],
+        min_length=1,
+        description="Sites served: the aggregator's retained online state is published on each.",
+    )
+    units: list[str] | None = Field(
+        default=None, description="Unit ids listed on the index page (None: discovered)."
+    )
+    mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
+    redis: RedisConfig = Field(default_factory=RedisConfig, description="Redis connection.")
+    web: WebConfig = Field(default_factory=WebConfig, description="Nurse-station web feed.")
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest limits.")
+    rules: RulesConfig = Field(default_factory=RulesConfig, description="Alert rules.")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping key, for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node)
+    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> Any:
+    if isinstance(value, dict):
+        lines = value.pop("__lines__", {})
+        for key, line in lines.items():
+            out[(*path, key)] = line
+        return {k: _strip_lines(v, (*path, str(k)), out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_lines(v, (*path, str(i)), out) for i, v in enumerate(value)]
+    return value
+
+
+def parse_config(text: str, source: str = "<config>") -> CentralConfig:
+    """Validate YAML text; errors name the key path and line."""
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML: {e}") from e
+    lines: dict[tuple[str, ...], int] = {}
+    data = _strip_lines(raw or {}, (), lines)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    try:
+        return CentralConfig.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            path = tuple(str(p) for p in err["loc"])
+            line = next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), 0)
+            where = f" (line {line})" if line else ""
+            problems.append(f"{'.'.join(path) or '<root>'}{where}: {err['msg']}")
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from e
+
+
+def load_config(path: Path | str) -> CentralConfig:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e}") from e
+    return parse_config(text, str(path))

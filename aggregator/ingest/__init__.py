@@ -1,0 +1,1 @@
+"""MQTT ingest: validate, bind payload to topic, dedupe + append to Redis, then PUBACK."""

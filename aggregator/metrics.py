@@ -1,0 +1,40 @@
+"""Prometheus metrics of one aggregator process, on their own registry.
+
+A registry per `Metrics` (not the global one) so tests can build several apps in one process.
+"""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.ingested = Counter(
+            "ambient_events_ingested", "Messages appended to a partition stream.",
+            ["kind"], registry=self.registry,
+        )  # fmt: skip
+        self.deduplicated = Counter(
+            "ambient_events_deduplicated", "Messages dropped as already stored (redelivery).",
+            registry=self.registry,
+        )  # fmt: skip
+        self.dead_lettered = Counter(
+            "ambient_events_dead_lettered", "Messages rejected to the dead-letter stream.",
+            ["reason"], registry=self.registry,
+        )  # fmt: skip
+        self.alerts_opened = Counter(
+            "ambient_alerts_opened", "Alerts opened.", ["kind", "priority"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.ingest_latency = Histogram(
+            "ambient_ingest_latency_seconds",
+            "From MQTT receipt to durable append in Redis (PUBACK follows).",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+            registry=self.registry,
+        )
+        self.redis_errors = Counter(
+            "ambient_ingest_redis_errors", "Batches retried because Redis failed.",
+            registry=self.registry,
+        )  # fmt: skip
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,1 @@
+"""Rules: partition streams → pure alert transitions → alert store, via a consumer group."""

@@ -1,0 +1,166 @@
+"""The rules task: read partition streams through a consumer group, apply, then XACK.
+
+An entry is acknowledged only after its effect is stored, so a crash re-delivers it; the
+transitions are idempotent (deterministic alert ids, one alert per episode), so re-applying
+is harmless. On start, and after any Redis error, the consumer first re-reads its own pending
+entries, and it periodically claims entries left pending by a dead consumer (XAUTOCLAIM).
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from pydantic import TypeAdapter, ValidationError
+from redis.exceptions import RedisError, ResponseError
+
+from aggregator.alerts.lifecycle import ActionKind
+from aggregator.alerts.store import AlertStore
+from aggregator.config import RulesConfig
+from aggregator.metrics import Metrics
+from aggregator.rules.engine import AlertWork, RoomWork, route_event, route_status
+from aggregator.store import RULES_GROUP, Partition
+from protocol import AgentStatus, parse_event
+
+logger = logging.getLogger(__name__)
+
+_status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+class RulesConsumer:
+    def __init__(
+        self,
+        client: "aioredis.Redis",
+        store: AlertStore,
+        metrics: Metrics,
+        cfg: RulesConfig,
+        *,
+        consumer: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        block_ms: int = 500,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._metrics = metrics
+        self._cfg = cfg
+        self._consumer = consumer
+        self._clock = clock
+        self._block_ms = block_ms
+        self._known: set[Partition] = set()
+        self._recover = True
+        self._last_claim = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 0.1
+        while not stop.is_set():
+            try:
+                await self._step()
+                delay = 0.1
+            except RedisError as e:
+                logger.warning("rules: redis error (%s); retrying in %.1f s", e, delay)
+                self._recover = True
+                self._known.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _step(self) -> None:
+        parts = await self._store.partitions()
+        for part in parts:
+            if part not in self._known:
+                await self._ensure_group(part)
+                self._known.add(part)
+                await self._drain_pending(part)
+        if self._recover:
+            for part in parts:
+                await self._drain_pending(part)
+            self._recover = False
+        loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._last_claim > self._cfg.claim_idle_ms / 1000:
+            self._last_claim = loop_now
+            for part in parts:
+                await self._claim_stale(part)
+        if not parts:
+            await asyncio.sleep(self._block_ms / 1000)
+            return
+        streams = {p.events: ">" for p in parts}
+        by_key = {p.events.encode(): p for p in parts}
+        reply = await self._client.xreadgroup(
+            RULES_GROUP, self._consumer, cast(Any, streams), count=200, block=self._block_ms
+        )
+        for key, entries in cast(list[tuple[bytes, list[Entry]]], reply or []):
+            await self._apply_all(by_key[key], entries)
+
+    async def _ensure_group(self, part: Partition) -> None:
+        try:
+            await self._client.xgroup_create(part.events, RULES_GROUP, id="0", mkstream=True)
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+
+    async def _drain_pending(self, part: Partition) -> None:
+        """Entries delivered to this consumer before a crash and never acked."""
+        start = "0"
+        while True:
+            reply = cast(
+                list[tuple[bytes, list[Entry]]],
+                await self._client.xreadgroup(
+                    RULES_GROUP, self._consumer, cast(Any, {part.events: start}), count=200
+                ),
+            )
+            entries = reply[0][1] if reply else []
+            if not entries:
+                return
+            await self._apply_all(part, entries)
+            start = entries[-1][0].decode()
+
+    async def _claim_stale(self, part: Partition) -> None:
+        start = "0-0"
+        while True:
+            reply: list[Any] = await self._client.xautoclaim(
+                part.events, RULES_GROUP, self._consumer, self._cfg.claim_idle_ms, start, 200
+            )
+            start = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+            entries = [e for e in reply[1] if e and e[1] is not None]
+            if entries:
+                logger.info("rules: claimed %d stale entries of %s", len(entries), part.name)
+                await self._apply_all(part, entries)
+            if start in ("0-0", "0"):
+                return
+
+    async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
+        for entry_id, fields in entries:
+            await self._apply(part, fields)
+            await self._client.xack(part.events, RULES_GROUP, entry_id)
+
+    async def _apply(self, part: Partition, fields: dict[bytes, bytes]) -> None:
+        now = self._clock()
+        kind = fields.get(b"kind", b"").decode()
+        payload = fields.get(b"payload", b"")
+        try:
+            if kind == "status":
+                status = _status_adapter.validate_json(payload)
+                await self._store.set_agent(status.site, status.agent_id, payload)
+                work: AlertWork | RoomWork | None = route_status(status, now)
+            else:
+                work = route_event(parse_event(payload), now, self._cfg.fall_risk_beds)
+        except ValidationError:
+            logger.exception("rules: stored entry of %s does not parse; skipped", part.name)
+            return
+        if isinstance(work, RoomWork):
+            await self._store.set_room(part, work.room, work.state)
+        elif isinstance(work, AlertWork):
+            alert_id = work.alert_id
+            if alert_id is None and work.agent_id is not None:
+                alert_id = await self._store.agent_alert_id(part, work.agent_id)
+            if alert_id is None:
+                return
+            for action in await self._store.update(part, alert_id, work.transition):
+                if action.kind is ActionKind.OPEN:
+                    a = action.alert
+                    self._metrics.alerts_opened.labels(a.kind.value, a.priority.value).inc()
+                    logger.info("alert opened: %s %s in %s/%s", a.kind, a.alert_id, a.unit, a.room)

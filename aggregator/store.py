@@ -1,0 +1,96 @@
+"""Redis key layout of the aggregator, in one place.
+
+Everything about one site/unit partition shares the Redis Cluster hash tag ``{site:unit}``,
+so the ingest script (dedupe + append) and the alert writes stay in one slot. Readers and
+writers import the key builders from here; nobody formats a key by hand elsewhere.
+
+    ambient:{site:unit}:events          stream of accepted events and agent statuses
+    ambient:{site:unit}:seen:<id>       dedupe marker (SET NX EX), same slot as the stream
+    ambient:{site:unit}:alert:<id>      hash: one alert (fields JSON-encoded)
+    ambient:{site:unit}:alerts:active   sorted set of unresolved alerts (priority, then age)
+    ambient:{site:unit}:agent-alerts    hash agent_id -> id of its open sensor-offline alert
+    ambient:{site:unit}:rooms           hash room -> JSON room state (occupancy)
+    ambient:partitions                  set of "site:unit" partitions seen by ingest
+    ambient:alert-index                 hash alert_id -> "site:unit"
+    ambient:agents:<site>               hash agent_id -> last AgentStatus JSON
+    ambient:{deadletter}:events         stream of rejected messages (reason, topic, payload)
+    ambient:{deadletter}:counts         hash reason -> count
+    ambient:unit:<unit>:feed            pub/sub channel: every alert change of a unit
+"""
+
+from dataclasses import dataclass
+
+PREFIX = "ambient"
+PARTITIONS_KEY = f"{PREFIX}:partitions"
+ALERT_INDEX_KEY = f"{PREFIX}:alert-index"
+DEADLETTER_STREAM = f"{PREFIX}:{{deadletter}}:events"
+DEADLETTER_COUNTS = f"{PREFIX}:{{deadletter}}:counts"
+RULES_GROUP = "rules"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Partition:
+    """One site/unit: the unit of ordering, of stream keys and of Cluster slots."""
+
+    site: str
+    unit: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.site}:{self.unit}"
+
+    @classmethod
+    def parse(cls, name: str) -> "Partition":
+        site, _, unit = name.partition(":")
+        if not site or not unit:
+            raise ValueError(f"not a partition name: {name!r}")
+        return cls(site, unit)
+
+    def _key(self, suffix: str) -> str:
+        return f"{PREFIX}:{{{self.name}}}:{suffix}"
+
+    @property
+    def events(self) -> str:
+        return self._key("events")
+
+    def seen(self, dedupe_id: str) -> str:
+        return self._key(f"seen:{dedupe_id}")
+
+    def alert(self, alert_id: str) -> str:
+        return self._key(f"alert:{alert_id}")
+
+    @property
+    def active_alerts(self) -> str:
+        return self._key("alerts:active")
+
+    @property
+    def agent_alerts(self) -> str:
+        return self._key("agent-alerts")
+
+    @property
+    def rooms(self) -> str:
+        return self._key("rooms")
+
+
+def agents_key(site: str) -> str:
+    return f"{PREFIX}:agents:{site}"
+
+
+def unit_channel(unit: str) -> str:
+    return f"{PREFIX}:unit:{unit}:feed"
+
+
+APPEND_ONCE_LUA = """
+-- KEYS[1] dedupe marker, KEYS[2] stream; ARGV[1] ttl s, ARGV[2] maxlen (0: none), ARGV[3..] fields
+-- One script = one atomic step: a crash can never leave the marker without the entry.
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return false
+end
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+if tonumber(ARGV[2]) > 0 then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+end
+return redis.call('XADD', KEYS[2], '*', unpack(fields))
+"""
+"""Deduplicate by id and append to the partition stream, atomically (returns nil if seen)."""

@@ -1,0 +1,1 @@
+"""Nurse-station web feed and JSON API (FastAPI), live over Server-Sent Events."""

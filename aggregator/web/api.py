@@ -1,0 +1,174 @@
+"""The FastAPI app: pages, JSON API, live SSE feed, health and metrics.
+
+Built by `create_app` from its dependencies (alert store, redis client, an MQTT health probe,
+metrics), so tests run it against a real Redis with httpx and no broker.
+"""
+
+import asyncio
+import html
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
+
+from aggregator.alerts.lifecycle import AlertError, acknowledge, resolve
+from aggregator.alerts.model import Alert, Outcome
+from aggregator.alerts.store import AlertStore
+from aggregator.metrics import Metrics
+from aggregator.store import Partition, unit_channel
+
+logger = logging.getLogger(__name__)
+
+KEEPALIVE_S = 15.0
+
+
+class MqttHealth(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+
+class AckBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=64, description="Staff id acknowledging.")
+
+
+class ResolveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=64, description="Staff id resolving.")
+    outcome: Outcome = Field(description="What it was: true_fall, false_alarm, assisted, other.")
+
+
+def _page(name: str) -> str:
+    return resources.files("aggregator.web").joinpath("static", name).read_text()
+
+
+def create_app(
+    client: "aioredis.Redis",
+    metrics: Metrics,
+    mqtt: MqttHealth,
+    units: list[str] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> FastAPI:
+    store = AlertStore(client)
+    app = FastAPI(title="ambient aggregator", docs_url="/api/docs", redoc_url=None)
+    feed_html = _page("feed.html")
+
+    async def unit_alerts(unit: str) -> list[Alert]:
+        return await store.active(await store.partitions_of_unit(unit))
+
+    async def change(alert_id: str, step: Callable[[Alert], Any]) -> dict[str, Any]:
+        alert = await store.get(alert_id)
+        if alert is None:
+            raise HTTPException(404, "no such alert")
+        part = Partition(alert.site, alert.unit)
+        errors: list[str] = []
+
+        def transition(current: Alert | None) -> list[Any]:
+            errors.clear()
+            if current is None:
+                errors.append("no such alert")
+                return []
+            try:
+                return [step(current)]
+            except AlertError as e:
+                errors.append(str(e))
+                return []
+
+        actions = await store.update(part, alert_id, transition)
+        if errors:
+            raise HTTPException(409, errors[0])
+        return actions[0].alert.model_dump(mode="json")
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> str:
+        listed = list(units or [])
+        listed += sorted({p.unit for p in await store.partitions()} - set(listed))
+        items = "".join(
+            f'<li><a href="/units/{html.escape(u)}">{html.escape(u)}</a></li>' for u in listed
+        )
+        return _page("index.html").replace("<!--UNITS-->", items or "<li>no units yet</li>")
+
+    @app.get("/units/{unit}", response_class=HTMLResponse)
+    async def unit_page(unit: str) -> str:
+        return feed_html.replace("__UNIT__", html.escape(unit, quote=True))
+
+    @app.get("/api/units/{unit}/alerts")
+    async def list_alerts(unit: str) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json") for a in await unit_alerts(unit)]
+
+    @app.get("/api/alerts/{alert_id}")
+    async def get_alert(alert_id: str) -> dict[str, Any]:
+        alert = await store.get(alert_id)
+        if alert is None:
+            raise HTTPException(404, "no such alert")
+        return alert.model_dump(mode="json")
+
+    @app.post("/api/alerts/{alert_id}/ack")
+    async def ack(alert_id: str, body: AckBody) -> dict[str, Any]:
+        return await change(alert_id, lambda a: acknowledge(a, body.by, clock()))
+
+    @app.post("/api/alerts/{alert_id}/resolve")
+    async def resolve_alert(alert_id: str, body: ResolveBody) -> dict[str, Any]:
+        return await change(alert_id, lambda a: resolve(a, body.by, body.outcome, clock()))
+
+    @app.get("/api/units/{unit}/stream")
+    async def stream(unit: str, request: Request) -> StreamingResponse:
+        return StreamingResponse(
+            _sse(client, unit, request, unit_alerts),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        try:
+            redis_ok = bool(await client.ping())
+        except RedisError:
+            redis_ok = False
+        ok = redis_ok and mqtt.connected
+        body = {"ok": ok, "mqtt_connected": mqtt.connected, "redis": redis_ok}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+async def _sse(
+    client: "aioredis.Redis",
+    unit: str,
+    request: Request,
+    snapshot: Callable[[str], Any],
+) -> AsyncIterator[str]:
+    """Subscribe first, then send the full list, so no change falls between the two."""
+    pubsub = client.pubsub()
+    await pubsub.subscribe(unit_channel(unit))
+    try:
+        alerts = await snapshot(unit)
+        data = json.dumps([a.model_dump(mode="json") for a in alerts])
+        yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
+        loop = asyncio.get_running_loop()
+        last_sent = loop.time()
+        while not await request.is_disconnected():
+            msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if msg is not None:
+                yield f"event: alert\ndata: {msg['data'].decode()}\n\n"
+                last_sent = loop.time()
+            elif loop.time() - last_sent > KEEPALIVE_S:
+                yield ": keepalive\n\n"
+                last_sent = loop.time()
+    except asyncio.CancelledError:
+        raise
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis stubs
