@@ -24,7 +24,8 @@ from typing import Protocol
 from ambient import __version__
 from edge_agent.config import ConfigError, DeviceConfig, config_hash, load_config
 from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
-from edge_agent.outbox import Outbox
+from edge_agent.mqtt import LinkError, MqttLink, StatusInfo
+from edge_agent.outbox import Outbox, OutboxError
 from edge_agent.sources.base import DepthFrame, FrameSource, SourceError
 
 logger = logging.getLogger(__name__)
@@ -153,23 +154,22 @@ class App:
         self._heartbeat.join(timeout=5.0)
 
 
-def build_app(config: DeviceConfig, boot_id: uuid.UUID | None = None) -> App:
-    """Wire the production parts from a validated config."""
-    from edge_agent.mqtt import MqttLink, StatusInfo
-    from edge_agent.pipeline import Pipeline
-    from edge_agent.sources.realsense import RealSenseSource
-
+def build_app(
+    config: DeviceConfig,
+    boot_id: uuid.UUID | None = None,
+    *,
+    source: FrameSource | None = None,
+    pipeline: DetectionPipeline | None = None,
+) -> App:
+    """Wire the production parts from a validated config (``source``/``pipeline``: fakes)."""
     boot_id = boot_id or uuid.uuid4()
     ident = config.identity
-    src = config.source
-    recording = src.kind == "recording"
-    source = RealSenseSource(
-        src.path if recording else None,
-        serial=src.serial,
-        real_time=src.real_time if recording else False,
-        loop=src.loop if recording else False,
-    )
-    pipeline = Pipeline(config.perception, config.perception.calibration_file)
+    recording = config.source.kind == "recording"
+    source = source or _camera(config)
+    if pipeline is None:
+        from edge_agent.pipeline import Pipeline
+
+        pipeline = Pipeline(config.perception, config.perception.calibration_file)
     stamper = EventStamper(
         Identity(ident.site, ident.unit, ident.room, ident.agent_id, ident.sensor_id), boot_id
     )
@@ -188,6 +188,15 @@ def build_app(config: DeviceConfig, boot_id: uuid.UUID | None = None) -> App:
     )
 
 
+def _camera(config: DeviceConfig) -> FrameSource:
+    from edge_agent.sources.realsense import RealSenseSource
+
+    src = config.source
+    if src.kind == "recording":
+        return RealSenseSource(src.path, real_time=src.real_time, loop=src.loop)
+    return RealSenseSource(None, serial=src.serial)
+
+
 def main(config_path: Path) -> int:
     """Run the agent until the source ends or SIGINT/SIGTERM; returns the exit code."""
     try:
@@ -195,7 +204,11 @@ def main(config_path: Path) -> int:
     except ConfigError as e:
         logger.error("%s", e)
         return 2
-    app = build_app(config)
+    try:
+        app = build_app(config)
+    except (SourceError, OutboxError, LinkError) as e:
+        logger.error("cannot start: %s", e)
+        return 1
     logger.info(
         "agent %s in room %s starting (boot %s)",
         config.identity.agent_id,

@@ -1,8 +1,12 @@
-"""The edge agent's MQTT link against a real Mosquitto: status lifecycle and no lost events.
+"""The edge agent against a real Mosquitto: status lifecycle, no lost events, `edge run`.
 
-Each test uses its own site id, so retained messages of one test never reach another.
+Each test uses its own site id, so retained messages of one test never reach another. The
+last test runs the real `main()` in a subprocess with a fake camera and pipeline standing in
+for the RealSense and perception; config, outbox, MQTT link and signals are real.
 """
 
+import json
+import signal
 import subprocess
 import sys
 import threading
@@ -291,3 +295,87 @@ def test_broker_crash_loses_no_event(
         after.close()
     finally:
         link.stop()
+
+
+_AGENT = """
+import functools, logging, sys, time, uuid
+from pathlib import Path
+import numpy as np
+import edge_agent.app as app_module
+from edge_agent.detections import Detection
+from edge_agent.sources.base import DepthFrame, Intrinsics
+from protocol import EventType, ModelRef, OccupancyData, Phase
+
+class Camera:  # a recording made long ago, 100 frames/s, forever
+    def frames(self):
+        depth = np.zeros((3, 4), dtype=np.float32)
+        i = 0
+        while True:
+            yield DepthFrame(i, 1_500_000_000.0 + i / 100, depth, Intrinsics(4, 3, 1, 1, 2, 1.5))
+            i += 1
+            time.sleep(0.01)
+    def close(self):
+        pass
+
+class Pipeline:  # one occupancy event per 20 frames
+    def process(self, frame):
+        if frame.index % 20:
+            return []
+        return [Detection(EventType.OCCUPANCY, Phase.INSTANT, uuid.uuid4(), frame.t, 0.9,
+                          OccupancyData(count=1), ModelRef(name="occupancy", version="1.0.0"))]
+    def flush(self, t):
+        return []
+
+logging.basicConfig(level=logging.INFO)
+app_module.build_app = functools.partial(app_module.build_app, source=Camera(), pipeline=Pipeline())
+sys.exit(app_module.main(Path(sys.argv[1])))
+"""
+
+
+def _config(tmp_path: Path, port: int, site: str) -> Path:
+    path = tmp_path / "device.yaml"
+    config = {
+        "identity": {
+            "site": site,
+            "unit": "u1",
+            "room": "r9",
+            "agent_id": "edge-r9",
+            "sensor_id": "cam-9",
+        },
+        "source": {"kind": "recording", "path": "old.db3"},
+        "mqtt": {"host": "127.0.0.1", "port": port},
+        "outbox": {"path": "state/outbox.sqlite3"},
+    }
+    path.write_text(json.dumps(config))  # JSON is YAML
+    return path
+
+
+def test_run_sends_live_timed_events_and_stops_gracefully_on_sigterm(
+    broker: Service, tmp_path: Path
+) -> None:
+    site = f"site-{uuid.uuid4().hex[:8]}"
+    config = _config(tmp_path, broker.port, site)
+    status = Watcher(broker.port, [agent_status_topic(site, "edge-r9")])
+    events = Watcher(broker.port, [events_subscription(site, shared=False)])
+    set_aggregator(broker.port, site, AggregatorState.ONLINE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _AGENT, str(config)], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        eventually(status.statuses, timeout=20, what="birth")
+        got = events.wait_events(3, timeout=20)
+        assert all(abs(e.ts.timestamp() - time.time()) < 30 for e in got)  # shifted to now
+        assert [e.room for e in got] == ["r9"] * 3
+        assert (tmp_path / "state" / "outbox.sqlite3").exists()  # relative to the config
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+        assert proc.returncode == 0, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    final = eventually(lambda: [s for s in status.statuses() if s.state is AgentState.STOPPED])
+    assert final[0].agent_id == "edge-r9"
+    assert "sent occupancy instant room=r9" in stderr  # one log line per event sent
+    status.close()
+    events.close()

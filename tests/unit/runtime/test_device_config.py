@@ -129,3 +129,12 @@ def test_config_hash_follows_content_not_secrets(
     assert config_hash(load_config(_write(tmp_path, GOOD))) == first
     changed = config_hash(load_config(_write(tmp_path, GOOD.replace("8883", "8884"))))
     assert changed != first and len(changed) == 64
+
+
+def test_shipped_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMBIENT_MQTT_PASSWORD", "x")
+    example = Path(__file__).parents[3] / "deploy" / "edge" / "device.yaml"
+    config = load_config(example)
+    assert config.source.kind == "realsense"
+    assert config.mqtt.client_id == config.identity.agent_id
+    assert [b.id for b in config.perception.zones.beds] == ["bed-a"]

@@ -1,17 +1,29 @@
 """The app loop: recordings played live carry wall-clock times; start/stop are symmetric."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from runtime_fakes import detection
 
 from edge_agent.app import App, main
 from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.outbox import Outbox
 from edge_agent.sources.base import DepthFrame, Intrinsics
-from protocol import EventType
+from protocol import EventType, FallData, ModelRef, OccupancyData, Phase
+
+
+def detection(kind: EventType, ts: float) -> Detection:
+    data: FallData | OccupancyData
+    data = (
+        FallData(on_floor_s=0, track_id=1, height_m=0.3)
+        if kind is EventType.FALL
+        else (OccupancyData(count=1))
+    )
+    model = ModelRef(name="rules", version="1.0.0")
+    return Detection(kind, Phase.INSTANT, uuid.uuid4(), ts, 0.9, data, model)
+
 
 _INTRINSICS = Intrinsics(4, 3, 1.0, 1.0, 2.0, 1.5)
 REC_T0 = 1_600_000_000.0  # a recording made years ago

@@ -1,18 +1,21 @@
 """The outbox keeps events across crashes, deletes only on PUBACK and bounds disk by priority."""
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runtime_fakes import event_factory
 
+from edge_agent.detections import WireEvent
 from edge_agent.outbox import Outbox
 from protocol import EventType
 
-make_event = event_factory()
+MakeEvent = Callable[..., WireEvent]
 
 
-def test_pending_is_oldest_first_and_survives_a_crash(tmp_path: Path) -> None:
+def test_pending_is_oldest_first_and_survives_a_crash(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
     path = tmp_path / "outbox.sqlite3"
     box = Outbox(path)
     events = [make_event() for _ in range(3)]
@@ -28,7 +31,7 @@ def test_pending_is_oldest_first_and_survives_a_crash(tmp_path: Path) -> None:
     box.close()
 
 
-def test_only_delete_removes_an_event(tmp_path: Path) -> None:
+def test_only_delete_removes_an_event(tmp_path: Path, make_event: MakeEvent) -> None:
     path = tmp_path / "outbox.sqlite3"
     box = Outbox(path)
     first, second = make_event(), make_event()
@@ -43,7 +46,7 @@ def test_only_delete_removes_an_event(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_put_is_idempotent_per_event_id(tmp_path: Path) -> None:
+def test_put_is_idempotent_per_event_id(tmp_path: Path, make_event: MakeEvent) -> None:
     box = Outbox(tmp_path / "o.sqlite3")
     event = make_event()
     box.put(event)
@@ -53,7 +56,7 @@ def test_put_is_idempotent_per_event_id(tmp_path: Path) -> None:
 
 
 def test_bound_drops_oldest_low_priority_first_and_counts(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, make_event: MakeEvent
 ) -> None:
     box = Outbox(tmp_path / "o.sqlite3", max_events=3)
     fall = make_event(EventType.FALL)
@@ -78,7 +81,7 @@ def test_bound_drops_oldest_low_priority_first_and_counts(
     box.close()
 
 
-def test_falls_are_dropped_last_but_never_silently(tmp_path: Path) -> None:
+def test_falls_are_dropped_last_but_never_silently(tmp_path: Path, make_event: MakeEvent) -> None:
     box = Outbox(tmp_path / "o.sqlite3", max_events=2)
     falls = [make_event(EventType.FALL) for _ in range(3)]
     for event in falls:
@@ -89,7 +92,7 @@ def test_falls_are_dropped_last_but_never_silently(tmp_path: Path) -> None:
     assert Outbox(tmp_path / "o.sqlite3").dropped() == {"fall": 1}  # the counter persists
 
 
-def test_byte_bound_applies_the_same_policy(tmp_path: Path) -> None:
+def test_byte_bound_applies_the_same_policy(tmp_path: Path, make_event: MakeEvent) -> None:
     fall = make_event(EventType.FALL)
     size = len(fall.model_dump_json(by_alias=True))
     box = Outbox(tmp_path / "o.sqlite3", max_bytes=2 * size + size // 2)
@@ -101,7 +104,7 @@ def test_byte_bound_applies_the_same_policy(tmp_path: Path) -> None:
     box.close()
 
 
-def test_in_flight_events_are_never_dropped(tmp_path: Path) -> None:
+def test_in_flight_events_are_never_dropped(tmp_path: Path, make_event: MakeEvent) -> None:
     box = Outbox(tmp_path / "o.sqlite3", max_events=1)
     occ = make_event(EventType.OCCUPANCY)
     box.put(occ)
@@ -115,7 +118,7 @@ def test_in_flight_events_are_never_dropped(tmp_path: Path) -> None:
     box.close()
 
 
-def test_held_events_are_sent_historical(tmp_path: Path) -> None:
+def test_held_events_are_sent_historical(tmp_path: Path, make_event: MakeEvent) -> None:
     path = tmp_path / "o.sqlite3"
     box = Outbox(path)
     live, offline = make_event(), make_event()

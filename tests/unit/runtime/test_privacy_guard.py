@@ -1,19 +1,20 @@
 """Only protocol events and statuses leave the device, and never an oversized one."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from runtime_fakes import event_factory
 
+from edge_agent.detections import WireEvent
 from edge_agent.privacy import PrivacyError, to_wire
 from protocol import STATUS_SCHEMA, AgentState, AgentStatus, FallEvent, parse_event
 
-make_event = event_factory()
+MakeEvent = Callable[..., WireEvent]
 
 
-def test_events_and_status_pass() -> None:
+def test_events_and_status_pass(make_event: MakeEvent) -> None:
     event = make_event()
     assert parse_event(to_wire(event)) == event
     status = AgentStatus(
@@ -45,7 +46,7 @@ def test_anything_else_is_refused(payload: object) -> None:
         to_wire(payload)
 
 
-def test_a_subclass_with_extra_fields_is_refused() -> None:
+def test_a_subclass_with_extra_fields_is_refused(make_event: MakeEvent) -> None:
 
     class Leaky(FallEvent):
         depth_png: str = "iVBORw0KGgo="
@@ -56,7 +57,9 @@ def test_a_subclass_with_extra_fields_is_refused() -> None:
         to_wire(leaky)
 
 
-def test_oversized_payload_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_payload_is_refused(
+    monkeypatch: pytest.MonkeyPatch, make_event: MakeEvent
+) -> None:
     # Valid protocol models stay far below the real cap; lower it to see the guard bite.
     event = make_event()
     monkeypatch.setattr("edge_agent.privacy.MAX_PAYLOAD_BYTES", len(to_wire(event)) - 1)

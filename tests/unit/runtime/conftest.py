@@ -1,7 +1,9 @@
-"""Fakes shared by the edge runtime tests: wire events made the way the agent makes them."""
+"""Fixtures of the edge runtime tests: wire events made the way the agent makes them."""
 
 import uuid
 from collections.abc import Callable
+
+import pytest
 
 from edge_agent.detections import Detection, EventData, EventStamper, Identity, WireEvent
 from protocol import (
@@ -34,7 +36,8 @@ def detection(kind: EventType = EventType.FALL, ts: float = 1_780_000_000.0) -> 
     )
 
 
-def event_factory() -> MakeEvent:
+@pytest.fixture
+def make_event() -> MakeEvent:
     """Events of one agent boot, one second apart, as the stamper makes them."""
     stamper = EventStamper(Identity("site-1", "unit-1", "room-1", "agent-1", "cam-1"))
     clock = iter(range(10**6))
