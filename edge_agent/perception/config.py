@@ -37,7 +37,13 @@ class BackgroundConfig(_Section):
 
 class BlobConfig(_Section):
     cell_m: float = Field(default=0.08, gt=0, description="Floor grid cell size for clustering.")
-    min_points: int = Field(default=150, ge=1, description="Smaller blobs are noise.")
+    min_points: int = Field(default=30, ge=1, description="Blobs with fewer points are noise.")
+    min_area_m2: float = Field(
+        default=0.08,
+        ge=0,
+        description="Blobs whose visible surface (sum of the points' pixel footprints) is "
+        "smaller are noise; independent of resolution and stride.",
+    )
     min_height_m: float = Field(
         default=0.15, ge=0, description="Blobs whose top is lower than this are noise."
     )

@@ -1,0 +1,106 @@
+"""Blobs over time → tracks with stable ids (nearest neighbour with a distance gate).
+
+People in one room are few and move little between frames, so greedy nearest-neighbour
+association on the floor plane is enough. A track survives short gaps (occlusion, a frame
+with a broken blob) and remembers whether it ever looked like a person (stood upright or
+walked), which the background model uses to never absorb a person lying still.
+"""
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge_agent.perception.blobs import Blob
+from edge_agent.perception.config import TrackingConfig
+
+_UPRIGHT_M = 1.0
+_WALKED_M = 1.0
+
+
+@dataclass(slots=True)
+class Track:
+    """One object followed over frames; fields are the latest (smoothed) observation."""
+
+    id: int
+    x: float
+    y: float
+    top_m: float
+    bottom_m: float
+    points: int
+    born_t: float
+    last_t: float
+    born_x: float = 0.0
+    born_y: float = 0.0
+    moved_m: float = 0.0
+    """Farthest distance from where the track was born (jitter does not add up)."""
+    max_top_m: float = 0.0
+    blob_index: int = -1
+    """Index of this frame's blob, -1 when not seen in this frame."""
+    hits: int = 1
+
+    @property
+    def is_person(self) -> bool:
+        """Ever stood up or walked: not a chair pushed into the view."""
+        return self.max_top_m >= _UPRIGHT_M or self.moved_m >= _WALKED_M
+
+
+@dataclass(slots=True)
+class Tracker:
+    config: TrackingConfig
+    tracks: list[Track] = field(default_factory=list)
+    _ids: "itertools.count[int]" = field(default_factory=itertools.count)
+
+    def update(self, blobs: list[Blob], t: float) -> list[Track]:
+        """Associate this frame's blobs; returns the live tracks (seen or briefly missing)."""
+        cfg = self.config
+        for track in self.tracks:
+            track.blob_index = -1
+        free_blobs = set(range(len(blobs)))
+        if self.tracks and blobs:
+            tx = np.array([[tr.x, tr.y] for tr in self.tracks])
+            bx = np.array([[b.x, b.y] for b in blobs])
+            dist = np.linalg.norm(tx[:, None, :] - bx[None, :, :], axis=2)
+            used_tracks: set[int] = set()
+            for flat in np.argsort(dist, axis=None):
+                ti, bi = divmod(int(flat), len(blobs))
+                if dist[ti, bi] > cfg.gate_m:
+                    break
+                if ti in used_tracks or bi not in free_blobs:
+                    continue
+                used_tracks.add(ti)
+                free_blobs.discard(bi)
+                self._observe(self.tracks[ti], blobs[bi], bi, t)
+        for bi in sorted(free_blobs):
+            b = blobs[bi]
+            self.tracks.append(
+                Track(
+                    id=next(self._ids),
+                    x=b.x,
+                    y=b.y,
+                    top_m=b.top_m,
+                    bottom_m=b.bottom_m,
+                    points=b.points,
+                    born_t=t,
+                    last_t=t,
+                    born_x=b.x,
+                    born_y=b.y,
+                    max_top_m=b.top_m,
+                    blob_index=bi,
+                )
+            )
+        self.tracks = [tr for tr in self.tracks if t - tr.last_t <= cfg.max_missing_s]
+        return list(self.tracks)
+
+    def _observe(self, track: Track, blob: Blob, index: int, t: float) -> None:
+        a = self.config.height_smoothing
+        track.moved_m = max(track.moved_m, math.hypot(blob.x - track.born_x, blob.y - track.born_y))
+        track.x, track.y = blob.x, blob.y
+        track.top_m = a * blob.top_m + (1 - a) * track.top_m
+        track.bottom_m = a * blob.bottom_m + (1 - a) * track.bottom_m
+        track.points = blob.points
+        track.last_t = t
+        track.blob_index = index
+        track.hits += 1
+        track.max_top_m = max(track.max_top_m, track.top_m)

@@ -1,0 +1,123 @@
+"""Depth frames in, detections out: background → room points → blobs → tracks → engines.
+
+The first second or two of frames teach the background (the room must be empty of people
+then); the floor is calibrated from that background once, or loaded from the calibration
+file when one exists. After that each frame costs a few milliseconds: everything per pixel
+is numpy on a strided image, everything per person is a short Python loop.
+"""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from edge_agent.calibration import Calibration, calibrate_floor
+from edge_agent.detections import Detection
+from edge_agent.engines import BedExitEngine, FallEngine, Observation, OccupancyEngine
+from edge_agent.perception.background import BackgroundModel
+from edge_agent.perception.blobs import find_blobs
+from edge_agent.perception.config import PerceptionConfig
+from edge_agent.perception.deproject import Deprojector
+from edge_agent.perception.tracker import Track, Tracker
+from edge_agent.perception.zones import ZoneMap
+from edge_agent.sources.base import DepthFrame
+
+logger = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Per-stream perception and engines. Not thread-safe: one caller feeds frames in order."""
+
+    def __init__(self, config: PerceptionConfig, calibration_path: Path | None = None) -> None:
+        self.config = config
+        self._calibration_path = calibration_path or config.calibration_file
+        self.calibration: Calibration | None = None
+        if self._calibration_path is not None and self._calibration_path.exists():
+            self.calibration = Calibration.load(self._calibration_path)
+            logger.info("floor calibration loaded from %s", self._calibration_path)
+        self._background = BackgroundModel(config.background)
+        self._deprojector: Deprojector | None = None
+        self._tracker = Tracker(config.tracking)
+        self._zones = ZoneMap(config.zones)
+        self._fall = FallEngine(config.fall)
+        self._occupancy = OccupancyEngine(config.occupancy)
+        risky = [bed.id for bed in config.zones.beds if bed.fall_risk]
+        self._bed_exit = (
+            BedExitEngine(config.bed_exit, risky) if config.bed_exit.enabled and risky else None
+        )
+        self.observations: list[Observation] = []
+        """What the engines saw in the last frame (debugging, setup views)."""
+
+    @property
+    def ready(self) -> bool:
+        """Background learned and floor known: frames now produce detections."""
+        return self._background.ready and self.calibration is not None
+
+    @property
+    def tracks(self) -> list[Track]:
+        return list(self._tracker.tracks)
+
+    def process(self, frame: DepthFrame) -> list[Detection]:
+        deproj = self._deprojector
+        if deproj is None or deproj.intrinsics != frame.intrinsics:
+            if deproj is not None:
+                raise ValueError("stream intrinsics changed mid-stream")
+            deproj = self._deprojector = Deprojector(frame.intrinsics, self.config.blobs.stride)
+        depth = np.ascontiguousarray(deproj.strided(frame.depth_m), dtype=np.float32)
+        t = frame.t
+        if not self._background.ready:
+            if self._background.learn(depth, t):
+                self._calibrate(deproj)
+            return []
+        fg = self._background.foreground(depth)
+        idx = np.flatnonzero(fg)
+        points = deproj.room_points(depth, idx)
+        d = depth.ravel()[idx]
+        blobs, point_blob = find_blobs(points, d * d * deproj.pixel_area, self.config.blobs)
+        tracks = self._tracker.update(blobs, t)
+
+        person_blob = np.zeros(len(blobs) + 1, dtype=bool)  # last entry: points in no blob
+        for track in tracks:
+            if track.blob_index >= 0 and track.is_person:
+                person_blob[track.blob_index] = True
+        protected = np.zeros(depth.shape, dtype=bool)
+        protected.ravel()[idx] = person_blob[point_blob]
+        self._background.update(depth, fg, protected, t)
+
+        self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0]
+        out = self._fall.step(t, self.observations)
+        out += self._occupancy.step(t, sum(1 for tr in tracks if tr.is_person))
+        if self._bed_exit is not None:
+            out += self._bed_exit.step(t, self.observations)
+        return out
+
+    def flush(self, t: float) -> list[Detection]:
+        """Close open episodes (end of a recording, shutdown)."""
+        return self._fall.flush(t)
+
+    def _observe(self, track: Track) -> Observation:
+        zone = self._zones.at(track.x, track.y)
+        return Observation(
+            track_id=track.id,
+            x=track.x,
+            y=track.y,
+            top_m=track.top_m,
+            bottom_m=track.bottom_m,
+            is_person=track.is_person,
+            born_t=track.born_t,
+            zone_id=zone.id if zone else None,
+            zone_kind=zone.kind if zone else None,
+            fall_risk=zone.fall_risk if zone else False,
+        )
+
+    def _calibrate(self, deproj: Deprojector) -> None:
+        bg = self._background.depth
+        if bg is None:
+            raise RuntimeError("background not learned")
+        if self.calibration is None:
+            points = deproj.camera_points(bg, np.flatnonzero(bg > 0))
+            self.calibration = calibrate_floor(points)
+            if self._calibration_path is not None:
+                self.calibration.save(self._calibration_path)
+                logger.info("floor calibration saved to %s", self._calibration_path)
+        deproj.set_room_transform(self.calibration.rotation, self.calibration.translation)

@@ -1,0 +1,53 @@
+"""Background model: keeps a still person, absorbs left objects, forgets who left."""
+
+from edge_agent.perception.config import BackgroundConfig, PerceptionConfig
+from edge_agent.pipeline import Pipeline
+from tests.unit.edge.edge_scene import Box, Scene, Step, lying_floor, script, standing
+
+QUICK = PerceptionConfig(background=BackgroundConfig(update_after_s=3.0))
+
+
+def _pipeline_after(
+    steps: list[Step], config: PerceptionConfig = QUICK, learn: list[Box] | None = None
+) -> Pipeline:
+    pipeline = Pipeline(config)
+    frames = script(Scene(), steps)
+    if learn is not None:  # someone in view while the background is learned
+        scene = Scene()
+        frames = [scene.frame(i, i * 0.1, learn) for i in range(20)] + [
+            scene.frame(20 + i, 2.0 + i * 0.1, boxes) for i, boxes in enumerate(_expand(steps))
+        ]
+    for frame in frames:
+        pipeline.process(frame)
+    return pipeline
+
+
+def _expand(steps: list[Step]) -> list[list[Box]]:
+    return [
+        list(boxes)
+        for seconds, boxes in steps
+        if not callable(boxes)
+        for _ in range(round(seconds * 10))
+    ]
+
+
+def test_person_lying_still_far_longer_than_the_update_time_stays_visible() -> None:
+    pipeline = _pipeline_after([(1.0, [standing(0.5, 3.0)]), (12.0, [lying_floor(0.5, 3.0)])])
+    [track] = pipeline.tracks
+    assert track.is_person and track.top_m < 0.5
+
+
+def test_object_left_in_the_room_is_absorbed_after_the_update_time() -> None:
+    chair: Box = (0.8, 1.3, 2.5, 3.0, 0.0, 0.9)  # never upright, never walked: furniture
+    early = _pipeline_after([(2.0, [chair])])
+    assert len(early.tracks) == 1 and not early.tracks[0].is_person
+    late = _pipeline_after([(5.0, [chair])])
+    assert late.tracks == []
+
+
+def test_spot_of_a_person_seen_while_learning_is_relearned_once_they_left() -> None:
+    # Learned with someone standing there; they leave; someone stands there again later.
+    spot = standing(-0.5, 2.5)
+    pipeline = _pipeline_after([(2.0, []), (1.0, [spot])], learn=[spot])
+    [track] = pipeline.tracks
+    assert abs(track.x + 0.5) < 0.3 and track.top_m > 1.5
