@@ -27,6 +27,7 @@ from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.mqtt import LinkError, MqttLink, StatusInfo
 from edge_agent.outbox import Outbox, OutboxError
 from edge_agent.sources.base import DepthFrame, FrameSource, SourceError
+from protocol import ModelRef
 
 logger = logging.getLogger(__name__)
 
@@ -98,14 +99,19 @@ class App:
         self._stop.set()
 
     def run(self) -> int:
-        """Process frames until the source ends or a stop is requested; returns an exit code."""
+        """Process frames until the source ends or a stop is requested; returns an exit code.
+
+        Either way the pipeline is flushed, so open episodes end on the wire rather than
+        dangling until the aggregator times them out.
+        """
         offset, step = 0.0, 1 / 30
         last_raw: float | None = None
         last_t: float | None = None
+        code = 0
         try:
             for raw in self.source.frames():
                 if self._stop.is_set():
-                    return 0
+                    break
                 if self.wall_clock_frames and (last_raw is None or raw.t < last_raw):
                     # first frame, or the recording looped: re-base on now, never backwards
                     offset = self.clock() - raw.t
@@ -118,13 +124,14 @@ class App:
                 self.frames += 1
                 self._emit(self.pipeline.process(frame))
                 last_t = frame.t
+            else:
+                logger.info("source ended after %d frames", self.frames)
         except SourceError as e:
             logger.error("frame source failed: %s", e)
-            return 1
+            code = 1
         if last_t is not None:
             self._emit(self.pipeline.flush(last_t))
-        logger.info("source ended after %d frames", self.frames)
-        return 0
+        return code
 
     def _emit(self, detections: list[Detection]) -> None:
         for found in detections:
@@ -166,15 +173,20 @@ def build_app(
     ident = config.identity
     recording = config.source.kind == "recording"
     source = source or _camera(config)
+    models: tuple[ModelRef, ...] = ()
     if pipeline is None:
+        from edge_agent.engines.bed_exit import BED_EXIT_MODEL
+        from edge_agent.engines.fall import FALL_MODEL
+        from edge_agent.engines.occupancy import OCCUPANCY_MODEL
         from edge_agent.pipeline import Pipeline
 
         pipeline = Pipeline(config.perception, config.perception.calibration_file)
+        models = (FALL_MODEL, BED_EXIT_MODEL, OCCUPANCY_MODEL)
     stamper = EventStamper(
         Identity(ident.site, ident.unit, ident.room, ident.agent_id, ident.sensor_id), boot_id
     )
     outbox = Outbox(config.outbox.path, config.outbox.max_events, config.outbox.max_bytes)
-    status = StatusInfo(boot_id, __version__, config_hash(config))
+    status = StatusInfo(boot_id, __version__, config_hash(config), models)
     link = MqttLink(config.mqtt, ident, outbox, status)
     return App(
         source,

@@ -151,8 +151,15 @@ class MqttLink:
         self._notes.put(_Wake())
 
     def stop(self) -> None:
-        """Graceful stop: retained ``stopped`` status, DISCONNECT, threads joined (bounded)."""
+        """Graceful stop: drain what can be sent, retained ``stopped``, DISCONNECT (bounded)."""
         timeout = self.config.timeout_s
+        deadline = time.monotonic() + timeout
+        while self._ready and self.outbox.depth() and time.monotonic() < deadline:
+            time.sleep(0.02)  # let queued and in-flight events be acknowledged (bounded)
+        if self.outbox.depth():
+            logger.info(
+                "stopping with %d events in the outbox: sent on the next start", self.outbox.depth()
+            )
         self._stop.set()
         self._notes.put(_Wake())
         if self._worker is not None:

@@ -323,8 +323,9 @@ class Pipeline:  # one occupancy event per 20 frames
             return []
         return [Detection(EventType.OCCUPANCY, Phase.INSTANT, uuid.uuid4(), frame.t, 0.9,
                           OccupancyData(count=1), ModelRef(name="occupancy", version="1.0.0"))]
-    def flush(self, t):
-        return []
+    def flush(self, t):  # on SIGTERM too: this one is sent just before the link stops
+        return [Detection(EventType.OCCUPANCY, Phase.INSTANT, uuid.uuid4(), t, 0.9,
+                          OccupancyData(count=0), ModelRef(name="occupancy", version="1.0.0"))]
 
 logging.basicConfig(level=logging.INFO)
 app_module.build_app = functools.partial(app_module.build_app, source=Camera(), pipeline=Pipeline())
@@ -377,5 +378,10 @@ def test_run_sends_live_timed_events_and_stops_gracefully_on_sigterm(
     final = eventually(lambda: [s for s in status.statuses() if s.state is AgentState.STOPPED])
     assert final[0].agent_id == "edge-r9"
     assert "sent occupancy instant room=r9" in stderr  # one log line per event sent
+    flushed = [e for e in events.events() if isinstance(e.data, OccupancyData) and not e.data.count]
+    assert flushed  # the flush on SIGTERM arrived before `stopped`
+    box = Outbox(tmp_path / "state" / "outbox.sqlite3")
+    assert box.depth() == 0  # a graceful stop waits for the last PUBACKs
+    box.close()
     status.close()
     events.close()
