@@ -6,6 +6,7 @@ for the RealSense and perception; config, outbox, MQTT link and signals are real
 """
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ambient.services import Service
+from ambient.services import Service, free_port
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.mqtt import MqttLink, StatusInfo
@@ -385,3 +386,47 @@ def test_run_sends_live_timed_events_and_stops_gracefully_on_sigterm(
     box.close()
     status.close()
     events.close()
+
+
+def test_events_in_flight_when_the_broker_dies_are_acknowledged_after_restart(
+    broker: Service, identity: IdentityConfig, outbox: Outbox
+) -> None:
+    set_aggregator(broker.port, identity.site, AggregatorState.ONLINE)
+    link = _link(broker, identity, outbox)
+    link.start()
+    try:
+        eventually(lambda: link.ready, what="link ready")
+        broker.kill()
+        for event in _events(identity, 5):  # the agent has not noticed yet: paho holds these
+            link.send(event)
+        assert outbox.depth() == 5
+    finally:
+        if broker.proc is None or broker.proc.poll() is not None:
+            broker.start()
+    try:
+        set_aggregator(broker.port, identity.site, AggregatorState.ONLINE)
+        eventually(lambda: outbox.depth() == 0, timeout=20, what="PUBACKs after the restart")
+    finally:
+        link.stop()
+
+
+def test_a_refused_connack_is_not_connected(
+    tmp_path: Path, identity: IdentityConfig, outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n")
+    strict = Service("mosquitto", ["mosquitto", "-c", str(conf)], port, tmp_path, tmp_path / "log")
+    strict.start()
+    link = _link(strict, identity, outbox)
+    try:
+        with caplog.at_level(logging.INFO, logger="edge_agent.mqtt"):
+            link.start()
+            eventually(lambda: "refused" in caplog.text, what="the refusal to be logged")
+            link.send(_events(identity, 1)[0])
+            assert not link.ready
+            assert outbox.depth() == 1  # held, not handed to a connection that does not exist
+            assert "connected to" not in caplog.text
+    finally:
+        link.stop()
+        strict.stop()
