@@ -1,5 +1,7 @@
 """The app loop: recordings played live carry wall-clock times; start/stop are symmetric."""
 
+import logging
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +155,18 @@ def test_main_refuses_a_bad_config_with_its_line(
     path.write_text("identity:\n  site: s\nsorce: {}\n")
     assert main(path) == 2
     assert f"{path}:3: sorce: unknown key" in caplog.text
+
+
+def test_heartbeat_logs_counts_and_outbox_depth(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _, _, _ = _app(tmp_path, wall_clock=False)
+    app.heartbeat_s = 0.01
+    with caplog.at_level(logging.INFO, logger="edge_agent.app"):
+        app.start()
+        app.run()
+        deadline = time.monotonic() + 5
+        while "health: 5 frames, 6 events" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+        app.stop()
+    assert "health: 5 frames, 6 events, outbox depth 0, dropped none" in caplog.text
