@@ -6,6 +6,7 @@ with a per-reason counter. The caller PUBACKs only after `write` returns.
 """
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -58,6 +59,9 @@ class RedisBatchWriter:
             return []
         now = f"{time.time():.6f}"
         pipe = self._client.pipeline(transaction=False)
+        partitions = {item.partition.name for item in items if isinstance(item, Accepted)}
+        if partitions:
+            pipe.sadd(PARTITIONS_KEY, *partitions)  # before the events: rules find them
         for item in items:
             if isinstance(item, Accepted):
                 part = item.partition
@@ -67,7 +71,6 @@ class RedisBatchWriter:
                     args=[self._ttl, self._maxlen, *fields],
                     client=pipe,
                 )
-                pipe.sadd(PARTITIONS_KEY, part.name)
             else:
                 pipe.xadd(
                     DEADLETTER_STREAM,
@@ -81,10 +84,13 @@ class RedisBatchWriter:
                     maxlen=DEADLETTER_MAXLEN,
                     approximate=True,
                 )
-                pipe.hincrby(DEADLETTER_COUNTS, item.reason.value, 1)
-        results = pipe.execute()
+        counts = Counter(item.reason.value for item in items if isinstance(item, DeadLetter))
+        for reason, count in counts.items():
+            pipe.hincrby(DEADLETTER_COUNTS, reason, count)
+        first = 1 if partitions else 0
+        results = pipe.execute()[first : first + len(items)]
         outcomes = []
-        for item, result in zip(items, results[0::2], strict=True):
+        for item, result in zip(items, results, strict=True):
             if isinstance(item, DeadLetter):
                 outcomes.append(Outcome.DEAD_LETTERED)
             else:

@@ -133,9 +133,11 @@ class RulesConsumer:
                 return
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
-        for entry_id, fields in entries:
+        for _, fields in entries:
             await self._apply(part, fields)
-            await self._client.xack(part.events, RULES_GROUP, entry_id)
+        # Acked only after every effect of the batch is stored; a crash re-applies at most
+        # one batch, which the idempotent transitions absorb.
+        await self._client.xack(part.events, RULES_GROUP, *(entry_id for entry_id, _ in entries))
 
     async def _apply(self, part: Partition, fields: dict[bytes, bytes]) -> None:
         now = self._clock()

@@ -294,3 +294,27 @@ def _retained(broker: Service, topic: str) -> dict[str, Any]:
         client.loop_stop()
     result: dict[str, Any] = json.loads(got[-1])
     return result
+
+
+def test_redis_outage_holds_events_unacked_until_redis_is_back(
+    aggregator: Aggregator,
+    publisher: Publisher,
+    store: "redis.Redis",
+    site: str,
+    redis_service: Service,
+) -> None:
+    aggregator.start()
+    redis_service.stop()
+    try:
+        sent = _publish_occupancy(publisher, site, 50)
+        publisher.wait_all()
+        wait_for(lambda: not aggregator.healthy(), 10, "/healthz to report Redis down")
+    finally:
+        redis_service.start()
+    wait_for(lambda: store.xlen(Partition(site, unit_of(site)).events) >= 50, 30, "50 events")
+    assert sorted(stream_ids(store, site)) == sorted(sent)
+    metrics = httpx.get(f"{aggregator.url}/metrics").text
+    errors = next(
+        line for line in metrics.splitlines() if line.startswith("ambient_ingest_redis_e")
+    )
+    assert float(errors.split()[-1]) > 0, "the outage must have been seen and retried"

@@ -6,14 +6,14 @@ the same store and lifecycle the rules task uses.
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 
 from aggregator import samples
-from aggregator.alerts.lifecycle import on_fall
+from aggregator.alerts.lifecycle import on_bed_exit, on_fall
 from aggregator.alerts.model import Alert, AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
 from aggregator.metrics import Metrics
@@ -51,14 +51,20 @@ async def client(redis_service: Service) -> AsyncIterator[Feed]:
 
 
 async def _open_fall(
-    store: AlertStore, redis: aioredis.Redis, site: str, unit: str, room: str = "412"
+    store: AlertStore,
+    redis: aioredis.Redis,
+    site: str,
+    unit: str,
+    *,
+    room: str = "412",
+    at: datetime = NOW,
 ) -> Alert:
     st = samples.stamper(site=site, unit=unit, room=room)
     event = samples.fall(st, Phase.START, uuid.uuid4(), NOW.timestamp())
     part = Partition(site, unit)
     await redis.sadd(PARTITIONS_KEY, part.name)  # as ingest does
     alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
-    actions = await store.update(part, alert_id, lambda a: on_fall(a, event, NOW))
+    actions = await store.update(part, alert_id, lambda a: on_fall(a, event, at))
     return actions[0].alert
 
 
@@ -123,16 +129,24 @@ async def test_acting_on_a_resolved_or_unknown_alert_is_an_error(
     assert (await http.get(f"/api/alerts/{uuid.uuid4()}")).status_code == 404
 
 
-async def test_feed_lists_high_priority_first_then_oldest(
-    client: Feed,
-) -> None:
+async def test_feed_lists_high_priority_first_then_oldest(client: Feed) -> None:
     http, store, redis = client
     site, unit = _unit()
-    first = await _open_fall(store, redis, site, unit, room="401")
-    second = await _open_fall(store, redis, site, unit, room="402")
+    part = Partition(site, unit)
+    st = samples.stamper(site=site, unit=unit, room="400")
+    bed = samples.bed_exit(st, "exit", uuid.uuid4(), NOW.timestamp())
+    bed_id = episode_alert_id(AlertKind.BED_EXIT, bed.episode_id)
+    await store.update(
+        part, bed_id, lambda a: on_bed_exit(a, bed, NOW - timedelta(minutes=5), True)
+    )
+    await _open_fall(store, redis, site, unit, room="402", at=NOW)
+    await _open_fall(store, redis, site, unit, room="401", at=NOW - timedelta(seconds=30))
     listed = (await http.get(f"/api/units/{unit}/alerts")).json()
-    assert [a["room"] for a in listed] == ["401", "402"]
-    assert {a["alert_id"] for a in listed} == {first.alert_id, second.alert_id}
+    assert [(a["priority"], a["room"]) for a in listed] == [
+        ("high", "401"),
+        ("high", "402"),
+        ("medium", "400"),
+    ]
 
 
 async def test_pages_health_and_metrics(client: Feed) -> None:
