@@ -26,7 +26,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from aggregator import samples
 from aggregator.store import DEADLETTER_STREAM, Partition
 from ambient.services import Service, free_port
-from protocol import Phase, aggregator_state_topic, dump_event, event_topic
+from protocol import (
+    AgentState,
+    Phase,
+    agent_status_topic,
+    aggregator_state_topic,
+    dump_event,
+    event_topic,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -255,6 +262,14 @@ def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(
     ids = stream_ids(store, site)
     assert len(ids) == len(set(ids)) == 2001
     assert set(ids) == set(sent) | set(sentinel)
+    # The rules consumer, killed too, takes up its pending entries and catches up.
+    key = Partition(site, unit_of(site)).events
+
+    def rules_caught_up() -> bool:
+        group = store.xinfo_groups(key)[0]
+        return bool(group["pending"] == 0 and group["lag"] == 0)
+
+    wait_for(rules_caught_up, 60, "the rules consumer group to ack every entry")
 
 
 def test_burst_larger_than_mosquitto_default_queue_arrives_after_restart(
@@ -318,3 +333,25 @@ def test_redis_outage_holds_events_unacked_until_redis_is_back(
         line for line in metrics.splitlines() if line.startswith("ambient_ingest_redis_e")
     )
     assert float(errors.split()[-1]) > 0, "the outage must have been seen and retried"
+
+
+def test_sensor_offline_raises_a_technical_alert_and_online_ends_it(
+    aggregator: Aggregator, publisher: Publisher, site: str
+) -> None:
+    aggregator.start()
+    st = samples.stamper(site=site, unit=unit_of(site), room="418", agent_id="agent-418")
+    topic = agent_status_topic(site, "agent-418")
+    will = samples.agent_status(st, AgentState.OFFLINE, time.time())
+    publisher.publish(topic, will.model_dump_json(by_alias=True).encode())
+    publisher.wait_all()
+    alerts_url = f"{aggregator.url}/api/units/{unit_of(site)}/alerts"
+    alerts = wait_for(lambda: httpx.get(alerts_url).json(), 10, "the offline alert")
+    assert [(a["kind"], a["priority"], a["room"]) for a in alerts] == [
+        ("sensor_offline", "medium", "418")
+    ]
+    back = samples.agent_status(st, AgentState.ONLINE, time.time(), boot_id=uuid.uuid4())
+    publisher.publish(topic, back.model_dump_json(by_alias=True).encode())
+    publisher.wait_all()
+    wait_for(lambda: httpx.get(alerts_url).json() == [], 10, "the offline alert to end")
+    ended = httpx.get(f"{aggregator.url}/api/alerts/{alerts[0]['alert_id']}").json()
+    assert ended["status"] == "resolved" and ended["resolved_by"] == "system"
