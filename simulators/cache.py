@@ -1,0 +1,41 @@
+"""Render a scenario once, reuse the recording: tests and the demo share one cache.
+
+The cache key holds the simulator version and every option, so a change to either renders a
+fresh file. Files land under ``$XDG_CACHE_HOME/ambient/recordings`` (``~/.cache`` by default);
+`record_scenario` writes under a temporary name and renames, so a killed run leaves nothing
+that looks finished.
+"""
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from simulators import SIMULATOR_VERSION
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ambient" / "recordings"
+
+
+def cached_recording(scenario: str, seed: int = 0, **opts: Any) -> Path:
+    """Path of the recording of `scenario` (rendered now if not cached).
+
+    `opts` are `record_scenario`'s keywords: fps, width, height, start_time (a datetime).
+    The labels file sits next to it (`simulators.recording.labels_path`).
+    """
+    from simulators.recording import labels_path, record_scenario
+
+    key_opts = {
+        k: (v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v)
+        for k, v in sorted(opts.items())
+    }
+    key = json.dumps([SIMULATOR_VERSION, scenario, seed, key_opts], sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    path = cache_dir() / f"{scenario}-s{seed}-{digest}.db3"
+    if not (path.exists() and labels_path(path).exists()):
+        record_scenario(scenario, path, seed=seed, **opts)
+    return path
