@@ -63,7 +63,9 @@ class App:
             async_redis, AlertStore(async_redis), self.metrics, cfg.rules,
             consumer=cfg.mqtt.client_id,
         )  # fmt: skip
-        app = create_app(async_redis, self.metrics, ingest, cfg.units)
+        app = create_app(
+            async_redis, self.metrics, ingest, units=cfg.units, stopping=self.stop_event
+        )
         server = _Server(
             uvicorn.Config(
                 app, host=cfg.web.host, port=cfg.web.port, log_level="warning",

@@ -26,7 +26,10 @@ class MqttConfig(_Section):
     host: str = Field(default="127.0.0.1", description="Broker host name or address.")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker port.")
     username: str | None = Field(default=None, description="Broker user of the aggregator.")
-    password: SecretStr | None = Field(default=None, description="Broker password (secret).")
+    password: SecretStr | None = Field(
+        default=None,
+        description="Broker password; unset: read AMBIENT_MQTT_PASSWORD from the environment.",
+    )
     client_id: str = Field(
         default="ambient-aggregator-1",
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",

@@ -9,6 +9,7 @@ messages while the aggregator is down.
 """
 
 import logging
+import os
 import queue
 import ssl
 import threading
@@ -32,6 +33,7 @@ from protocol import events_subscription, status_subscription
 
 logger = logging.getLogger(__name__)
 
+PASSWORD_ENV = "AMBIENT_MQTT_PASSWORD"
 RECEIVE_MAXIMUM = 1000
 """Unacked messages the broker may have in flight to us: bounds our memory queue."""
 
@@ -52,8 +54,10 @@ def make_client(cfg: MqttConfig, client_id: str, **kwargs: Any) -> mqtt.Client:
         CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, **kwargs
     )
     if cfg.username:
+        # The password comes from the config or, better, from the environment (systemd
+        # EnvironmentFile with mode 0600), so central.yaml can be committed without secrets.
         password = cfg.password.get_secret_value() if cfg.password else None
-        client.username_pw_set(cfg.username, password)
+        client.username_pw_set(cfg.username, password or os.environ.get(PASSWORD_ENV))
     if cfg.tls_ca:
         client.tls_set(ca_certs=str(cfg.tls_ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
@@ -128,9 +132,11 @@ class MqttIngest:
             logger.error("broker refused the ingest connection: %s", reason)
             return
         self._generation += 1
-        options = SubscribeOptions(qos=1)
-        subs = [(events_subscription(site), options) for site in self._sites]
-        subs += [(status_subscription(site), options) for site in self._sites]
+        events = SubscribeOptions(qos=1)
+        # Retained statuses only when the subscription is new (not on every session resume).
+        status = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
+        subs = [(events_subscription(site), events) for site in self._sites]
+        subs += [(status_subscription(site), status) for site in self._sites]
         client.subscribe(subs)
         logger.info(
             "ingest connected to %s:%d (session present: %s), sites %s",

@@ -54,10 +54,14 @@ def create_app(
     client: "aioredis.Redis",
     metrics: Metrics,
     mqtt: MqttHealth,
+    *,
     units: list[str] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stopping: asyncio.Event | None = None,
 ) -> FastAPI:
+    """``stopping``, when set, ends open live feeds so the server can stop promptly."""
     store = AlertStore(client)
+    stopping = stopping or asyncio.Event()
     app = FastAPI(title="ambient aggregator", docs_url="/api/docs", redoc_url=None)
     feed_html = _page("feed.html")
 
@@ -122,7 +126,7 @@ def create_app(
     @app.get("/api/units/{unit}/stream")
     async def stream(unit: str, request: Request) -> StreamingResponse:
         return StreamingResponse(
-            _sse(client, unit, request, unit_alerts),
+            _sse(client, unit, request, unit_alerts, stopping),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -149,6 +153,7 @@ async def _sse(
     unit: str,
     request: Request,
     snapshot: Callable[[str], Any],
+    stopping: asyncio.Event,
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full list, so no change falls between the two."""
     pubsub = client.pubsub()
@@ -159,7 +164,7 @@ async def _sse(
         yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
         loop = asyncio.get_running_loop()
         last_sent = loop.time()
-        while not await request.is_disconnected():
+        while not stopping.is_set() and not await request.is_disconnected():
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if msg is not None:
                 yield f"event: alert\ndata: {msg['data'].decode()}\n\n"
