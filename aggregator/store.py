@@ -81,16 +81,26 @@ def unit_channel(unit: str) -> str:
 
 
 APPEND_ONCE_LUA = """
--- KEYS[1] dedupe marker, KEYS[2] stream; ARGV[1] ttl s, ARGV[2] maxlen (0: none), ARGV[3..] fields
--- One script = one atomic step: a crash can never leave the marker without the entry.
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return false
+-- KEYS[1] partition stream, KEYS[2..n] dedupe markers (same hash tag, so one Cluster slot).
+-- ARGV[1] ttl s, ARGV[2] maxlen (0: none), ARGV[3] recv_ts, then kind, payload per marker.
+-- One script is one atomic step: a crash never leaves a marker without its entry, or the
+-- reverse. Returns 1 (appended) or 0 (seen before) per marker.
+local ttl, maxlen, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local out = {}
+for i = 2, #KEYS do
+  local kind, payload = ARGV[2 + (i - 1) * 2], ARGV[3 + (i - 1) * 2]
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    if maxlen > 0 then
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
+        'kind', kind, 'payload', payload, 'recv_ts', now)
+    else
+      redis.call('XADD', KEYS[1], '*', 'kind', kind, 'payload', payload, 'recv_ts', now)
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
 end
-local fields = {}
-for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
-if tonumber(ARGV[2]) > 0 then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-end
-return redis.call('XADD', KEYS[2], '*', unpack(fields))
+return out
 """
-"""Deduplicate by id and append to the partition stream, atomically (returns nil if seen)."""
+"""Deduplicate by id and append to one partition stream, a batch at a time, atomically."""

@@ -1,16 +1,17 @@
 """Durable half of ingest: one Redis round trip per batch of messages.
 
-Accepted messages go through one Lua script each (dedupe marker + XADD, atomic, so a crash
-can neither lose an event nor store it twice); rejected ones go to the dead-letter stream
-with a per-reason counter. The caller PUBACKs only after `write` returns.
+Accepted messages go through one Lua script call per partition per batch (dedupe markers +
+XADD, atomic, so a crash can neither lose an event nor store it twice); rejected ones go to
+the dead-letter stream with a per-reason counter. The caller PUBACKs only after `write`
+returns.
 """
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis
 
@@ -20,6 +21,7 @@ from aggregator.store import (
     DEADLETTER_COUNTS,
     DEADLETTER_STREAM,
     PARTITIONS_KEY,
+    Partition,
 )
 
 DEADLETTER_PAYLOAD_BYTES = 512
@@ -58,41 +60,39 @@ class RedisBatchWriter:
         if not items:
             return []
         now = f"{time.time():.6f}"
-        pipe = self._client.pipeline(transaction=False)
-        partitions = {item.partition.name for item in items if isinstance(item, Accepted)}
-        if partitions:
-            pipe.sadd(PARTITIONS_KEY, *partitions)  # before the events: rules find them
-        for item in items:
+        groups: dict[Partition, list[int]] = defaultdict(list)
+        for index, item in enumerate(items):
             if isinstance(item, Accepted):
-                part = item.partition
-                fields = ["kind", item.kind, "payload", item.payload, "recv_ts", now]
-                self._append_once(
-                    keys=[part.seen(item.dedupe_id), part.events],
-                    args=[self._ttl, self._maxlen, *fields],
-                    client=pipe,
-                )
-            else:
-                pipe.xadd(
-                    DEADLETTER_STREAM,
-                    {
-                        "reason": item.reason.value,
-                        "detail": item.detail,
-                        "topic": item.topic[:256],
-                        "payload": item.payload[:DEADLETTER_PAYLOAD_BYTES],
-                        "recv_ts": now,
-                    },
-                    maxlen=DEADLETTER_MAXLEN,
-                    approximate=True,
-                )
-        counts = Counter(item.reason.value for item in items if isinstance(item, DeadLetter))
-        for reason, count in counts.items():
+                groups[item.partition].append(index)
+        pipe = self._client.pipeline(transaction=False)
+        if groups:
+            pipe.sadd(PARTITIONS_KEY, *(part.name for part in groups))  # rules find them
+        for part, indexes in groups.items():
+            accepted = [cast(Accepted, items[i]) for i in indexes]
+            args: list[str | int | bytes] = [self._ttl, self._maxlen, now]
+            for item in accepted:
+                args += [item.kind, item.payload]
+            keys = [part.events, *(part.seen(item.dedupe_id) for item in accepted)]
+            self._append_once(keys=keys, args=args, client=pipe)
+        letters = [item for item in items if isinstance(item, DeadLetter)]
+        for letter in letters:
+            pipe.xadd(
+                DEADLETTER_STREAM,
+                {
+                    "reason": letter.reason.value,
+                    "detail": letter.detail,
+                    "topic": letter.topic[:256],
+                    "payload": letter.payload[:DEADLETTER_PAYLOAD_BYTES],
+                    "recv_ts": now,
+                },
+                maxlen=DEADLETTER_MAXLEN,
+                approximate=True,
+            )
+        for reason, count in Counter(letter.reason.value for letter in letters).items():
             pipe.hincrby(DEADLETTER_COUNTS, reason, count)
-        first = 1 if partitions else 0
-        results = pipe.execute()[first : first + len(items)]
-        outcomes = []
-        for item, result in zip(items, results, strict=True):
-            if isinstance(item, DeadLetter):
-                outcomes.append(Outcome.DEAD_LETTERED)
-            else:
-                outcomes.append(Outcome.APPENDED if result else Outcome.DUPLICATE)
+        results = pipe.execute()
+        outcomes = [Outcome.DEAD_LETTERED] * len(items)
+        for (_, indexes), flags in zip(groups.items(), results[1:], strict=False):
+            for index, flag in zip(indexes, flags, strict=True):
+                outcomes[index] = Outcome.APPENDED if flag else Outcome.DUPLICATE
         return outcomes
