@@ -3,9 +3,10 @@
 The cache key holds the simulator version and every option, so a change to either renders a
 fresh file. Files land under ``$XDG_CACHE_HOME/ambient/recordings`` (``~/.cache`` by default);
 `record_scenario` writes under a temporary name and renames, so a killed run leaves nothing
-that looks finished.
+that looks finished; a lock file per key makes concurrent callers render it only once.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -36,6 +37,12 @@ def cached_recording(scenario: str, seed: int = 0, **opts: Any) -> Path:
     key = json.dumps([SIMULATOR_VERSION, scenario, seed, key_opts], sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     path = cache_dir() / f"{scenario}-s{seed}-{digest}.db3"
-    if not (path.exists() and labels_path(path).exists()):
-        record_scenario(scenario, path, seed=seed, **opts)
+    if path.exists() and labels_path(path).exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One renderer per key: a second process waits for the first instead of rendering again.
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path.exists() and labels_path(path).exists()):
+            record_scenario(scenario, path, seed=seed, **opts)
     return path

@@ -42,16 +42,21 @@ class DepthNoise:
     ) -> npt.NDArray[np.uint16]:
         """Noisy, quantised Z16 image (millimetres, 0 = no reading) of a perfect depth image."""
         z = depth_m
-        noisy = z + self.sigma(z, fx).astype(np.float32) * rng.standard_normal(
-            z.shape, dtype=np.float32
-        )
-        invalid = ~np.isfinite(z) | (z < self.min_z) | (z > self.max_z)
+        scale = np.float32(self.subpixel / (fx * self.baseline_m * DEPTH_UNIT_M))
+        mm = rng.standard_normal(z.shape, dtype=np.float32)
+        mm *= scale
+        mm *= z
+        mm *= z
+        mm += z * np.float32(1.0 / DEPTH_UNIT_M)
+        np.rint(mm, out=mm)
+        np.clip(mm, 0, 65535, out=mm)
+        with np.errstate(invalid="ignore"):
+            invalid = ~((z >= self.min_z) & (z <= self.max_z))
         invalid |= rng.random(z.shape, dtype=np.float32) < self.dropout
         invalid |= self._occlusion_band(z, fx)
-        mm = np.rint(noisy / DEPTH_UNIT_M)
-        np.clip(mm, 0, 65535, out=mm)
-        mm[invalid] = 0
-        return mm.astype(np.uint16)
+        out = mm.astype(np.uint16)
+        out[invalid] = 0
+        return out
 
     def _occlusion_band(self, z: npt.NDArray[np.float32], fx: float) -> npt.NDArray[np.bool_]:
         """Background pixels just left of a nearer surface, as wide as the disparity jump."""

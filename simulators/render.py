@@ -23,6 +23,7 @@ class DepthRenderer:
         self.camera = camera
         dirs, z_per_t = camera.pixel_rays()
         self._origin = np.asarray(camera.pose.position, dtype=np.float64)
+        self._rotation = camera.pose.rotation()
         self._dirs = dirs
         self._z_per_t = z_per_t
         t_room = raycast.room_interior(self._origin, dirs, room.size)
@@ -34,11 +35,11 @@ class DepthRenderer:
         depth = self.static_depth.copy()
         owner = np.zeros(depth.shape, dtype=np.int8)
         for index, (a, b, r) in enumerate(bodies, start=1):
-            for k in range(len(r)):
-                v0, v1, u0, u1 = self._roi(a[k], b[k], float(r[k]))
+            for k, (v0, v1, u0, u1) in enumerate(self._rois(a, b, r)):
                 if v0 >= v1 or u0 >= u1:
                     continue
-                t = raycast.capsule(self._origin, self._dirs[v0:v1, u0:u1], a[k], b[k], float(r[k]))
+                rk = float(r[k])
+                t = raycast.capsule(self._origin, self._dirs[v0:v1, u0:u1], a[k], b[k], rk)
                 z = (t * self._z_per_t[v0:v1, u0:u1]).astype(np.float32)
                 window = depth[v0:v1, u0:u1]
                 nearer = z < window
@@ -47,19 +48,22 @@ class DepthRenderer:
         counts = np.bincount(owner.ravel(), minlength=len(bodies) + 1)
         return depth, [int(c) for c in counts[1:]]
 
-    def _roi(self, a: Array, b: Array, r: float) -> tuple[int, int, int, int]:
-        """Pixel rows and columns that can see the capsule (whole image if it is behind)."""
+    def _rois(self, a: Array, b: Array, r: Array) -> list[tuple[int, int, int, int]]:
+        """Per capsule, the pixel rows and columns that can see it (all, if it is behind)."""
         cam = self.camera
-        pts = cam.to_camera(np.stack([a, b]))
-        if np.any(pts[:, 2] - r < 0.05):
-            return 0, cam.height, 0, cam.width
-        z = pts[:, 2] - r
-        u = cam.fx * pts[:, 0] / pts[:, 2] + cam.ppx
-        v = cam.fy * pts[:, 1] / pts[:, 2] + cam.ppy
-        ru = cam.fx * r / z + 2
-        rv = cam.fy * r / z + 2
-        u0 = int(max(0, np.floor(np.min(u - ru))))
-        u1 = int(min(cam.width, np.ceil(np.max(u + ru)) + 1))
-        v0 = int(max(0, np.floor(np.min(v - rv))))
-        v1 = int(min(cam.height, np.ceil(np.max(v + rv)) + 1))
-        return v0, v1, u0, u1
+        pts = (np.stack([a, b]) - self._origin) @ self._rotation  # (2, K, 3) camera frame
+        z_near = pts[..., 2] - r
+        behind = np.any(z_near < 0.05, axis=0)
+        z_safe = np.maximum(z_near, 0.05)
+        depth = np.maximum(pts[..., 2], 0.05)
+        u = cam.fx * pts[..., 0] / depth + cam.ppx
+        v = cam.fy * pts[..., 1] / depth + cam.ppy
+        ru = cam.fx * r / z_safe + 2
+        rv = cam.fy * r / z_safe + 2
+        u0 = np.clip(np.floor((u - ru).min(axis=0)), 0, cam.width).astype(int)
+        u1 = np.clip(np.ceil((u + ru).max(axis=0)) + 1, 0, cam.width).astype(int)
+        v0 = np.clip(np.floor((v - rv).min(axis=0)), 0, cam.height).astype(int)
+        v1 = np.clip(np.ceil((v + rv).max(axis=0)) + 1, 0, cam.height).astype(int)
+        u0[behind], v0[behind] = 0, 0
+        u1[behind], v1[behind] = cam.width, cam.height
+        return list(zip(v0.tolist(), v1.tolist(), u0.tolist(), u1.tolist(), strict=True))

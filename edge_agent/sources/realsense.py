@@ -146,17 +146,27 @@ class RealSenseSource:
             playback = pipeline.get_active_profile().get_device().as_playback()
         stopped = self._rs.playback_status.stopped
         waited = 0.0
+        seen = False
         while True:
-            ok, frames = pipeline.try_wait_for_frames(POLL_MS)
+            try:
+                ok, frames = pipeline.try_wait_for_frames(POLL_MS)
+            except RuntimeError as e:
+                raise SourceError(f"depth stream failed: {_one_line(e)}") from e
             if ok:
                 waited = 0.0
+                seen = True
                 depth = frames.get_depth_frame()
                 if depth:
                     yield depth.get_timestamp(), np.asanyarray(depth.get_data())
                 continue
-            if playback is not None and playback.current_status() == stopped:
-                return
             waited += POLL_MS / 1000.0
+            # "stopped" before the first frame can just mean playback has not begun yet.
+            if (
+                playback is not None
+                and playback.current_status() == stopped
+                and (seen or waited >= 1.0)
+            ):
+                return
             if waited >= self.timeout_s:
                 what = f"recording {self.path}" if self.path else "camera"
                 raise SourceError(f"no depth frame from {what} for {self.timeout_s:.0f} s")
