@@ -79,8 +79,12 @@ class AlertStore:
         alerts: list[Alert] = []
         for part in parts:
             ids = cast(list[bytes], await self._client.zrange(part.active_alerts, 0, -1))
-            for alert_id in ids:
-                alert = await self.get_in(part, _text(alert_id))
+            async with self._client.pipeline(transaction=False) as pipe:
+                for alert_id in ids:
+                    pipe.hgetall(part.alert(_text(alert_id)))
+                raws = await pipe.execute()
+            for raw in raws:
+                alert = decode_alert(raw)
                 if alert is not None and alert.open:
                     alerts.append(alert)
         return sorted(alerts, key=Alert.sort_score)

@@ -52,7 +52,7 @@ class RulesConsumer:
         self._block_ms = block_ms
         self._known: set[Partition] = set()
         self._recover = True
-        self._last_claim = 0.0
+        self._last_claim = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.1
