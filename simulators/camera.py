@@ -3,7 +3,8 @@
 World frame (used by every simulator module and the ground-truth labels): metres, origin at a
 floor corner of the room, x and y along the two walls that meet there, z up from the floor.
 Camera frame is the RealSense one: x right, y down, z forward along the optical axis; depth is
-the camera-frame z of a point, not its distance along the ray.
+the camera-frame z of a point, not its distance along the ray. Pixel (u, v) is the integer
+column/row index, deprojected as ``x = (u - ppx) / fx · z`` like `rs2_deproject_pixel_to_point`.
 
 A D435's 87°×58° field of view belongs to its 16:9 modes; its 4:3 640×480 mode reports
 fx ≈ fy ≈ 383 px (≈ 80°×64°), which is what `CameraModel.d435` models by default.

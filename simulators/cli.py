@@ -33,7 +33,7 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
         "record", help="render a scenario to a RealSense recording (.db3) + labels (.jsonl)"
     )
     rec.add_argument("--scenario", required=True, choices=SCENARIO_NAMES)
-    rec.add_argument("--out", required=True, type=Path, help="recording file (.db3 or .bag)")
+    rec.add_argument("--out", required=True, type=Path, help="recording file (.db3)")
     rec.add_argument("--seed", type=int, default=0, help="person, timings and noise (default 0)")
     rec.add_argument("--fps", type=int, default=15, help="frames per second (default 15)")
     rec.add_argument("--width", type=int, default=640, help="640 (default) or 320")
@@ -55,6 +55,9 @@ def _record(args: argparse.Namespace) -> int:
 
     if (args.width, args.height) not in ((640, 480), (320, 240)):
         print("error: --width/--height must be 640x480 or 320x240")
+        return 2
+    if args.out.suffix != ".db3":
+        print(f"error: --out must end in .db3 (the only format SDK 2.59 records): {args.out}")
         return 2
     info = record_scenario(
         args.scenario,

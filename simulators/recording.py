@@ -1,9 +1,10 @@
 """Real RealSense recordings of simulated scenarios, with a ground-truth labels file.
 
 Frames go through `rs.software_device` + `rs.recorder`, so the file is what the SDK itself
-writes for a camera (rosbag2 `.db3` on SDK 2.59, `.bag` on older ones) and plays back through
-the same `rs.pipeline` code as a live D435. Frame timestamps are the recording clock in
-milliseconds since the Unix epoch (`system_time` domain): ``start_time + t``.
+writes for a camera (rosbag2 `.db3`, the only format SDK 2.59 records; it still plays older
+`.bag` files) and plays back through the same `rs.pipeline` code as a live D435. Frame
+timestamps are the recording clock in milliseconds since the Unix epoch (`system_time`
+domain): ``start_time + t``.
 
 Pitfalls handled here: every frame is a fresh `software_video_frame`; the sensor is stopped and
 closed and the recorder released before the file counts as written; both files are written
@@ -37,14 +38,24 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_START = datetime(2026, 1, 1, 3, 0, 0, tzinfo=UTC)
 RECORDING_SUFFIXES = (".db3", ".bag")
+"""What the SDK plays; SDK 2.59's recorder writes only rosbag2 ``.db3``."""
+WRITE_SUFFIX = ".db3"
 
 
 class RecordingWriter:
     """A software D435 whose depth frames are recorded to `path`."""
 
     def __init__(
-        self, path: Path, camera: CameraModel, fps: int, *, serial: str = "SIM0000000001"
+        self,
+        path: Path,
+        camera: CameraModel,
+        fps: int,
+        *,
+        serial: str = "SIM0000000001",
+        compress: bool = False,
     ) -> None:
+        """`compress` is the SDK's zstd option: noisy depth shrinks only ~15 % for ~2× the
+        writer's CPU, so it is off by default."""
         import pyrealsense2 as rs
 
         self._rs = rs
@@ -69,7 +80,7 @@ class RecordingWriter:
         self._sensor = self._device.add_sensor("Stereo Module")
         self._sensor.add_read_only_option(rs.option.depth_units, DEPTH_UNIT_M)
         self._profile = self._sensor.add_video_stream(stream).as_video_stream_profile()
-        self._recorder: Any = rs.recorder(str(path), self._device)
+        self._recorder: Any = rs.recorder(str(path), self._device, compress)
         self._sensor.open(self._profile)
         self._queue = rs.frame_queue(1)
         self._sensor.start(self._queue)
@@ -182,8 +193,8 @@ def record_scenario(
     `max_seconds` cuts the scenario short (quick tests and previews); events after the cut
     stay in the labels with their scripted times.
     """
-    if out.suffix not in RECORDING_SUFFIXES:
-        raise ValueError(f"recording must end in {' or '.join(RECORDING_SUFFIXES)}: {out}")
+    if out.suffix != WRITE_SUFFIX:
+        raise ValueError(f"the RealSense SDK records only {WRITE_SUFFIX} files: {out}")
     scenario = build(name, seed)
     camera = CameraModel.d435(scenario.room.camera, width, height)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -46,3 +46,12 @@ def test_cli_records_a_scenario_with_labels(tmp_path: Path) -> None:
     assert person["activity"] == "lying_bed" and person["posture"] == "lying"
     assert person["visible_px"] > 100
     assert os.path.getsize(out) > 10_000
+
+
+def test_cli_refuses_formats_the_sdk_cannot_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.bag"
+    assert main(["sim", "record", "--scenario", "quiet_room", "--out", str(out)]) == 2
+    assert ".db3" in capsys.readouterr().out
+    assert not out.exists()
