@@ -35,7 +35,8 @@ def naive_floor_fit(frame: DepthFrame) -> None:
     """Per frame: full point cloud in open3d and a RANSAC plane fit (what we avoid)."""
     k = frame.intrinsics
     intrinsic = o3d.camera.PinholeCameraIntrinsic(k.width, k.height, k.fx, k.fy, k.ppx, k.ppy)
-    image = o3d.geometry.Image(np.ascontiguousarray(frame.depth_m))
+    depth = np.ascontiguousarray(frame.depth_m)
+    image = o3d.geometry.Image(depth)  # type: ignore[call-overload]  # stubs miss the buffer protocol
     cloud = o3d.geometry.PointCloud.create_from_depth_image(
         image, intrinsic, depth_scale=1.0, depth_trunc=10.0
     )
