@@ -8,6 +8,8 @@ Model (documented so tests and readers can check it):
   17 mm at 2 m (0.8 %, inside the D435's "< 2 % at 2 m" spec); at 320×240 fx halves and the
   error doubles, as on the real camera at lower resolutions.
 - Quantisation to the 1 mm depth unit of the Z16 stream.
+- Flying pixels: on the right edge of a silhouette some background pixels read a depth
+  between the object and what is behind it.
 - Missing pixels, written as 0 like the camera does: outside the 0.28–10 m range, a small
   fraction of random dropouts, and the occlusion band on the left of near objects, where the
   left (reference) imager sees background that the right imager cannot.
@@ -32,6 +34,8 @@ class DepthNoise:
     dropout: float = 0.002
     edge_jump_m: float = 0.10
     max_band_px: int = 12
+    flying: float = 0.3
+    """Chance that a background pixel on the right of a silhouette reads a depth in between."""
 
     def sigma(self, z: npt.NDArray[np.floating] | float, fx: float) -> npt.NDArray[np.floating]:
         """RMS depth error (metres) at depth z for a stream with focal length fx (pixels)."""
@@ -55,8 +59,21 @@ class DepthNoise:
         invalid |= rng.random(z.shape, dtype=np.float32) < self.dropout
         invalid |= self._occlusion_band(z, fx)
         out = mm.astype(np.uint16)
+        self._flying_pixels(z, out, rng)
         out[invalid] = 0
         return out
+
+    def _flying_pixels(
+        self, z: npt.NDArray[np.float32], out: npt.NDArray[np.uint16], rng: np.random.Generator
+    ) -> None:
+        """Stereo matching blends foreground and background across the silhouette."""
+        far = np.where(np.isfinite(z), z, np.float32(0.0))
+        rows, cols = np.nonzero(far[:, 1:] - far[:, :-1] > self.edge_jump_m)
+        keep = rng.random(rows.size) < self.flying
+        rows, cols = rows[keep], cols[keep] + 1
+        mix = rng.random(rows.size, dtype=np.float32)
+        blended = far[rows, cols - 1] + mix * (far[rows, cols] - far[rows, cols - 1])
+        out[rows, cols] = np.rint(blended / DEPTH_UNIT_M).astype(np.uint16)
 
     def _occlusion_band(self, z: npt.NDArray[np.float32], fx: float) -> npt.NDArray[np.bool_]:
         """Background pixels just left of a nearer surface, as wide as the disparity jump."""

@@ -66,6 +66,12 @@ def test_noisy_frames_are_millimetre_z16_with_holes_like_the_camera(
     rows, cols = np.nonzero(person[:, 1:] & ~person[:, :-1])
     assert holes[rows, cols].mean() > 0.4
     assert holes[rows, cols].mean() > 20 * holes[~person].mean()
+    # Flying pixels: right of the person, some background pixels read a depth in between.
+    rows, cols = np.nonzero(person[:, :-1] & ~person[:, 1:])
+    fg, bg = depth[rows, cols], depth[rows, cols + 1]
+    read = z16[rows, cols + 1].astype(np.float32) / 1000.0
+    between = (read > fg + 0.05) & (read < bg - 0.05)
+    assert 0.05 < between.mean() < 0.5
 
 
 @pytest.mark.parametrize(
