@@ -41,7 +41,7 @@ class Pipeline:
         self._zones = ZoneMap(config.zones)
         self._fall = FallEngine(config.fall)
         self._occupancy = OccupancyEngine(config.occupancy)
-        risky = [bed.id for bed in config.zones.beds if bed.fall_risk]
+        risky = [bed for bed in config.zones.beds if bed.fall_risk]
         self._bed_exit = (
             BedExitEngine(config.bed_exit, risky) if config.bed_exit.enabled and risky else None
         )
@@ -62,7 +62,8 @@ class Pipeline:
         if deproj is None or deproj.intrinsics != frame.intrinsics:
             if deproj is not None:
                 raise ValueError("stream intrinsics changed mid-stream")
-            deproj = self._deprojector = Deprojector(frame.intrinsics, self.config.blobs.stride)
+            stride = self.config.blobs.stride or max(1, round(frame.intrinsics.width / 320))
+            deproj = self._deprojector = Deprojector(frame.intrinsics, stride)
         depth = np.ascontiguousarray(deproj.strided(frame.depth_m), dtype=np.float32)
         t = frame.t
         if not self._background.ready:

@@ -12,9 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from edge_agent.detections import Detection
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import BedExitConfig
+from edge_agent.perception.config import BedExitConfig, BedZone
+from edge_agent.perception.zones import distance_outside
 from protocol import BedExitData, EventType, ModelRef, Phase, new_uuid7
 
 logger = logging.getLogger(__name__)
@@ -37,14 +40,15 @@ class _Bed:
 
 
 class BedExitEngine:
-    """Watches the fall-risk beds named in ``beds``."""
+    """Watches the beds marked ``fall_risk``."""
 
     def __init__(
-        self, config: BedExitConfig, beds: list[str], model: ModelRef = BED_EXIT_MODEL
+        self, config: BedExitConfig, beds: list[BedZone], model: ModelRef = BED_EXIT_MODEL
     ) -> None:
         self._cfg = config
         self._model = model
-        self._beds = {bed: _Bed() for bed in beds}
+        self._beds = {bed.id: _Bed() for bed in beds if bed.fall_risk}
+        self._outlines = {bed.id: np.asarray(bed.polygon, dtype=np.float64) for bed in beds}
 
     def step(self, t: float, observations: list[Observation]) -> list[Detection]:
         out: list[Detection] = []
@@ -67,7 +71,7 @@ class BedExitEngine:
                     bed.episode = new_uuid7(int(t * 1000))
                     out.append(self._detection(t, bed_id, bed, Phase.START, "predicted"))
                 continue
-            if occupant is None or occupant.zone_id != bed_id:  # out of the zone, or of view
+            if occupant is None or self._is_out(occupant, bed_id):  # out of bed, or of view
                 bed.out_since = t if bed.out_since is None else bed.out_since
                 if not bed.exited and t - bed.out_since >= self._cfg.exit_s:
                     bed.exited = True
@@ -88,6 +92,10 @@ class BedExitEngine:
             else:
                 bed.lying_since = None
         return out
+
+    def _is_out(self, obs: Observation, bed_id: str) -> bool:
+        away = distance_outside(obs.x, obs.y, self._outlines[bed_id])
+        return away > self._cfg.exit_margin_m
 
     def _detection(self, t: float, bed_id: str, bed: _Bed, phase: Phase, stage: Stage) -> Detection:
         if bed.episode is None:

@@ -1,20 +1,22 @@
 """Per-pixel depth background: what the empty room looks like, and what is closer than that.
 
-The background is learned from the first frames as the far side of each pixel's readings
-(a 90th percentile, so someone walking through during learning is mostly ignored). Then:
+The background is learned from the first frames as each pixel's median reading, with its
+noise (MAD); someone walking through while it learns is mostly ignored. Then:
 
-* readings clearly *farther* than the background mean something left (a person who was in
-  view while learning): the background follows them within about a second;
+* readings clearly *farther* than the background mean something left (a person who stood
+  in view while learning): the background follows them within about a second;
 * readings within the noise band drift the background slowly (temperature, auto-exposure);
 * foreground that never leaves is absorbed only after a long time and never where the
   pipeline marks a person (``protected``), so a person lying still on the floor stays
   visible for a long lie.
 
-The foreground threshold grows with distance² because stereo depth noise does.
+The foreground threshold is a multiple of the depth noise, which for stereo grows with
+distance²: the measured per-pixel noise, or the sensor model where that is larger.
 """
 
 import logging
 import math
+import warnings
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 Depth = npt.NDArray[np.float32]
 Mask = npt.NDArray[np.bool_]
 
-_LEARN_PERCENTILE = 0.9
+_MAD_TO_SIGMA = 1.4826
 _MIN_LEARN_FRAMES = 3
 _FAR_TAU_S = 1.0
 _DRIFT_TAU_S = 30.0
@@ -43,7 +45,10 @@ class BackgroundModel:
         self.depth: Depth | None = None
         """Background depth (metres); 0 where the empty room gave no reading."""
         self._thr: Depth | None = None
+        self._sigma: Depth | None = None
+        """Per-pixel depth noise measured while learning (metres)."""
         self._fg_since: npt.NDArray[np.float64] | None = None
+        self._prev_raw: Mask | None = None
 
     @property
     def ready(self) -> bool:
@@ -66,10 +71,12 @@ class BackgroundModel:
         self._learning = []
         stack[stack <= 0] = np.nan
         valid = np.isfinite(stack).sum(axis=0)
-        stack.sort(axis=0)  # NaNs sort last, so valid readings are stack[:valid]
-        k = np.floor(_LEARN_PERCENTILE * np.maximum(valid - 1, 0)).astype(np.intp)
-        bg = np.take_along_axis(stack, k[None], axis=0)[0]
-        bg = np.where(valid > 0, bg, 0.0).astype(np.float32)
+        with warnings.catch_warnings():  # pixels with no reading at all: NaN, handled below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median = np.nanmedian(stack, axis=0)
+            mad = np.nanmedian(np.abs(stack - median), axis=0)
+        bg = np.where(valid > 0, median, 0.0).astype(np.float32)
+        self._sigma = np.where(valid > 1, _MAD_TO_SIGMA * mad, 0.0).astype(np.float32)
         self._set(bg)
         self._fg_since = np.full(bg.shape, np.inf)
         self._last_t = t
@@ -81,14 +88,21 @@ class BackgroundModel:
 
     def _set(self, bg: Depth) -> None:
         self.depth = bg
-        self._thr = (self._cfg.min_fg_m + self._cfg.fg_rel_sq * bg * bg).astype(np.float32)
+        cfg = self._cfg
+        sigma = np.float32(cfg.noise_rel_sq) * bg * bg
+        if self._sigma is not None:
+            sigma = np.maximum(sigma, self._sigma)
+        self._thr = np.maximum(np.float32(cfg.min_fg_m), np.float32(cfg.noise_k) * sigma)
 
     def foreground(self, depth: Depth) -> Mask:
-        """Pixels clearly closer than the background (or with no background at all)."""
+        """Pixels clearly closer than the background (or with no background), two frames running."""
         if self.depth is None or self._thr is None:
             raise RuntimeError("background not learned yet")
         bg = self.depth
-        return (depth > 0) & ((depth < bg - self._thr) | (bg <= 0))
+        raw = (depth > 0) & ((depth < bg - self._thr) | (bg <= 0))
+        prev, self._prev_raw = self._prev_raw, raw
+        # Noise (edges, corners, far walls) flickers; a body is there in consecutive frames.
+        return raw if prev is None or prev.shape != raw.shape else raw & prev
 
     def update(self, depth: Depth, fg: Mask, protected: Mask, t: float) -> None:
         """Adapt after a frame: follow what left, drift slowly, absorb long-stuck objects."""
@@ -113,5 +127,4 @@ class BackgroundModel:
             logger.info("absorbing %d long-static foreground pixels", int(stuck.sum()))
             bg[stuck] = depth[stuck]
             since[stuck] = np.inf
-        # Pixels unknown while learning that now read steadily become background once stuck.
         self._set(bg)

@@ -16,15 +16,23 @@ class _Section(BaseModel):
 
 class BackgroundConfig(_Section):
     learn_s: float = Field(
-        default=1.5, gt=0, description="Seconds of frames used to learn the empty-room background."
+        default=1.5,
+        gt=0,
+        description="Seconds of frames used to learn the empty-room background (per-pixel "
+        "median and noise).",
     )
     min_fg_m: float = Field(
         default=0.08, gt=0, description="Foreground: at least this much closer than background."
     )
-    fg_rel_sq: float = Field(
-        default=0.01,
+    noise_rel_sq: float = Field(
+        default=0.0042,
         ge=0,
-        description="Extra foreground margin per metre² of distance (depth noise grows with d²).",
+        description="Depth noise floor σ per metre² of distance (D435 at 640×480: "
+        "0.08 subpixel / (fx · 50 mm baseline) ≈ 0.0042; double at 320×240). The noise "
+        "measured per pixel while learning is used where it is larger.",
+    )
+    noise_k: float = Field(
+        default=3.0, gt=0, description="Foreground: at least this many σ closer than background."
     )
     update_after_s: float = Field(
         default=120.0,
@@ -39,7 +47,7 @@ class BlobConfig(_Section):
     cell_m: float = Field(default=0.08, gt=0, description="Floor grid cell size for clustering.")
     min_points: int = Field(default=30, ge=1, description="Blobs with fewer points are noise.")
     min_area_m2: float = Field(
-        default=0.08,
+        default=0.05,
         ge=0,
         description="Blobs whose visible surface (sum of the points' pixel footprints) is "
         "smaller are noise; independent of resolution and stride.",
@@ -53,8 +61,11 @@ class BlobConfig(_Section):
     min_footprint_m2: float = Field(
         default=0.02, ge=0, description="Blobs with a smaller floor footprint are noise."
     )
-    stride: int = Field(
-        default=2, ge=1, description="Use every n-th pixel in each direction (speed vs detail)."
+    stride: int | None = Field(
+        default=None,
+        ge=1,
+        description="Use every n-th pixel in each direction (speed vs detail); by default "
+        "whatever brings the image to about 320 pixels wide (2 at 640×480, 1 at 320×240).",
     )
 
 
@@ -62,8 +73,20 @@ class TrackingConfig(_Section):
     gate_m: float = Field(
         default=0.8, gt=0, description="Max floor distance between a track and its next blob."
     )
+    confirm_frames: int = Field(
+        default=5,
+        ge=1,
+        description="A track is confirmed (may count as a person) once seen this many frames "
+        "in a row; depth noise at walls and corners flickers for a frame or two.",
+    )
+    handover_m: float = Field(
+        default=1.6,
+        gt=0,
+        description="Second pass: a blob left over may continue a track left over this far "
+        "away (a fall moves the body's centre by about a metre within a frame or two).",
+    )
     max_missing_s: float = Field(
-        default=1.5, gt=0, description="A track unseen for this long is dropped."
+        default=3.0, gt=0, description="A track unseen for this long is dropped."
     )
     height_smoothing: float = Field(
         default=0.5,
@@ -118,6 +141,12 @@ class BedExitConfig(_Section):
     enabled: bool = Field(default=True, description="Run the bed-exit engine for fall-risk beds.")
     exit_s: float = Field(
         default=2.0, ge=0, description="Time out of the bed zone before an `exit` is reported."
+    )
+    exit_margin_m: float = Field(
+        default=0.3,
+        ge=0,
+        description="Out of bed means the body centre is this far outside the bed outline "
+        "(someone sitting on the edge with their legs down is just outside it).",
     )
     return_s: float = Field(
         default=5.0, ge=0, description="Time back in the bed zone before a `return`."

@@ -38,12 +38,15 @@ class Track:
     max_top_m: float = 0.0
     blob_index: int = -1
     """Index of this frame's blob, -1 when not seen in this frame."""
-    hits: int = 1
+    streak: int = 1
+    """Frames seen in a row."""
+    confirmed: bool = False
+    """Was seen ``confirm_frames`` in a row at least once: not a flicker of noise."""
 
     @property
     def is_person(self) -> bool:
-        """Ever stood up or walked: not a chair pushed into the view."""
-        return self.max_top_m >= _UPRIGHT_M or self.moved_m >= _WALKED_M
+        """Confirmed, and ever stood up or walked: not noise, not a chair pushed into view."""
+        return self.confirmed and (self.max_top_m >= _UPRIGHT_M or self.moved_m >= _WALKED_M)
 
 
 @dataclass(slots=True)
@@ -58,20 +61,9 @@ class Tracker:
         for track in self.tracks:
             track.blob_index = -1
         free_blobs = set(range(len(blobs)))
-        if self.tracks and blobs:
-            tx = np.array([[tr.x, tr.y] for tr in self.tracks])
-            bx = np.array([[b.x, b.y] for b in blobs])
-            dist = np.linalg.norm(tx[:, None, :] - bx[None, :, :], axis=2)
-            used_tracks: set[int] = set()
-            for flat in np.argsort(dist, axis=None):
-                ti, bi = divmod(int(flat), len(blobs))
-                if dist[ti, bi] > cfg.gate_m:
-                    break
-                if ti in used_tracks or bi not in free_blobs:
-                    continue
-                used_tracks.add(ti)
-                free_blobs.discard(bi)
-                self._observe(self.tracks[ti], blobs[bi], bi, t)
+        free_tracks = set(range(len(self.tracks)))
+        for gate in (cfg.gate_m, max(cfg.gate_m, cfg.handover_m)):
+            self._associate(blobs, free_tracks, free_blobs, gate, t)
         for bi in sorted(free_blobs):
             b = blobs[bi]
             self.tracks.append(
@@ -90,8 +82,31 @@ class Tracker:
                     blob_index=bi,
                 )
             )
+        for track in self.tracks:
+            if track.blob_index < 0:
+                track.streak = 0
         self.tracks = [tr for tr in self.tracks if t - tr.last_t <= cfg.max_missing_s]
         return list(self.tracks)
+
+    def _associate(
+        self, blobs: list[Blob], free_tracks: set[int], free_blobs: set[int], gate: float, t: float
+    ) -> None:
+        """Greedy nearest pairs within ``gate`` among the still unmatched tracks and blobs."""
+        if not free_tracks or not free_blobs:
+            return
+        tis, bis = sorted(free_tracks), sorted(free_blobs)
+        tx = np.array([[self.tracks[i].x, self.tracks[i].y] for i in tis])
+        bx = np.array([[blobs[i].x, blobs[i].y] for i in bis])
+        dist = np.linalg.norm(tx[:, None, :] - bx[None, :, :], axis=2)
+        for flat in np.argsort(dist, axis=None):
+            r, c = divmod(int(flat), len(bis))
+            if dist[r, c] > gate:
+                break
+            ti, bi = tis[r], bis[c]
+            if ti in free_tracks and bi in free_blobs:
+                free_tracks.discard(ti)
+                free_blobs.discard(bi)
+                self._observe(self.tracks[ti], blobs[bi], bi, t)
 
     def _observe(self, track: Track, blob: Blob, index: int, t: float) -> None:
         a = self.config.height_smoothing
@@ -102,5 +117,6 @@ class Tracker:
         track.points = blob.points
         track.last_t = t
         track.blob_index = index
-        track.hits += 1
+        track.streak += 1
+        track.confirmed = track.confirmed or track.streak >= self.config.confirm_frames
         track.max_top_m = max(track.max_top_m, track.top_m)

@@ -26,6 +26,18 @@ def point_in_polygon(x: float, y: float, polygon: npt.NDArray[np.float64]) -> bo
     return bool(np.count_nonzero(crosses & (x < xs)) % 2)
 
 
+def distance_outside(x: float, y: float, polygon: npt.NDArray[np.float64]) -> float:
+    """0 inside the polygon, else the distance to its nearest edge (metres)."""
+    if point_in_polygon(x, y, polygon):
+        return 0.0
+    a = polygon
+    b = np.roll(polygon, -1, axis=0)
+    ab = b - a
+    ap = np.array([x, y]) - a
+    f = np.clip((ap * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(ap - f[:, None] * ab, axis=1)))
+
+
 class ZoneMap:
     """The zones of one room."""
 

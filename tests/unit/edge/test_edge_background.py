@@ -41,7 +41,7 @@ def test_object_left_in_the_room_is_absorbed_after_the_update_time() -> None:
     chair: Box = (0.8, 1.3, 2.5, 3.0, 0.0, 0.9)  # never upright, never walked: furniture
     early = _pipeline_after([(2.0, [chair])])
     assert len(early.tracks) == 1 and not early.tracks[0].is_person
-    late = _pipeline_after([(5.0, [chair])])
+    late = _pipeline_after([(8.0, [chair])])  # absorbed after 3 s, track gone 3 s later
     assert late.tracks == []
 
 
