@@ -3,7 +3,8 @@
 This is how detection is evaluated and tuned offline: the same perception and engines as
 on a device, timed by the recording's clock, no broker. Identity comes from the device
 config when one is given, else opaque placeholders (the room id is derived from the file
-name but stripped to the characters an opaque id allows).
+name but stripped to the characters an opaque id allows). The floor is always calibrated
+from the recording itself, so a device's calibration file is neither used nor overwritten.
 """
 
 import logging
@@ -36,9 +37,9 @@ def _settings(recording: Path, config: Path | None) -> tuple[PerceptionConfig, I
 
     device = load_config(config)
     ident = device.identity
-    return device.perception, Identity(
-        ident.site, ident.unit, ident.room, ident.agent_id, ident.sensor_id
-    )
+    # A recording is calibrated from itself: never read or overwrite the device's floor file.
+    perception = device.perception.model_copy(update={"calibration_file": None})
+    return perception, Identity(ident.site, ident.unit, ident.room, ident.agent_id, ident.sensor_id)
 
 
 def _open(recording: Path) -> FrameSource:
