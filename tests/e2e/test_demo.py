@@ -1,0 +1,79 @@
+"""The first README command: the demo shows a fall alert quickly and leaves nothing behind.
+
+Runs `ambient demo` as a newcomer would (its own broker and Redis, simulated rooms played in
+real time), waits for a fall alert on the ward feed and on the home feed, then presses
+Ctrl-C and checks that every process it started is gone.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ambient.services import free_port
+from tests.e2e.harness import http_json, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+ALERT_WITHIN_S = 150
+"""Generous for a loaded CI machine; rendering the first recording is part of it."""
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
+    return {int(p) for p in out.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def test_demo_shows_falls_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    log = (tmp_path / "demo.log").open("wb")
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ambient.cli", "demo", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def falls(unit: str) -> list[dict[str, Any]] | None:
+        try:
+            alerts = http_json(f"{url}/api/units/{unit}/alerts")
+        except OSError:
+            return None
+        return [a for a in alerts if a["kind"] == "fall"] or None
+
+    started: set[int] = set()
+    try:
+        ward = wait_for(lambda: falls("4west"), ALERT_WITHIN_S, "a fall alert on the ward feed")
+        assert {a["room"] for a in ward} == {"412"}, "falls only where the simulation has one"
+        wait_for(lambda: falls("home"), ALERT_WITHIN_S, "a fall alert on the home feed")
+        started = _children(demo.pid)
+        assert len(started) >= 6, "broker, redis, aggregator and at least three agents"
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            code = demo.wait(timeout=60)
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+            log.close()
+    output = (tmp_path / "demo.log").read_text(errors="replace")
+    assert code == 0, output[-2000:]
+    assert "stopped." in output
+    left = {pid for pid in started if _alive(pid)}
+    assert not left, f"processes left behind: {left}"
