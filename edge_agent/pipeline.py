@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from edge_agent.calibration import Calibration, calibrate_floor
 from edge_agent.detections import Detection
@@ -23,6 +24,8 @@ from edge_agent.perception.zones import ZoneMap
 from edge_agent.sources.base import DepthFrame
 
 logger = logging.getLogger(__name__)
+
+_PROTECT_MARGIN_PX = 8
 
 
 class Pipeline:
@@ -77,13 +80,7 @@ class Pipeline:
         blobs, point_blob = find_blobs(points, d * d * deproj.pixel_area, self.config.blobs)
         tracks = self._tracker.update(blobs, t)
 
-        person_blob = np.zeros(len(blobs) + 1, dtype=bool)  # last entry: points in no blob
-        for track in tracks:
-            if track.blob_index >= 0 and track.is_person:
-                person_blob[track.blob_index] = True
-        protected = np.zeros(depth.shape, dtype=bool)
-        protected.ravel()[idx] = person_blob[point_blob]
-        self._background.update(depth, fg, protected, t)
+        self._background.update(depth, fg, self._around_people(tracks, idx, point_blob, depth), t)
 
         self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0]
         out = self._fall.step(t, self.observations)
@@ -95,6 +92,28 @@ class Pipeline:
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
         return self._fall.flush(t)
+
+    def _around_people(
+        self,
+        tracks: list[Track],
+        idx: npt.NDArray[np.intp],
+        point_blob: npt.NDArray[np.int64],
+        depth: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.bool_]:
+        """Image boxes around each person's pixels (with a margin): the background must not
+        learn a person lying still, not even the parts of them just under the threshold."""
+        protected = np.zeros(depth.shape, dtype=bool)
+        h, w = depth.shape
+        m = _PROTECT_MARGIN_PX
+        for track in tracks:
+            if track.blob_index < 0 or not track.is_person:
+                continue
+            pix = idx[point_blob == track.blob_index]
+            rows, cols = pix // w, pix % w
+            r0, r1 = max(0, int(rows.min()) - m), min(h, int(rows.max()) + m + 1)
+            c0, c1 = max(0, int(cols.min()) - m), min(w, int(cols.max()) + m + 1)
+            protected[r0:r1, c0:c1] = True
+        return protected
 
     def _observe(self, track: Track) -> Observation:
         zone = self._zones.at(track.x, track.y)

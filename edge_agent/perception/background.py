@@ -105,7 +105,10 @@ class BackgroundModel:
         return raw if prev is None or prev.shape != raw.shape else raw & prev
 
     def update(self, depth: Depth, fg: Mask, protected: Mask, t: float) -> None:
-        """Adapt after a frame: follow what left, drift slowly, absorb long-stuck objects."""
+        """Adapt after a frame: follow what left, drift slowly, absorb long-stuck objects.
+
+        ``protected`` marks pixels around people: no drift and no absorption there.
+        """
         bg, thr, since = self.depth, self._thr, self._fg_since
         if bg is None or thr is None or since is None:
             raise RuntimeError("background not learned yet")
@@ -113,12 +116,15 @@ class BackgroundModel:
         self._last_t = t
         valid = depth > 0
         known = bg > 0
-        far = valid & known & (depth > bg + thr)
-        steady = valid & known & ~fg & ~far
+        diff = depth - bg
+        far = valid & known & (diff > thr)
+        # Drift only on readings well inside the noise band (symmetric, so noise cancels) and
+        # never near a person: a body just under the threshold must not creep into the model.
+        steady = valid & known & ~protected & (np.abs(diff) < np.float32(0.5) * thr)
         a_far = np.float32(1.0 - math.exp(-dt / _FAR_TAU_S))
         a_drift = np.float32(1.0 - math.exp(-dt / _DRIFT_TAU_S))
         # Farther readings: something that was in front of the background moved away.
-        bg += np.where(far, a_far, np.where(steady, a_drift, np.float32(0))) * (depth - bg)
+        bg += np.where(far, a_far, np.where(steady, a_drift, np.float32(0))) * diff
         newly = fg & np.isinf(since)
         since[newly] = t
         since[~fg] = np.inf

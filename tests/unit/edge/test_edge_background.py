@@ -1,5 +1,8 @@
 """Background model: keeps a still person, absorbs left objects, forgets who left."""
 
+import numpy as np
+
+from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.config import BackgroundConfig, PerceptionConfig
 from edge_agent.pipeline import Pipeline
 from tests.unit.edge.edge_scene import Box, Scene, Step, lying_floor, script, standing
@@ -51,3 +54,25 @@ def test_spot_of_a_person_seen_while_learning_is_relearned_once_they_left() -> N
     pipeline = _pipeline_after([(2.0, []), (1.0, [spot])], learn=[spot])
     [track] = pipeline.tracks
     assert abs(track.x + 0.5) < 0.3 and track.top_m > 1.5
+
+
+def test_a_still_body_just_over_the_threshold_is_not_learned_during_a_long_lie() -> None:
+    rng = np.random.default_rng(1)
+    floor = np.full((60, 80), 3.0, dtype=np.float32)
+    sigma = 0.0042 * 9.0
+    body = np.zeros_like(floor, dtype=bool)
+    body[20:40, 20:60] = True
+    model = BackgroundModel(BackgroundConfig(update_after_s=120.0))
+    t = 0.0
+    while not model.learn(floor + rng.normal(0, sigma, floor.shape).astype(np.float32), t):
+        t += 0.2
+    lying = np.where(body, floor - 4 * sigma, floor)  # only a few σ above the floor
+    protected = np.zeros_like(body)
+    protected[15:45, 15:65] = True  # the pipeline's box around a tracked person
+    for _ in range(1800):  # 30 minutes at 1 frame/s
+        t += 1.0
+        depth = (lying + rng.normal(0, sigma, floor.shape)).astype(np.float32)
+        fg = model.foreground(depth)
+        model.update(depth, fg, protected, t)
+    assert fg[body].mean() > 0.5
+    assert fg[~protected].mean() < 0.01

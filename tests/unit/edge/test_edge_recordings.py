@@ -37,6 +37,18 @@ def _replay(recording: Path, config: PerceptionConfig) -> tuple[list[Detection],
     return out + pipeline.flush(t), t0
 
 
+def test_long_lie_keeps_reporting_until_the_end_of_the_recording() -> None:
+    recording = cached_recording("home_fall", **SIZE)
+    [fall] = read_labels(recording).events
+    detections, t0 = _replay(recording, PerceptionConfig())
+    falls = [d for d in detections if d.type is EventType.FALL]
+    assert falls[0].phase is Phase.START and 0 <= falls[0].ts - (t0 + fall["landing"]) <= 10.0
+    updates = [d.ts for d in falls if d.phase is Phase.UPDATE]
+    gaps = [b - a for a, b in zip([falls[0].ts, *updates], updates, strict=False)]
+    assert len(updates) >= 7 and max(gaps) <= 5.5  # the person never fades into the background
+    assert {d.episode_id for d in falls} == {falls[0].episode_id}
+
+
 def _bed_zone(labels: Labels) -> BedZone:
     """The simulated bed's outline in the pipeline's room frame (origin below the camera,
     y along the camera's view on the floor), from the camera pose in the labels."""
