@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 import redis
 import yaml
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Dialog, expect
 from pydantic import ValidationError
-from simulators.cache import cached_recording
 
 import protocol
 from aggregator.store import Partition
 from ambient.services import Service
+from simulators.cache import cached_recording
 from tests.e2e.harness import (
     Aggregator,
     AmbientProcess,
@@ -143,3 +143,39 @@ def test_only_typed_small_payloads_leave_the_edge(fall_run: FallRun, capture_all
                 pytest.fail(f"unexpected topic on the wire: {topic}")
         except (ValidationError, protocol.TopicError) as e:
             pytest.fail(f"{topic}: not a protocol payload: {e}")
+
+
+def test_resolve_needs_an_outcome_then_clears_the_alert(
+    fall_run: FallRun, browser: Browser, redis_service: Service
+) -> None:
+    alert_id = fall_run.alert["alert_id"]
+    store = redis.Redis.from_url(f"{redis_service.url}/0")
+    key = Partition(SITE, UNIT).alert(alert_id)
+    page = browser.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        page.goto(f"{fall_run.aggregator.url}/units/{UNIT}")
+        row = page.get_by_test_id(f"alert-{alert_id}")
+        expect(row).to_be_visible(timeout=15_000)
+        page.get_by_test_id("staff-id").fill("rn-07")
+        page.get_by_test_id(f"resolve-{alert_id}").click()
+        wait_for(lambda: dialogs, 5, "a prompt to choose an outcome")
+        assert json.loads(store.hget(key, "status") or b"null") != "resolved"
+
+        page.get_by_test_id(f"outcome-{alert_id}").select_option("true_fall")
+        page.get_by_test_id(f"resolve-{alert_id}").click()
+        expect(row).to_have_count(0, timeout=10_000)
+
+        def resolved() -> bool:
+            return bool(json.loads(store.hget(key, "status") or b"null") == "resolved")
+
+        wait_for(resolved, 15, f"status resolved in Redis at {key}")
+        assert json.loads(store.hget(key, "outcome") or b"null") == "true_fall"
+    finally:
+        page.close()
