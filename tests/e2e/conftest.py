@@ -92,8 +92,10 @@ def aggregator_process(
         process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API holds an event loop while it runs, which async tests
+    elsewhere in the session must not find still running."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed (scripts/setup installs it)")
     with sync_playwright() as p:
