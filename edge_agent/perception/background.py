@@ -32,6 +32,8 @@ _MAD_TO_SIGMA = 1.4826
 _MIN_LEARN_FRAMES = 3
 _FAR_TAU_S = 1.0
 _DRIFT_TAU_S = 30.0
+_CHECK_EVERY_S = 0.5
+"""Long-stuck pixels are looked for, and the threshold refreshed, this often."""
 
 
 class BackgroundModel:
@@ -49,6 +51,8 @@ class BackgroundModel:
         """Per-pixel depth noise measured while learning (metres)."""
         self._fg_since: npt.NDArray[np.float64] | None = None
         self._prev_raw: Mask | None = None
+        self._half_thr: Depth | None = None
+        self._checked_t = -math.inf
 
     @property
     def ready(self) -> bool:
@@ -93,6 +97,7 @@ class BackgroundModel:
         if self._sigma is not None:
             sigma = np.maximum(sigma, self._sigma)
         self._thr = np.maximum(np.float32(cfg.min_fg_m), np.float32(cfg.noise_k) * sigma)
+        self._half_thr = np.float32(0.5) * self._thr
 
     def foreground(self, depth: Depth) -> Mask:
         """Pixels clearly closer than the background (or with no background), two frames running."""
@@ -110,27 +115,26 @@ class BackgroundModel:
         ``protected`` marks pixels around people: no drift and no absorption there.
         """
         bg, thr, since = self.depth, self._thr, self._fg_since
-        if bg is None or thr is None or since is None:
+        if bg is None or thr is None or since is None or self._half_thr is None:
             raise RuntimeError("background not learned yet")
         dt = max(0.0, t - (self._last_t if self._last_t is not None else t))
         self._last_t = t
-        valid = depth > 0
-        known = bg > 0
         diff = depth - bg
-        far = valid & known & (diff > thr)
+        # Farther readings: something that was in front of the background moved away.
+        far = (diff > thr) & (bg > 0)
         # Drift only on readings well inside the noise band (symmetric, so noise cancels) and
         # never near a person: a body just under the threshold must not creep into the model.
-        steady = valid & known & ~protected & (np.abs(diff) < np.float32(0.5) * thr)
+        steady = (np.abs(diff) < self._half_thr) & (depth > 0) & ~protected
         a_far = np.float32(1.0 - math.exp(-dt / _FAR_TAU_S))
         a_drift = np.float32(1.0 - math.exp(-dt / _DRIFT_TAU_S))
-        # Farther readings: something that was in front of the background moved away.
-        bg += np.where(far, a_far, np.where(steady, a_drift, np.float32(0))) * diff
-        newly = fg & np.isinf(since)
-        since[newly] = t
-        since[~fg] = np.inf
-        stuck = fg & ~protected & (t - since >= self._cfg.update_after_s)
-        if stuck.any():
-            logger.info("absorbing %d long-static foreground pixels", int(stuck.sum()))
-            bg[stuck] = depth[stuck]
-            since[stuck] = np.inf
-        self._set(bg)
+        bg += (far * a_far + steady * a_drift) * diff
+        np.copyto(since, t, where=fg & np.isinf(since))
+        np.copyto(since, np.inf, where=~fg)
+        if t - self._checked_t >= _CHECK_EVERY_S:  # absorption works on minutes: check rarely
+            self._checked_t = t
+            stuck = fg & ~protected & (t - since >= self._cfg.update_after_s)
+            if stuck.any():
+                logger.info("absorbing %d long-static foreground pixels", int(stuck.sum()))
+                bg[stuck] = depth[stuck]
+                since[stuck] = np.inf
+            self._set(bg)
