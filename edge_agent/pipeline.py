@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.calibration import Calibration, calibrate_floor
+from edge_agent.calibration import Calibration, CalibrationError, calibrate_floor
 from edge_agent.detections import Detection
 from edge_agent.engines import BedExitEngine, FallEngine, Observation, OccupancyEngine
 from edge_agent.perception.background import BackgroundModel
@@ -61,6 +61,11 @@ class Pipeline:
         return list(self._tracker.tracks)
 
     def process(self, frame: DepthFrame) -> list[Detection]:
+        """Detections caused by this frame (none while learning the background).
+
+        Raises `CalibrationError` when the learned background shows no floor; the next
+        frames then learn it again, so a caller may log and keep feeding frames.
+        """
         deproj = self._deprojector
         if deproj is None or deproj.intrinsics != frame.intrinsics:
             if deproj is not None:
@@ -71,7 +76,12 @@ class Pipeline:
         t = frame.t
         if not self._background.ready:
             if self._background.learn(depth, t):
-                self._calibrate(deproj)
+                try:
+                    self._calibrate(deproj)
+                except CalibrationError:
+                    # Learn again from the next frames (someone may have blocked the view).
+                    self._background = BackgroundModel(self.config.background)
+                    raise
             return []
         fg = self._background.foreground(depth)
         idx = np.flatnonzero(fg)

@@ -153,12 +153,19 @@ class BedExitConfig(_Section):
     )
 
 
+_FRAME = (
+    "(the calibrated room frame: origin on the floor straight below the camera, y along the "
+    "camera's view, x to its right)."
+)
+
+
 class BedZone(_Section):
     id: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Opaque bed id (wire `bed`)."
     )
     polygon: list[tuple[float, float]] = Field(
-        min_length=3, description="Bed outline on the floor, [[x, y], ...] in room metres."
+        min_length=3,
+        description="Bed outline on the floor, [[x, y], ...] in room metres " + _FRAME,
     )
     fall_risk: bool = Field(default=False, description="Report bed exits for this bed.")
 
@@ -168,7 +175,8 @@ class ChairZone(_Section):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Opaque chair/sofa id."
     )
     polygon: list[tuple[float, float]] = Field(
-        min_length=3, description="Seat outline on the floor, [[x, y], ...] in room metres."
+        min_length=3,
+        description="Seat outline on the floor, [[x, y], ...] in room metres " + _FRAME,
     )
 
 

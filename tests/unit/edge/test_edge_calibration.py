@@ -77,3 +77,16 @@ def test_corrupt_calibration_file_names_the_file(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(CalibrationError, match=r"floor\.json"):
         Pipeline(PerceptionConfig(calibration_file=path))
+
+
+def test_pipeline_without_a_floor_in_view_raises_then_learns_again() -> None:
+    scene = Scene(height_m=1.5, tilt_deg=0.0, room=(-3, 3, -0.5, 1.5, -5.0, 8.0))
+    pipeline = Pipeline(PerceptionConfig())
+    failures = 0
+    for frame in script(scene, [(3.0, [])]):  # 2 s learning, then 3 s more
+        try:
+            assert pipeline.process(frame) == []
+        except CalibrationError:
+            failures += 1
+    assert failures >= 2  # every 1.5 s of frames: learned, no floor, start again
+    assert not pipeline.ready
