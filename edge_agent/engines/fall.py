@@ -1,8 +1,9 @@
 """Fall engine: upright → on the floor fast → stays down → `start`; `update`s; `end` when up.
 
-A fall is a person whose top drops from standing height to floor height within a short time
-(a fall is fast; lying down on purpose is slow), whose lowest points are at the floor (not on
-a bed or sofa), outside any bed or chair zone, and who stays down for a confirmation time.
+A fall is a person whose top drops from standing height (or whose body drops from a bed or
+sofa) to floor height within a short time (a fall is fast; lying down on purpose is slow),
+whose lowest points are at the floor (not on a bed or sofa), outside any bed or chair zone,
+and who stays down for a confirmation time.
 The episode then reports time on the floor every few seconds and ends when the person is up
 again for a while (``recovered=True``) or has been out of sight too long (``False``).
 Pure: times come from the frames.
@@ -66,8 +67,11 @@ class FallEngine:
                 self._adopt(obs, seen)
             person = self._people.setdefault(obs.track_id, _Person())
             person.last_seen_t = t
-            if obs.top_m >= self._cfg.standing_height_m:
-                person.last_upright_t = t
+            if (
+                obs.top_m >= self._cfg.standing_height_m
+                or obs.bottom_m >= self._cfg.raised_bottom_m
+            ):
+                person.last_upright_t = t  # standing, or up on a bed: a drop from here is a fall
             episode = self._episodes.get(obs.track_id)
             if episode is None:
                 self._maybe_begin(t, obs, person)

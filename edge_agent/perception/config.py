@@ -108,10 +108,17 @@ class FallConfig(_Section):
         ge=0,
         description="Lowest body points must be within this of the floor (not on a bed/sofa).",
     )
+    raised_bottom_m: float = Field(
+        default=0.35,
+        gt=0,
+        description="Lowest body points at least this high: lying or sitting on a bed or sofa. "
+        "A drop from there to the floor counts like a drop from standing (falls out of bed).",
+    )
     max_drop_s: float = Field(
         default=2.5,
         gt=0,
-        description="The drop from standing to fallen height must take at most this long.",
+        description="The drop from standing (or from a bed) to the floor must take at most "
+        "this long: falls are fast, lying down on purpose is slow.",
     )
     confirm_s: float = Field(
         default=1.5, ge=0, description="Time down before a fall `start` is emitted."

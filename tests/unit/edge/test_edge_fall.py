@@ -152,3 +152,19 @@ def test_lying_on_a_low_bed_is_not_a_fall_because_the_body_rests_above_the_floor
     config = PerceptionConfig(fall=FallConfig(max_floor_clearance_m=clearance))
     detections = run(script(Scene(furniture=[low_bed]), steps), Pipeline(config))
     assert len([d for d in _falls(detections) if d.phase is Phase.START]) == falls
+
+
+@pytest.mark.parametrize(("raised", "falls"), [(0.35, 1), (5.0, 0)])
+def test_rolling_out_of_bed_onto_the_floor_is_a_fall(raised: float, falls: int) -> None:
+    on_bed: Box = (-2.0, -1.4, 2.2, 3.9, 0.55, 0.8)
+    beside: Box = (-1.15, -0.7, 2.2, 3.9, 0.0, 0.28)  # on the floor next to the bed
+    steps: list[Step] = [
+        (2.0, [standing(-0.9, 3.0)]),
+        (1.0, [(-2.0, -1.2, 2.6, 3.4, 0.0, 1.3)]),  # sits on the bed
+        (6.0, [on_bed]),  # lies in bed well past the drop time
+        (0.3, [(-1.6, -0.9, 2.2, 3.9, 0.3, 0.7)]),  # rolls over the edge
+        (5.0, [beside]),
+    ]
+    config = PerceptionConfig(fall=FallConfig(raised_bottom_m=raised))
+    detections = run(script(Scene(furniture=[BED]), steps), Pipeline(config))
+    assert len([d for d in _falls(detections) if d.phase is Phase.START]) == falls
