@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Protocol
 
 from ambient import __version__
+from edge_agent.calibration import CalibrationError
 from edge_agent.config import ConfigError, DeviceConfig, config_hash, load_config
 from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.mqtt import LinkError, MqttLink, StatusInfo
@@ -77,6 +78,7 @@ class App:
         self.clock = clock
         self.frames = 0
         self.events = 0
+        self.calibration_failures = 0
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._undo: list[Callable[[], None]] = [outbox.close, source.close]
@@ -122,7 +124,7 @@ class App:
                 last_raw = raw.t
                 frame = dataclasses.replace(raw, t=raw.t + offset) if offset else raw
                 self.frames += 1
-                self._emit(self.pipeline.process(frame))
+                self._emit(self._process(frame))
                 last_t = frame.t
             else:
                 logger.info("source ended after %d frames", self.frames)
@@ -132,6 +134,19 @@ class App:
         if last_t is not None:
             self._emit(self.pipeline.flush(last_t))
         return code
+
+    def _process(self, frame: DepthFrame) -> list[Detection]:
+        """One frame through the pipeline; a failed floor calibration is not fatal.
+
+        The pipeline learns the background again by itself (someone may have stood in front
+        of the camera while it learned), so the agent logs it and keeps feeding frames.
+        """
+        try:
+            return self.pipeline.process(frame)
+        except CalibrationError as e:
+            self.calibration_failures += 1
+            logger.warning("floor calibration failed (%s); learning the room again", e)
+            return []
 
     def _emit(self, detections: list[Detection]) -> None:
         for found in detections:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from edge_agent.app import App, main
+from edge_agent.calibration import CalibrationError
 from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.outbox import Outbox
 from edge_agent.sources.base import DepthFrame, Intrinsics
@@ -170,3 +171,37 @@ def test_heartbeat_logs_counts_and_outbox_depth(
             time.sleep(0.01)
         app.stop()
     assert "health: 5 frames, 6 events, outbox depth 0, dropped none" in caplog.text
+
+
+class FlakyCalibrationPipeline(FakePipeline):
+    """Fails the floor calibration on its first two frames, as a blocked view would."""
+
+    def process(self, frame: DepthFrame) -> list[Detection]:
+        if len(self.times) < 2:
+            self.times.append(frame.t)
+            raise CalibrationError("no floor plane in view")
+        return super().process(frame)
+
+
+def test_a_failed_calibration_does_not_stop_the_agent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log: list[str] = []
+    link = FakeLink(log)
+    app = App(
+        FakeSource(log),
+        FlakyCalibrationPipeline(),
+        EventStamper(Identity("s", "u", "r412", "a", "c")),
+        Outbox(tmp_path / "o.sqlite3"),
+        link,
+        wall_clock_frames=False,
+        clock=Clock(),
+    )
+    app.start()
+    with caplog.at_level(logging.WARNING, logger="edge_agent.app"):
+        assert app.run() == 0
+    app.stop()
+    assert app.frames == 5
+    assert app.calibration_failures == 2
+    assert "floor calibration failed" in caplog.text
+    assert [e.type for e in link.sent] == [EventType.OCCUPANCY] * 3 + [EventType.FALL]
