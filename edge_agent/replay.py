@@ -35,7 +35,7 @@ def _settings(recording: Path, config: Path | None) -> tuple[PerceptionConfig, I
         return PerceptionConfig(), identity
     from edge_agent.config import load_config
 
-    device = load_config(config)
+    device = load_config(config, check_secrets=False)
     ident = device.identity
     # A recording is calibrated from itself: never read or overwrite the device's floor file.
     perception = device.perception.model_copy(update={"calibration_file": None})

@@ -138,3 +138,12 @@ def test_shipped_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.source.kind == "realsense"
     assert config.mqtt.client_id == config.identity.agent_id
     assert [b.id for b in config.perception.zones.beds] == ["bed-a"]
+
+
+def test_offline_use_does_not_need_the_device_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AMBIENT_MQTT_PASSWORD", raising=False)
+    example = Path(__file__).parents[3] / "deploy" / "edge" / "device.yaml"
+    with pytest.raises(ConfigError, match="AMBIENT_MQTT_PASSWORD is not set"):
+        load_config(example)
+    config = load_config(example, check_secrets=False)
+    assert config.identity.agent_id
