@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
 Entry = tuple[bytes, dict[bytes, bytes]]
+IDLE_POLL_MS = 50
+"""Pause when no partition had new entries: bounds alert latency added by the rules task."""
 
 
 class RulesConsumer:
@@ -87,13 +89,19 @@ class RulesConsumer:
         if not parts:
             await asyncio.sleep(self._block_ms / 1000)
             return
-        streams = {p.events: ">" for p in parts}
-        by_key = {p.events.encode(): p for p in parts}
-        reply = await self._client.xreadgroup(
-            RULES_GROUP, self._consumer, cast(Any, streams), count=200, block=self._block_ms
-        )
-        for key, entries in cast(list[tuple[bytes, list[Entry]]], reply or []):
-            await self._apply_all(by_key[key], entries)
+        # One XREADGROUP per partition (each touches one hash slot, as Redis Cluster needs),
+        # sent together in one pipeline; a short idle pause replaces a multi-key BLOCK.
+        pipe = self._client.pipeline(transaction=False)
+        for part in parts:
+            pipe.xreadgroup(RULES_GROUP, self._consumer, cast(Any, {part.events: ">"}), count=200)
+        replies = await pipe.execute()
+        got = 0
+        for part, reply in zip(parts, replies, strict=True):
+            for _, entries in cast(list[tuple[bytes, list[Entry]]], reply or []):
+                got += len(entries)
+                await self._apply_all(part, entries)
+        if not got:
+            await asyncio.sleep(min(self._block_ms, IDLE_POLL_MS) / 1000)
 
     async def _ensure_group(self, part: Partition) -> None:
         try:
