@@ -69,13 +69,16 @@ def summary(times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=300, help="frames per resolution")
+    parser.add_argument(
+        "--naive-frames", type=int, default=80, help="frames for the (slow) naive pipeline"
+    )
     args = parser.parse_args()
     o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
     print("edge pipeline per frame, one process, steady state after calibration")
     for width, height in ((640, 480), (320, 240)):
         frames = load_frames(width, height)[: args.frames]
         ours = time_pipeline(frames, None)
-        naive = time_pipeline(frames, naive_floor_fit)
+        naive = time_pipeline(frames[: args.naive_frames], naive_floor_fit)
         ratio = statistics.median(naive) / statistics.median(ours)
         print(f"{width}x{height}  ambient pipeline        {summary(ours)}")
         print(f"{width}x{height}  naive (open3d RANSAC/frame) {summary(naive)}  = {ratio:.1f}x")
