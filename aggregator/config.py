@@ -6,16 +6,13 @@ file without reading code.
 """
 
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from ambient.yamlconfig import ConfigError, load_yaml_model, parse_yaml_model
 from protocol import MAX_PAYLOAD_BYTES
 
-
-class ConfigError(ValueError):
-    """The config file is missing, not YAML, or does not match `CentralConfig`."""
+__all__ = ["CentralConfig", "ConfigError", "load_config", "parse_config"]
 
 
 class _Section(BaseModel):
@@ -104,57 +101,10 @@ class CentralConfig(_Section):
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Alert rules.")
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers the line of every mapping key, for error messages."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node)
-    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
-    mapping["__lines__"] = lines
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip_lines(value: Any, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> Any:
-    if isinstance(value, dict):
-        lines = value.pop("__lines__", {})
-        for key, line in lines.items():
-            out[(*path, key)] = line
-        return {k: _strip_lines(v, (*path, str(k)), out) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip_lines(v, (*path, str(i)), out) for i, v in enumerate(value)]
-    return value
-
-
 def parse_config(text: str, source: str = "<config>") -> CentralConfig:
-    """Validate YAML text; errors name the key path and line."""
-    try:
-        raw = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: not valid YAML: {e}") from e
-    lines: dict[tuple[str, ...], int] = {}
-    data = _strip_lines(raw or {}, (), lines)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping of sections")
-    try:
-        return CentralConfig.model_validate(data)
-    except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            path = tuple(str(p) for p in err["loc"])
-            line = next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), 0)
-            where = f" (line {line})" if line else ""
-            problems.append(f"{'.'.join(path) or '<root>'}{where}: {err['msg']}")
-        raise ConfigError(f"{source}: " + "; ".join(problems)) from e
+    """Validate YAML text; errors name the file, line and key path."""
+    return parse_yaml_model(text, CentralConfig, source)
 
 
 def load_config(path: Path | str) -> CentralConfig:
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise ConfigError(f"cannot read config {path}: {e}") from e
-    return parse_config(text, str(path))
+    return load_yaml_model(Path(path), CentralConfig)

@@ -13,25 +13,22 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from ambient.yamlconfig import ConfigError, load_yaml_model
 from edge_agent.perception.config import PerceptionConfig
 from protocol.common import OpaqueId
 
-
-class ConfigError(ValueError):
-    """A device config that cannot be used; the message names file, line and key."""
+__all__ = ["ConfigError", "DeviceConfig", "config_hash", "load_config"]
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:
@@ -208,61 +205,5 @@ def load_config(path: Path, *, check_secrets: bool = True) -> DeviceConfig:
     ``check_secrets=False`` skips reading the MQTT password (offline replay never connects,
     and a site validating clips should not need the device's secrets).
     """
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {getattr(e, 'problem', e)}") from e
-    if not isinstance(data, dict) or node is None:
-        raise ConfigError(f"{path}:1: the config must be a mapping of sections")
-    lines: dict[tuple[str | int, ...], int] = {(): 1}
-    _map_lines(node, (), lines, path)
-    try:
-        context = {"base_dir": path.parent.absolute(), "check_secrets": check_secrets}
-        return DeviceConfig.model_validate(data, context=context)
-    except ValidationError as e:
-        found = sorted(_describe(err, lines) for err in e.errors())
-        raise ConfigError("\n".join(f"{path}:{line}: {msg}" for line, msg in found)) from e
-
-
-def _map_lines(
-    node: yaml.Node, at: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], path: Path
-) -> None:
-    """Key path → 1-based line of the key (or list item) in the YAML text."""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*at, str(key.value))
-            if child in lines:
-                raise ConfigError(
-                    f"{path}:{key.start_mark.line + 1}: {_dotted(child)}: duplicate key"
-                )
-            lines[child] = key.start_mark.line + 1
-            _map_lines(value, child, lines, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[(*at, index)] = item.start_mark.line + 1
-            _map_lines(item, (*at, index), lines, path)
-
-
-def _describe(err: Any, lines: dict[tuple[str | int, ...], int]) -> tuple[int, str]:
-    loc = tuple(err["loc"])
-    known = loc
-    while known not in lines:  # missing keys and union branches: nearest enclosing key
-        known = known[:-1]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required key missing"
-    else:
-        msg = str(err["msg"]).removeprefix("Value error, ")
-    return lines[known], f"{_dotted(loc) or '(top level)'}: {msg}"
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+    context = {"base_dir": path.parent.absolute(), "check_secrets": check_secrets}
+    return load_yaml_model(path, DeviceConfig, context)

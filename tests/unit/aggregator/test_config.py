@@ -17,13 +17,13 @@ def test_unknown_key_names_key_and_line() -> None:
     text = "sites: [a]\nmqtt:\n  host: broker\n  prot: 1883\n"
     with pytest.raises(ConfigError) as err:
         parse_config(text, "central.yaml")
-    assert "mqtt.prot" in str(err.value) and "line 4" in str(err.value)
+    assert "central.yaml:4: mqtt.prot: unknown key" in str(err.value)
 
 
 def test_bad_value_names_key_and_line() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config("web:\n  port: eighty\n")
-    assert "web.port" in str(err.value) and "line 2" in str(err.value)
+    assert "<config>:2: web.port" in str(err.value)
 
 
 def test_password_is_secret_and_not_printed() -> None:
