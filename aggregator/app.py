@@ -22,6 +22,7 @@ from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
 from aggregator.metrics import Metrics
 from aggregator.rules.consumer import RulesConsumer
+from aggregator.store import Partition
 from aggregator.web.api import create_app
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,11 @@ class App:
             consumer=cfg.mqtt.client_id,
         )  # fmt: skip
         app = create_app(
-            async_redis, self.metrics, ingest, units=cfg.units, stopping=self.stop_event
+            async_redis,
+            self.metrics,
+            ingest,
+            units=[Partition(site, unit) for site, unit in cfg.listed_units()],
+            stopping=self.stop_event,
         )
         server = _Server(
             uvicorn.Config(

@@ -6,6 +6,7 @@ file without reading code.
 """
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -83,6 +84,13 @@ class RulesConfig(_Section):
     )
 
 
+UnitRef = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+]
+"""A unit within its site, written `site/unit`: unit ids repeat across sites (every home)."""
+
+
 class CentralConfig(_Section):
     """Everything the central aggregator process needs."""
 
@@ -91,9 +99,15 @@ class CentralConfig(_Section):
         min_length=1,
         description="Sites served: the aggregator's retained online state is published on each.",
     )
-    units: list[str] | None = Field(
-        default=None, description="Unit ids listed on the index page (None: discovered)."
+    units: list[UnitRef] | None = Field(
+        default=None,
+        description="`site/unit` pairs listed first on the index page (others are discovered).",
     )
+
+    def listed_units(self) -> list[tuple[str, str]]:
+        """`units` as (site, unit) pairs."""
+        return [(ref.partition("/")[0], ref.partition("/")[2]) for ref in self.units or []]
+
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
     redis: RedisConfig = Field(default_factory=RedisConfig, description="Redis connection.")
     web: WebConfig = Field(default_factory=WebConfig, description="Nurse-station web feed.")

@@ -15,7 +15,7 @@ writers import the key builders from here; nobody formats a key by hand elsewher
     ambient:agents:<site>               hash agent_id -> last AgentStatus JSON
     ambient:{deadletter}:events         stream of rejected messages (reason, topic, payload)
     ambient:{deadletter}:counts         hash reason -> count
-    ambient:unit:<unit>:feed            pub/sub channel: every alert change of a unit
+    ambient:{site:unit}:feed            pub/sub channel: every alert change of a unit
 """
 
 from dataclasses import dataclass
@@ -53,6 +53,10 @@ class Partition:
     def events(self) -> str:
         return self._key("events")
 
+    @property
+    def feed(self) -> str:
+        return self._key("feed")
+
     def seen(self, dedupe_id: str) -> str:
         return self._key(f"seen:{dedupe_id}")
 
@@ -76,8 +80,9 @@ def agents_key(site: str) -> str:
     return f"{PREFIX}:agents:{site}"
 
 
-def unit_channel(unit: str) -> str:
-    return f"{PREFIX}:unit:{unit}:feed"
+def feed_channel(part: Partition) -> str:
+    """Pub/sub channel of one site's unit: every alert change, for its live feeds."""
+    return part.feed
 
 
 APPEND_ONCE_LUA = """

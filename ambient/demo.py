@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 HOSPITAL_SITE = "hosp1"
 HOME_SITE = "home7"
+WARD_FEED = f"/sites/{HOSPITAL_SITE}/units/4west"
+HOME_FEED = f"/sites/{HOME_SITE}/units/home"
 DEMO_SIZE = {"width": 320, "height": 240}
 """Quarter VGA: the first start renders four rooms in about a minute, ~140 MB each on disk."""
 
@@ -112,7 +114,7 @@ def _write_yaml(path: Path, data: dict[str, Any]) -> Path:
 
 
 def central_config(workdir: Path, broker: Service, redis: Service, web_port: int) -> Path:
-    units = sorted({r.unit for r in ROOMS})
+    units = sorted({f"{r.site}/{r.unit}" for r in ROOMS})
     return _write_yaml(
         workdir / "central.yaml",
         {
@@ -187,7 +189,7 @@ def run_demo(args: argparse.Namespace) -> int:
         children.append(aggregator)
         url = f"http://localhost:{web_port}"
         print(
-            f"\n  Nurse-station feed:  {url}/units/4west\n  Home feed:           {url}/units/home\n"
+            f"\n  Nurse-station feed:  {url}{WARD_FEED}\n  Home feed:           {url}{HOME_FEED}\n"
         )
         print(f"  Logs and state in {workdir}. Ctrl-C stops everything.\n", flush=True)
         for room in ROOMS:
@@ -202,7 +204,7 @@ def run_demo(args: argparse.Namespace) -> int:
             agent.start()
             children.append(agent)
             print(f"  room {room.room}: edge agent running", flush=True)
-        print(f"\n  All running. Open {url}/units/4west\n", flush=True)
+        print(f"\n  All running. Open {url}{WARD_FEED}\n", flush=True)
         _supervise(children)
     except (KeyboardInterrupt, _StopRequestedError):
         print("\n  stopping ...", flush=True)

@@ -20,7 +20,7 @@ from aggregator.store import (
     PARTITIONS_KEY,
     Partition,
     agents_key,
-    unit_channel,
+    feed_channel,
 )
 
 Transition = Callable[[Alert | None], list[AlertAction]]
@@ -60,9 +60,6 @@ class AlertStore:
     async def partitions(self) -> list[Partition]:
         names = await self._client.smembers(PARTITIONS_KEY)
         return sorted(Partition.parse(_text(n)) for n in names)
-
-    async def partitions_of_unit(self, unit: str) -> list[Partition]:
-        return [p for p in await self.partitions() if p.unit == unit]
 
     async def get(self, alert_id: str) -> Alert | None:
         where = await self._client.hget(ALERT_INDEX_KEY, alert_id)
@@ -141,4 +138,4 @@ class AlertStore:
                 pipe.hset(part.agent_alerts, alert.agent_id, alert.alert_id)
             elif not alert.open:
                 pipe.hdel(part.agent_alerts, alert.agent_id)
-        pipe.publish(unit_channel(alert.unit), feed_message(action))
+        pipe.publish(feed_channel(part), feed_message(action))

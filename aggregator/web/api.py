@@ -8,10 +8,12 @@ import asyncio
 import html
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI, HTTPException, Request
@@ -23,11 +25,12 @@ from aggregator.alerts.lifecycle import AlertError, acknowledge, resolve
 from aggregator.alerts.model import Alert, Outcome
 from aggregator.alerts.store import AlertStore
 from aggregator.metrics import Metrics
-from aggregator.store import Partition, unit_channel
+from aggregator.store import Partition, feed_channel
 
 logger = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class MqttHealth(Protocol):
@@ -46,6 +49,17 @@ class ResolveBody(BaseModel):
     outcome: Outcome = Field(description="What it was: true_fall, false_alarm, assisted, other.")
 
 
+def _partition(site: str, unit: str) -> Partition:
+    """A feed is one site's unit: homes all have a unit called "home", and must not mix."""
+    if not (_ID.match(site) and _ID.match(unit)):
+        raise HTTPException(404, "no such unit")
+    return Partition(site, unit)
+
+
+def _feed_path(part: Partition) -> str:
+    return f"/sites/{quote(part.site)}/units/{quote(part.unit)}"
+
+
 def _page(name: str) -> str:
     return resources.files("aggregator.web").joinpath("static", name).read_text()
 
@@ -55,7 +69,7 @@ def create_app(
     metrics: Metrics,
     mqtt: MqttHealth,
     *,
-    units: list[str] | None = None,
+    units: list[Partition] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stopping: asyncio.Event | None = None,
 ) -> FastAPI:
@@ -65,8 +79,8 @@ def create_app(
     app = FastAPI(title="ambient aggregator", docs_url="/api/docs", redoc_url=None)
     feed_html = _page("feed.html")
 
-    async def unit_alerts(unit: str) -> list[Alert]:
-        return await store.active(await store.partitions_of_unit(unit))
+    async def unit_alerts(part: Partition) -> list[Alert]:
+        return await store.active([part])
 
     async def change(alert_id: str, step: Callable[[Alert], Any]) -> dict[str, Any]:
         alert = await store.get(alert_id)
@@ -94,19 +108,23 @@ def create_app(
     @app.get("/", response_class=HTMLResponse)
     async def index() -> str:
         listed = list(units or [])
-        listed += sorted({p.unit for p in await store.partitions()} - set(listed))
+        listed += sorted(set(await store.partitions()) - set(listed))
         items = "".join(
-            f'<li><a href="/units/{html.escape(u)}">{html.escape(u)}</a></li>' for u in listed
+            f'<li><a href="{_feed_path(p)}">{html.escape(p.site)} / {html.escape(p.unit)}</a></li>'
+            for p in listed
         )
         return _page("index.html").replace("<!--UNITS-->", items or "<li>no units yet</li>")
 
-    @app.get("/units/{unit}", response_class=HTMLResponse)
-    async def unit_page(unit: str) -> str:
-        return feed_html.replace("__UNIT__", html.escape(unit, quote=True))
+    @app.get("/sites/{site}/units/{unit}", response_class=HTMLResponse)
+    async def unit_page(site: str, unit: str) -> str:
+        part = _partition(site, unit)
+        return feed_html.replace("__SITE__", html.escape(part.site, quote=True)).replace(
+            "__UNIT__", html.escape(part.unit, quote=True)
+        )
 
-    @app.get("/api/units/{unit}/alerts")
-    async def list_alerts(unit: str) -> list[dict[str, Any]]:
-        return [a.model_dump(mode="json") for a in await unit_alerts(unit)]
+    @app.get("/api/sites/{site}/units/{unit}/alerts")
+    async def list_alerts(site: str, unit: str) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json") for a in await unit_alerts(_partition(site, unit))]
 
     @app.get("/api/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:
@@ -123,10 +141,10 @@ def create_app(
     async def resolve_alert(alert_id: str, body: ResolveBody) -> dict[str, Any]:
         return await change(alert_id, lambda a: resolve(a, body.by, body.outcome, clock()))
 
-    @app.get("/api/units/{unit}/stream")
-    async def stream(unit: str, request: Request) -> StreamingResponse:
+    @app.get("/api/sites/{site}/units/{unit}/stream")
+    async def stream(site: str, unit: str, request: Request) -> StreamingResponse:
         return StreamingResponse(
-            _sse(client, unit, request, unit_alerts, stopping),
+            _sse(client, _partition(site, unit), request, unit_alerts, stopping),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -150,16 +168,16 @@ def create_app(
 
 async def _sse(
     client: "aioredis.Redis",
-    unit: str,
+    part: Partition,
     request: Request,
-    snapshot: Callable[[str], Any],
+    snapshot: Callable[[Partition], Any],
     stopping: asyncio.Event,
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full list, so no change falls between the two."""
     pubsub = client.pubsub()
-    await pubsub.subscribe(unit_channel(unit))
+    await pubsub.subscribe(feed_channel(part))
     try:
-        alerts = await snapshot(unit)
+        alerts = await snapshot(part)
         data = json.dumps([a.model_dump(mode="json") for a in alerts])
         yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
         loop = asyncio.get_running_loop()

@@ -67,7 +67,7 @@ def aggregator_process(
         yaml.safe_dump(
             {
                 "sites": ["e2e"],
-                "units": ["4west"],
+                "units": ["e2e/4west"],
                 "mqtt": {"host": "127.0.0.1", "port": broker.port, "client_id": "agg-e2e"},
                 "redis": {"url": f"{redis_service.url}/0"},
                 "web": {"host": "127.0.0.1", "port": port},

@@ -50,18 +50,20 @@ def test_demo_shows_falls_and_stops_cleanly(tmp_path: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
 
-    def falls(unit: str) -> list[dict[str, Any]] | None:
+    def falls(site: str, unit: str) -> list[dict[str, Any]] | None:
         try:
-            alerts = http_json(f"{url}/api/units/{unit}/alerts")
+            alerts = http_json(f"{url}/api/sites/{site}/units/{unit}/alerts")
         except OSError:
             return None
         return [a for a in alerts if a["kind"] == "fall"] or None
 
     started: set[int] = set()
     try:
-        ward = wait_for(lambda: falls("4west"), ALERT_WITHIN_S, "a fall alert on the ward feed")
+        ward = wait_for(
+            lambda: falls("hosp1", "4west"), ALERT_WITHIN_S, "a fall alert on the ward feed"
+        )
         assert {a["room"] for a in ward} == {"412"}, "falls only where the simulation has one"
-        wait_for(lambda: falls("home"), ALERT_WITHIN_S, "a fall alert on the home feed")
+        wait_for(lambda: falls("home7", "home"), ALERT_WITHIN_S, "a home fall alert")
         started = _children(demo.pid)
         assert len(started) >= 6, "broker, redis, aggregator and at least three agents"
     finally:

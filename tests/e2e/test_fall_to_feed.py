@@ -73,7 +73,7 @@ def fall_run(
     url = aggregator_process.url
 
     def fall_alert() -> dict[str, Any] | None:
-        alerts = http_json(f"{url}/api/units/{UNIT}/alerts")
+        alerts = http_json(f"{url}/api/sites/{SITE}/units/{UNIT}/alerts")
         falls = [a for a in alerts if a["kind"] == "fall" and a["room"] == ROOM]
         return falls[0] if falls else None
 
@@ -102,7 +102,7 @@ def test_nurse_sees_the_alert_and_acknowledges_it(
     alert_id = fall_run.alert["alert_id"]
     page = browser.new_page()
     try:
-        page.goto(f"{fall_run.aggregator.url}/units/{UNIT}")
+        page.goto(f"{fall_run.aggregator.url}/sites/{SITE}/units/{UNIT}")
         row = page.get_by_test_id(f"alert-{alert_id}")
         expect(row).to_be_visible(timeout=15_000)
         expect(row).to_contain_text(ROOM)
@@ -160,7 +160,7 @@ def test_resolve_needs_an_outcome_then_clears_the_alert(
 
     page.on("dialog", on_dialog)
     try:
-        page.goto(f"{fall_run.aggregator.url}/units/{UNIT}")
+        page.goto(f"{fall_run.aggregator.url}/sites/{SITE}/units/{UNIT}")
         row = page.get_by_test_id(f"alert-{alert_id}")
         expect(row).to_be_visible(timeout=15_000)
         page.get_by_test_id("staff-id").fill("rn-07")

@@ -173,7 +173,7 @@ def test_valid_event_is_stored_once_and_opens_one_alert_on_the_live_feed(
     st = samples.stamper(site=site, unit=unit_of(site), agent_id="agent-1")
     event = samples.fall(st, Phase.START, uuid.uuid4(), time.time())
     with httpx.stream(
-        "GET", f"{aggregator.url}/api/units/{unit_of(site)}/stream", timeout=10
+        "GET", f"{aggregator.url}/api/sites/{site}/units/{unit_of(site)}/stream", timeout=10
     ) as feed:
         lines = feed.iter_lines()
         assert next(lines).startswith("retry:")
@@ -190,7 +190,7 @@ def test_valid_event_is_stored_once_and_opens_one_alert_on_the_live_feed(
     assert change["alert"]["priority"] == "high" and change["alert"]["room"] == "412"
 
     assert stream_ids(store, site) == [str(event.event_id)]
-    alerts = httpx.get(f"{aggregator.url}/api/units/{unit_of(site)}/alerts").json()
+    alerts = httpx.get(f"{aggregator.url}/api/sites/{site}/units/{unit_of(site)}/alerts").json()
     assert [a["alert_id"] for a in alerts] == [change["alert"]["alert_id"]]
     metrics = httpx.get(f"{aggregator.url}/metrics").text
     assert "ambient_events_deduplicated_total 1.0" in metrics
@@ -344,7 +344,7 @@ def test_sensor_offline_raises_a_technical_alert_and_online_ends_it(
     will = samples.agent_status(st, AgentState.OFFLINE, time.time())
     publisher.publish(topic, will.model_dump_json(by_alias=True).encode())
     publisher.wait_all()
-    alerts_url = f"{aggregator.url}/api/units/{unit_of(site)}/alerts"
+    alerts_url = f"{aggregator.url}/api/sites/{site}/units/{unit_of(site)}/alerts"
     alerts = wait_for(lambda: httpx.get(alerts_url).json(), 10, "the offline alert")
     assert [(a["kind"], a["priority"], a["room"]) for a in alerts] == [
         ("sensor_offline", "medium", "418")

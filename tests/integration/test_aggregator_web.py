@@ -80,14 +80,14 @@ async def test_ack_then_resolve_changes_the_stored_alert(
     site, unit = _unit()
     alert = await _open_fall(store, redis, site, unit)
 
-    listed = (await http.get(f"/api/units/{unit}/alerts")).json()
+    listed = (await http.get(f"/api/sites/{site}/units/{unit}/alerts")).json()
     assert [a["alert_id"] for a in listed] == [alert.alert_id]
 
     r = await http.post(f"/api/alerts/{alert.alert_id}/ack", json={"by": "rn-07"})
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
     stored = (await http.get(f"/api/alerts/{alert.alert_id}")).json()
     assert stored["status"] == "acknowledged" and stored["acknowledged_by"] == "rn-07"
-    still = (await http.get(f"/api/units/{unit}/alerts")).json()
+    still = (await http.get(f"/api/sites/{site}/units/{unit}/alerts")).json()
     assert [a["alert_id"] for a in still] == [alert.alert_id], "ack must not clear the alert"
 
     r = await http.post(
@@ -97,7 +97,7 @@ async def test_ack_then_resolve_changes_the_stored_alert(
     stored = (await http.get(f"/api/alerts/{alert.alert_id}")).json()
     assert stored["status"] == "resolved" and stored["outcome"] == "true_fall"
     assert [e["action"] for e in stored["audit"]] == ["open", "ack", "resolve"]
-    assert (await http.get(f"/api/units/{unit}/alerts")).json() == []
+    assert (await http.get(f"/api/sites/{site}/units/{unit}/alerts")).json() == []
 
 
 async def test_resolve_without_outcome_is_refused_and_changes_nothing(
@@ -141,7 +141,7 @@ async def test_feed_lists_high_priority_first_then_oldest(client: Feed) -> None:
     )
     await _open_fall(store, redis, site, unit, room="402", at=NOW)
     await _open_fall(store, redis, site, unit, room="401", at=NOW - timedelta(seconds=30))
-    listed = (await http.get(f"/api/units/{unit}/alerts")).json()
+    listed = (await http.get(f"/api/sites/{site}/units/{unit}/alerts")).json()
     assert [(a["priority"], a["room"]) for a in listed] == [
         ("high", "401"),
         ("high", "402"),
@@ -154,10 +154,21 @@ async def test_pages_health_and_metrics(client: Feed) -> None:
     site, unit = _unit()
     await _open_fall(store, redis, site, unit)
     index = await http.get("/")
-    assert f'href="/units/{unit}"' in index.text
-    page = await http.get(f"/units/{unit}")
+    assert f'href="/sites/{site}/units/{unit}"' in index.text
+    page = await http.get(f"/sites/{site}/units/{unit}")
     assert page.status_code == 200 and f'data-unit="{unit}"' in page.text
+    assert f'data-site="{site}"' in page.text
     assert "http://" not in page.text and "https://" not in page.text, "no CDN, no fonts"
     health = await http.get("/healthz")
     assert health.json() == {"ok": True, "mqtt_connected": True, "redis": True}
     assert "ambient_events_ingested" in (await http.get("/metrics")).text
+
+
+async def test_two_homes_with_the_same_unit_id_never_share_a_feed(client: Feed) -> None:
+    http, store, redis = client
+    mine, theirs = _unit()[0], _unit()[0]
+    await _open_fall(store, redis, mine, "home", room="living")
+    await _open_fall(store, redis, theirs, "home", room="bedroom")
+    listed = (await http.get(f"/api/sites/{mine}/units/home/alerts")).json()
+    assert [(a["site"], a["room"]) for a in listed] == [(mine, "living")]
+    assert (await http.get("/api/sites/-bad/units/home/alerts")).status_code == 404
