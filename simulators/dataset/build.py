@@ -1,0 +1,131 @@
+"""Build a dataset: plan the item specs, render what is missing on every core, write the manifest.
+
+Resumable: an item whose files already exist for the same spec is skipped, so re-running an
+interrupted (or grown) build renders only the rest. Workers are spawned processes (not
+forked: the camera SDK and open3d do not promise to survive a fork).
+"""
+
+import logging
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulators.dataset.manifest import build_manifest, write_manifest
+from simulators.dataset.plan import scenario_source
+from simulators.dataset.spec import ItemSpec, clip_spec, day_spec
+from simulators.dataset.writer import is_complete, write_item
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+class DatasetOptions(BaseModel):
+    """Everything that decides a dataset's content (workers and paths do not)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    n: int = Field(ge=0, description="number of clips (falls and hard negatives, balanced)")
+    seed: int = Field(description="dataset seed: every item's seed derives from it")
+    split: tuple[float, float, float] = Field(
+        (0.7, 0.15, 0.15), description="train/val/test fractions"
+    )
+    width: int = Field(320, description="depth stream width (px)")
+    height: int = Field(240, description="depth stream height (px)")
+    fps: tuple[int, ...] = Field((15, 30), description="clip frame rates, one drawn per clip")
+    clip_seconds: float = Field(90.0, gt=0, description="longest clip (stories may be shorter)")
+    days: int = Field(0, ge=0, description="number of long days of normal activity (specs)")
+    day_hours: float = Field(8.0, gt=0, description="length of each day (hours)")
+    day_fps: int = Field(15, description="frame rate of the days")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    manifest_path: Path
+    manifest: dict[str, Any]
+    rendered: list[str]
+    skipped: list[str]
+
+
+def plan_specs(options: DatasetOptions) -> list[ItemSpec]:
+    """Every item of the dataset, in id order."""
+    generator = scenario_source()
+    clips = [
+        clip_spec(
+            options.seed,
+            i,
+            width=options.width,
+            height=options.height,
+            fps_choices=options.fps,
+            duration_s=options.clip_seconds,
+            generator=generator,
+        )
+        for i in range(options.n)
+    ]
+    days = [
+        day_spec(
+            options.seed,
+            i,
+            width=options.width,
+            height=options.height,
+            fps=options.day_fps,
+            hours=options.day_hours,
+            generator=generator,
+        )
+        for i in range(options.days)
+    ]
+    return clips + days
+
+
+def _work(job: tuple[Path, ItemSpec]) -> str:
+    return write_item(*job)
+
+
+def build_dataset(
+    options: DatasetOptions, out_dir: Path, *, workers: int | None = None, progress: bool = True
+) -> BuildResult:
+    """Render the missing items of `options` into `out_dir` and (re)write its manifest."""
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    specs = plan_specs(options)
+    pending = [s for s in specs if not is_complete(out_dir, s)]
+    skipped = [s.id for s in specs if s not in pending]
+    # Days first: they are quick (no frames), and the bar then measures clip rendering.
+    pending.sort(key=lambda s: (s.kind != "day", s.id))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
+    logger.info(
+        "dataset %s: %d items, %d to render, %d already done, %d workers",
+        out_dir,
+        len(specs),
+        len(pending),
+        len(skipped),
+        workers,
+    )
+    rendered: list[str] = []
+    jobs = [(out_dir, spec) for spec in pending]
+    with tqdm(total=len(jobs), unit="item", disable=not progress, desc="dataset") as bar:
+        if workers == 1:
+            for job in jobs:
+                rendered.append(_work(job))
+                bar.update()
+        else:
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                for item_id in pool.imap_unordered(_work, jobs):
+                    rendered.append(item_id)
+                    bar.update()
+    manifest = build_manifest(
+        out_dir,
+        seed=options.seed,
+        fractions=options.split,
+        specs=specs,
+        options=options.model_dump(mode="json", exclude={"seed", "split"}),
+        generator=scenario_source(),
+    )
+    path = out_dir / MANIFEST
+    write_manifest(path, manifest)
+    return BuildResult(path, manifest, sorted(rendered), skipped)
