@@ -1,0 +1,193 @@
+"""Thermal array frames from a recording (docs/thermal-recordings.md), behind `ThermalSource`.
+
+A thermal recording is one `.npz`: `frames` (N, H, W) float32 °C, `t` (N,) float64 seconds
+since `meta.start_time`, and `meta`, a JSON string describing the sensor and its mount. The
+whole file is checked when the source is opened, so a bad file fails at start-up with one
+clear line, not halfway through a replay. Frame times are the recording clock (seconds since
+the Unix epoch), never the wall clock; `real_time=True` paces delivery by those times, and
+`loop=True` replays with times shifted by the recording's length so time keeps moving forward.
+"""
+
+import json
+import logging
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_agent.sources.base import SourceError
+
+logger = logging.getLogger(__name__)
+
+MOUNTS = ("ceiling", "wall")
+
+
+@dataclass(frozen=True, slots=True)
+class ThermalMeta:
+    """What a thermal recording says about its sensor and mount."""
+
+    sensor: str
+    width: int
+    height: int
+    fov_deg: tuple[float, float]
+    mount: str
+    height_m: float
+    tilt_deg: float
+    fps: float
+    start_time: datetime
+    extra: dict[str, Any]
+    """Every other key of the recording's meta, as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThermalFrame:
+    """One thermal image in °C."""
+
+    index: int
+    t: float
+    """Seconds since the Unix epoch, on the recording clock."""
+    temps_c: npt.NDArray[np.float32]
+    """(height, width) float32 °C."""
+    meta: ThermalMeta
+
+
+class ThermalSource(Protocol):
+    """Anything that yields thermal frames in time order."""
+
+    def frames(self) -> Iterator[ThermalFrame]: ...
+
+    def close(self) -> None: ...
+
+
+class ThermalRecordingSource:
+    """Frames of a thermal `.npz` recording, in time order."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        real_time: bool = False,
+        loop: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self.real_time = real_time
+        self.loop = loop
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._frames, self._t, self.meta = load_recording(path)
+        self._closed = False
+
+    def frames(self) -> Iterator[ThermalFrame]:
+        start = self.meta.start_time.timestamp()
+        n = len(self._t)
+        span = float(self._t[-1] - self._t[0]) + (1.0 / self.meta.fps if n else 0.0)
+        index, shift = 0, 0.0
+        first: tuple[float, float] | None = None  # (recording t, monotonic) of the first frame
+        while not self._closed:
+            for i in range(n):
+                if self._closed:
+                    return
+                t = start + float(self._t[i]) + shift
+                if self.real_time:
+                    if first is None:
+                        first = (t, self._monotonic())
+                    wait = (t - first[0]) - (self._monotonic() - first[1])
+                    if wait > 0:
+                        self._sleep(wait)
+                yield ThermalFrame(index, t, self._frames[i], self.meta)
+                index += 1
+            if not self.loop or n == 0:
+                return
+            shift += span
+
+    def close(self) -> None:
+        self._closed = True
+
+
+def load_recording(
+    path: Path,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], ThermalMeta]:
+    """Frames, times and meta of a thermal recording; `SourceError` on anything malformed."""
+    if not path.is_file():
+        raise SourceError(f"thermal recording not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in ("frames", "t", "meta") if k not in data.files]
+            if missing:
+                raise SourceError(f"thermal recording {path} lacks {', '.join(missing)}")
+            frames, t, meta_raw = data["frames"], data["t"], data["meta"]
+    except SourceError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error) as e:
+        raise SourceError(f"not a thermal recording (.npz) {path}: {_one_line(e)}") from e
+    meta = _parse_meta(path, meta_raw)
+    if frames.dtype != np.float32 or frames.ndim != 3:
+        raise SourceError(
+            f"{path}: frames must be (N, H, W) float32, got {frames.shape} {frames.dtype}"
+        )
+    if frames.shape[1:] != (meta.height, meta.width):
+        raise SourceError(
+            f"{path}: frames are {frames.shape[2]}x{frames.shape[1]} but meta says "
+            f"{meta.width}x{meta.height}"
+        )
+    if t.dtype != np.float64 or t.shape != (frames.shape[0],):
+        raise SourceError(
+            f"{path}: t must be ({frames.shape[0]},) float64, got {t.shape} {t.dtype}"
+        )
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise SourceError(f"{path}: frame times t must be finite and strictly increasing")
+    return frames, t, meta
+
+
+def _parse_meta(path: Path, raw: npt.NDArray[Any]) -> ThermalMeta:
+    try:
+        if raw.shape != () or raw.dtype.kind != "U":
+            raise ValueError("meta must be one JSON string")
+        values = json.loads(str(raw))
+        if not isinstance(values, dict):
+            raise ValueError("meta must be a JSON object")
+        fov = values["fov_deg"]
+        if not (isinstance(fov, list) and len(fov) == 2):
+            raise ValueError("fov_deg must be [horizontal, vertical]")
+        start = datetime.fromisoformat(str(values["start_time"]).replace("Z", "+00:00"))
+        if start.tzinfo is None:
+            raise ValueError("start_time needs a UTC offset")
+        meta = ThermalMeta(
+            sensor=str(values["sensor"]),
+            width=int(values["width"]),
+            height=int(values["height"]),
+            fov_deg=(float(fov[0]), float(fov[1])),
+            mount=str(values["mount"]),
+            height_m=float(values["height_m"]),
+            tilt_deg=float(values["tilt_deg"]),
+            fps=float(values["fps"]),
+            start_time=start,
+            extra={k: v for k, v in values.items() if k not in _META_KEYS},
+        )
+    except KeyError as e:
+        raise SourceError(f"{path}: meta lacks {e.args[0]!r}") from e
+    except (ValueError, TypeError) as e:
+        raise SourceError(f"{path}: bad meta: {_one_line(e)}") from e
+    if meta.mount not in MOUNTS:
+        raise SourceError(f"{path}: bad meta: mount must be ceiling or wall, not {meta.mount!r}")
+    if meta.width <= 0 or meta.height <= 0 or meta.fps <= 0:
+        raise SourceError(f"{path}: bad meta: width, height and fps must be positive")
+    return meta
+
+
+_META_KEYS = frozenset(
+    ("sensor", "width", "height", "fov_deg", "mount", "height_m", "tilt_deg", "fps", "start_time")
+)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,71 @@
+"""`ambient sim thermal ...`: render a scripted scenario as a thermal array sees it.
+
+Imports nothing heavy at module level: numpy loads only when the command runs. Hook it in
+with `register(sim_subparsers)` next to `ambient sim record`.
+"""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from simulators.cli import SCENARIO_NAMES, _iso
+
+SENSOR_NAMES = ("grideye", "array16", "mlx90640", "mlx90640_narrow", "lepton")
+
+
+def register(sub: "argparse._SubParsersAction[Any]") -> None:
+    """Add `thermal` to the `ambient sim` subcommands."""
+    rec = sub.add_parser(
+        "thermal", help="render a scenario to a thermal recording (.npz) + labels (.jsonl)"
+    )
+    rec.add_argument("--scenario", required=True, choices=SCENARIO_NAMES)
+    rec.add_argument("--sensor", default="mlx90640", choices=SENSOR_NAMES)
+    rec.add_argument("--out", required=True, type=Path, help="recording file (.npz)")
+    rec.add_argument("--seed", type=int, default=0, help="person, room, noise (default 0)")
+    rec.add_argument("--mount", choices=("ceiling", "wall"), default="ceiling")
+    rec.add_argument("--height-m", type=float, default=None, help="mount height (m)")
+    rec.add_argument(
+        "--tilt-deg", type=float, default=None,
+        help="ceiling: from straight down; wall: below horizontal",
+    )
+    rec.add_argument("--room-temp-c", type=float, default=None, help="default: seeded 19–28")
+    rec.add_argument("--fps", type=float, default=None, help="default: the sensor's own")
+    rec.add_argument("--powered-for-s", type=float, default=0.0,
+                     help="seconds the array was on before the first frame (default 0)")
+    rec.add_argument("--start-time", type=_iso, default=None,
+                     help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)")
+    rec.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    rec.set_defaults(handler=_record)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from simulators.recording import DEFAULT_START
+    from simulators.thermal.recording import record_thermal
+
+    if args.out.suffix != ".npz":
+        print(f"error: --out must end in .npz: {args.out}")
+        return 2
+    try:
+        info = record_thermal(
+            args.scenario,
+            args.out,
+            sensor=args.sensor,
+            seed=args.seed,
+            mount=args.mount,
+            height_m=args.height_m,
+            tilt_deg=args.tilt_deg,
+            room_temp_c=args.room_temp_c,
+            start_time=args.start_time or DEFAULT_START,
+            fps=args.fps,
+            max_seconds=args.seconds,
+            powered_for_s=args.powered_for_s,
+        )
+    except ValueError as e:
+        print(f"error: {e}")
+        return 2
+    print(
+        f"{info.path}: {info.frames} frames of {info.sensor}, {info.duration_s:.1f} s, "
+        f"rendered at {info.render_fps:.1f} frames/s"
+    )
+    print(f"labels: {info.labels}")
+    return 0
