@@ -76,8 +76,22 @@ def _sagittal(angle: Array | float, forward: Array, up: Array) -> Array:
     return down + np.asarray(np.sin(angle))[..., None] * forward
 
 
-def capsules(pose: BodyPose, height: float) -> tuple[Array, Array, Array]:
-    """Segment starts (K, 3), ends (K, 3) and radii (K,) of the body's capsules."""
+CAPSULE_PARTS: tuple[str, ...] = (
+    "head",
+    "neck",
+    "torso",
+    "torso",
+    *(("thigh", "shin", "foot", "upper_arm", "forearm") * 2),
+)
+"""Body part of each capsule, in the order `capsules` returns them (left limbs first)."""
+RIGHT_FOREARM = len(CAPSULE_PARTS) - 1
+
+
+def capsules(pose: BodyPose, height: float, build: float = 1.0) -> tuple[Array, Array, Array]:
+    """Segment starts (K, 3), ends (K, 3) and radii (K,) of the body's capsules.
+
+    `build` scales girth (radii) only: 0.85 is slight, 1.3 heavy; bones keep their length.
+    """
     h = height
     up = np.array([0.0, 0.0, 1.0])
     fwd = np.array([math.cos(pose.yaw), math.sin(pose.yaw), 0.0])
@@ -119,7 +133,7 @@ def capsules(pose: BodyPose, height: float) -> tuple[Array, Array, Array]:
         hand = elbow + FOREARM * h * _sagittal(arm_a + el_a, fwd, up)
         add(shoulder, elbow, 0.026)
         add(elbow, hand, 0.021)
-    return np.array(starts), np.array(ends), np.array(radii)
+    return np.array(starts), np.array(ends), np.array(radii) * build
 
 
 def head_top(pose: BodyPose, height: float) -> float:

@@ -15,6 +15,12 @@ SCENARIO_NAMES = (
     "home_fall",
     "quiet_room",
     "empty_room",
+    "random_clip",
+    "random_fall",
+    "random_negative",
+    "staff_visit",
+    "assisted_transfer",
+    "random_day",
 )
 
 
@@ -47,6 +53,19 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     rec.add_argument(
         "--seconds", type=float, default=None, help="stop after this many seconds (preview)"
     )
+    rec.add_argument(
+        "--mount",
+        choices=("corner", "ceiling"),
+        default=None,
+        help="camera mount (default: the room's high corner)",
+    )
+    rec.add_argument("--camera-height", type=float, default=None, help="camera height in metres")
+    rec.add_argument(
+        "--tilt",
+        type=float,
+        default=None,
+        help="degrees below horizontal (corner, default 35) or off vertical (ceiling, default 0)",
+    )
     rec.set_defaults(handler=_record)
 
 
@@ -68,6 +87,9 @@ def _record(args: argparse.Namespace) -> int:
         height=args.height,
         start_time=args.start_time or DEFAULT_START,
         max_seconds=args.seconds,
+        mount=args.mount,
+        camera_height=args.camera_height,
+        tilt_deg=args.tilt,
     )
     print(
         f"{info.path}: {info.frames} frames, {info.duration_s:.1f} s of recording, "

@@ -3,8 +3,10 @@
 A scenario builds a `Script` step by step; every step starts from the pose the previous one
 ended in, so scripts read like a story. `Script.at(t)` gives the pose and ground-truth labels
 for any time, and is a pure function of the script (no clock, no randomness at playback).
+Lookup bisects over segment end times, so hours-long day scripts stay cheap per frame.
 """
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ class Posture(StrEnum):
     SITTING = "sitting"
     LYING = "lying"
     KNEELING = "kneeling"
+    CROUCHING = "crouching"
+    BENDING = "bending"
     TRANSITION = "transition"
 
 
@@ -61,6 +65,7 @@ class Script:
         self.pose = start
         self.t = 0.0
         self.segments: list[Segment] = []
+        self._ends: list[float] = []
 
     def _append(
         self,
@@ -72,6 +77,7 @@ class Script:
     ) -> None:
         self.segments.append(Segment(self.t, duration, activity, posture, support, pose))
         self.t += duration
+        self._ends.append(self.t)
         self.pose = pose(duration)
 
     def hold(
@@ -165,12 +171,55 @@ class Script:
 
         self._append(duration, "walking", Posture.STANDING, Support.FEET, pose)
 
+    def wait_until(
+        self,
+        t: float,
+        activity: str,
+        posture: Posture = Posture.STANDING,
+        support: Support = Support.FEET,
+        sway: float = 0.01,
+    ) -> "Script":
+        """Hold the current pose until absolute time `t` (no-op if already past it)."""
+        if t > self.t:
+            self.hold(t - self.t, activity, posture, support, sway)
+        return self
+
+    def follow(
+        self,
+        leader: "Script",
+        until: float,
+        side: float,
+        activity: str = "assisting_walk",
+    ) -> "Script":
+        """Walk beside `leader` from now to `until`, `side` metres to its left (− right).
+
+        The helper copies the leader's gait and heading, offset sideways, with the inner arm
+        reaching towards the leader: what a nurse walking a patient looks like from above.
+        """
+        start = self.t
+        duration = max(until - start, 0.0)
+
+        def pose(t: float) -> BodyPose:
+            lead, _ = leader.at(start + t)
+            left = (-math.sin(lead.yaw), math.cos(lead.yaw))
+            z = HIP_HEIGHT * self.height + (lead.z - HIP_HEIGHT * leader.height)
+            arm = {"shoulder_r": 0.5} if side > 0 else {"shoulder_l": 0.5}
+            return lead.moved(
+                x=lead.x + side * left[0], y=lead.y + side * left[1], z=z, trunk=0.05, **arm
+            )
+
+        first = pose(0.0)
+        if math.hypot(first.x - self.pose.x, first.y - self.pose.y) > 0.05:
+            self.to(first, 0.6, "turning", Posture.STANDING)
+            start = self.t
+            duration = max(until - start, 0.0)
+        if duration > 0:
+            self._append(duration, activity, Posture.STANDING, Support.FEET, pose)
+        return self
+
     def at(self, t: float) -> tuple[BodyPose, Segment]:
         """Pose and labels at time t (clamped to the script's span)."""
-        seg = self.segments[-1]
-        for candidate in self.segments:
-            if t < candidate.start + candidate.duration:
-                seg = candidate
-                break
+        index = bisect.bisect_right(self._ends, t)
+        seg = self.segments[min(index, len(self.segments) - 1)]
         local = min(max(t - seg.start, 0.0), seg.duration)
         return seg.pose(local), seg

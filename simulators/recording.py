@@ -14,8 +14,10 @@ under temporary names and renamed at the end, so an interrupted run leaves no ha
 timestamps instead.)
 """
 
+import dataclasses
 import json
 import logging
+import math
 import os
 import time
 import zlib
@@ -28,10 +30,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulators import SIMULATOR_VERSION, body
+from simulators import SIMULATOR_VERSION
 from simulators.camera import CameraModel
 from simulators.noise import DEPTH_UNIT_M, DepthNoise
+from simulators.people import PersonState
 from simulators.render import DepthRenderer
+from simulators.rooms import Mount
 from simulators.scenarios import Scenario, build
 
 logger = logging.getLogger(__name__)
@@ -187,15 +191,51 @@ def record_scenario(
     height: int = 480,
     start_time: datetime = DEFAULT_START,
     max_seconds: float | None = None,
+    mount: Mount | None = None,
+    camera_height: float | None = None,
+    tilt_deg: float | None = None,
 ) -> RecordingInfo:
     """Render scenario `name` to a RealSense recording at `out` plus its labels file.
 
     `max_seconds` cuts the scenario short (quick tests and previews); events after the cut
-    stay in the labels with their scripted times.
+    stay in the labels with their scripted times. `mount`/`camera_height`/`tilt_deg` move
+    the camera (`Room.with_camera`); by default it stays where the room puts it.
     """
+    return record(
+        build(name, seed),
+        out,
+        seed=seed,
+        fps=fps,
+        width=width,
+        height=height,
+        start_time=start_time,
+        max_seconds=max_seconds,
+        mount=mount,
+        camera_height=camera_height,
+        tilt_deg=tilt_deg,
+    )
+
+
+def record(
+    scenario: Scenario,
+    out: Path,
+    *,
+    seed: int = 0,
+    fps: int = 15,
+    width: int = 640,
+    height: int = 480,
+    start_time: datetime = DEFAULT_START,
+    max_seconds: float | None = None,
+    mount: Mount | None = None,
+    camera_height: float | None = None,
+    tilt_deg: float | None = None,
+) -> RecordingInfo:
+    """Render any scenario (e.g. from `simulators.generate`); `seed` drives the noise."""
     if out.suffix != WRITE_SUFFIX:
         raise ValueError(f"the RealSense SDK records only {WRITE_SUFFIX} files: {out}")
-    scenario = build(name, seed)
+    if mount is not None or camera_height is not None or tilt_deg is not None:
+        r = scenario.room.with_camera(mount or scenario.room.mount, camera_height, tilt_deg)
+        scenario = dataclasses.replace(scenario, room=r)
     camera = CameraModel.d435(scenario.room.camera, width, height)
     out.parent.mkdir(parents=True, exist_ok=True)
     tag = f".{out.stem}.{os.getpid()}.tmp"
@@ -224,43 +264,20 @@ def _render(job: _Job, rec_path: Path, labels: Path) -> int:
     noise = DepthNoise()
     rng = np.random.default_rng([job.seed, zlib.crc32(scenario.name.encode())])
     n_frames = round(job.duration * fps)
-    role = "patient" if scenario.room.kind == "hospital" else "resident"
     with RecordingWriter(rec_path, camera, fps) as writer, labels.open("w") as out:
-        out.write(json.dumps(_meta(job, n_frames, role, noise)) + "\n")
+        out.write(json.dumps(_meta(job, n_frames, noise)) + "\n")
         for index in range(n_frames):
             t = index / fps
-            persons: list[dict[str, Any]] = []
-            bodies = []
-            if scenario.script is not None:
-                pose, segment = scenario.script.at(t)
-                bodies.append(body.capsules(pose, scenario.height))
-            depth, visible = renderer.render(bodies)
+            states = scenario.at(t)
+            depth, visible = renderer.render([state.capsules for state in states])
             writer.write(noise.apply(depth, camera.fx, rng), start_ms + t * 1000.0)
-            if scenario.script is not None:
-                persons.append(
-                    {
-                        "id": 1,
-                        "role": role,
-                        "activity": segment.activity,
-                        "posture": str(segment.posture),
-                        "support": str(segment.support),
-                        "position": [round(pose.x, 3), round(pose.y, 3), round(pose.z, 3)],
-                        "yaw_deg": round(np.degrees(pose.yaw) % 360.0, 1),
-                        "head_height_m": round(body.head_top(pose, scenario.height), 3),
-                        "visible_px": visible[0],
-                    }
-                )
-            out.write(
-                json.dumps(
-                    {
-                        "frame": index,
-                        "t": round(t, 4),
-                        "ts_ms": round(start_ms + t * 1000.0, 3),
-                        "persons": persons,
-                    }
-                )
-                + "\n"
-            )
+            frame = {
+                "frame": index,
+                "t": round(t, 4),
+                "ts_ms": round(start_ms + t * 1000.0, 3),
+                "persons": [frame_person(s, n) for s, n in zip(states, visible, strict=True)],
+            }
+            out.write(json.dumps(frame) + "\n")
         for event in scenario.events:
             out.write(
                 json.dumps(
@@ -271,7 +288,28 @@ def _render(job: _Job, rec_path: Path, labels: Path) -> int:
     return n_frames
 
 
-def _meta(job: _Job, frames: int, role: str, noise: DepthNoise) -> dict[str, Any]:
+def frame_person(state: PersonState, visible_px: int | None = None) -> dict[str, Any]:
+    """One person's per-frame label (`visible_px` only when rendered)."""
+    pose, seg = state.pose, state.segment
+    starts, ends, radii = state.capsules
+    head = float(max(starts[0, 2], ends[0, 2]) + radii[0])  # capsule 0 is the head
+    label: dict[str, Any] = {
+        "id": state.person.id,
+        "role": state.person.role,
+        "activity": seg.activity,
+        "posture": str(seg.posture),
+        "support": str(seg.support),
+        "position": [round(pose.x, 3), round(pose.y, 3), round(pose.z, 3)],
+        "yaw_deg": round(math.degrees(pose.yaw) % 360.0, 1),
+        "head_height_m": round(head, 3),
+        "in_room": state.in_room,
+    }
+    if visible_px is not None:
+        label["visible_px"] = visible_px
+    return label
+
+
+def _meta(job: _Job, frames: int, noise: DepthNoise) -> dict[str, Any]:
     scenario, camera = job.scenario, job.camera
     return {
         "type": "meta",
@@ -290,9 +328,8 @@ def _meta(job: _Job, frames: int, role: str, noise: DepthNoise) -> dict[str, Any
         "depth_unit_m": DEPTH_UNIT_M,
         "camera": camera.meta(),
         "room": scenario.room.meta(),
-        "persons": (
-            [{"id": 1, "role": role, "height_m": scenario.height}] if scenario.script else []
-        ),
+        "persons": [p.meta() for p in scenario.people],
+        "generator": scenario.meta,
         "noise": {
             "model": "sigma = subpixel * z^2 / (fx * baseline)",
             "subpixel": noise.subpixel,

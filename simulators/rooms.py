@@ -3,16 +3,35 @@
 Rooms are axis-aligned in the world frame (see `simulators.camera`). The camera hangs in the
 corner at the origin, just below the ceiling, looking down the room's diagonal, so the floor,
 the bed and the chair are all in view while the door (in the wall at y = 0) is just outside it.
+`Room.with_camera` moves it (corner or ceiling mount, any height and tilt).
+
+"hospital" and "home" are the original compact layouts the edge tests were tuned on; the
+furnished layouts with real dimensions (single room, ICU bay, home bedroom, living room,
+bathroom) live in `simulators.layouts` and are reached through `room(kind)` too.
 """
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from simulators.camera import CameraPose
 from simulators.raycast import Box
 
-RoomKind = Literal["hospital", "home"]
+RoomKind = Literal[
+    "hospital", "home", "hospital_single", "icu_bay", "home_bedroom", "living_room", "bathroom"
+]
+ROOM_KINDS: tuple[RoomKind, ...] = (
+    "hospital",
+    "home",
+    "hospital_single",
+    "icu_bay",
+    "home_bedroom",
+    "living_room",
+    "bathroom",
+)
+Mount = Literal["corner", "ceiling"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +41,19 @@ class Spot:
     x: float
     y: float
     yaw: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A floor rectangle with a meaning (dispenser, door, bed...), in world metres."""
+
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+    where: str = "inside"
+    """"inside" or "outside" the room (a corridor dispenser is outside)."""
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.lo[0] <= x <= self.hi[0] and self.lo[1] <= y <= self.hi[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +70,54 @@ class Room:
     seat_top: float
     """Height of the chair seat (metres)."""
     spots: dict[str, Spot] = field(default_factory=dict)
+    zones: dict[str, Zone] = field(default_factory=dict)
+    seats: dict[str, float] = field(default_factory=dict)
+    """Seat heights by name ("chair", "toilet", "sofa", "bed_edge") beyond `seat_top`."""
+    mount: Mount = "corner"
+
+    def seat(self, name: str) -> float:
+        if name in self.seats:
+            return self.seats[name]
+        return self.bed_top if name == "bed_edge" else self.seat_top
+
+    def with_camera(
+        self, mount: Mount = "corner", height: float | None = None, tilt_deg: float | None = None
+    ) -> "Room":
+        """The same room seen from another mount.
+
+        corner: high in the corner at the origin, looking down the diagonal, `tilt_deg` below
+        horizontal (default 35°). ceiling: at the room's centre looking down, `tilt_deg` away
+        from straight down towards +y (default 0°). `height` defaults to just below the ceiling.
+        """
+        if mount == "corner":
+            h = self.size[2] - 0.3 if height is None else height
+            pose = _corner_camera(self.size, h, 35.0 if tilt_deg is None else tilt_deg)
+        else:
+            h = self.size[2] - 0.05 if height is None else height
+            tilt = 0.0 if tilt_deg is None else tilt_deg
+            pose = CameraPose((self.size[0] / 2, self.size[1] / 2, h), 90.0, 90.0 - tilt)
+        return dataclasses.replace(self, camera=pose, mount=mount)
 
     def meta(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "size": list(self.size),
+            "mount": self.mount,
             "furniture": {
                 name: {"lo": list(box.lo), "hi": list(box.hi)}
                 for name, box in self.furniture.items()
             },
+            "spots": {
+                name: [round(s.x, 3), round(s.y, 3), round(s.yaw, 3)]
+                for name, s in self.spots.items()
+            },
+            "zones": {
+                name: {"lo": list(z.lo), "hi": list(z.hi), "where": z.where}
+                for name, z in self.zones.items()
+            },
+            "door": [self.door.x, self.door.y],
+            "bed_top": self.bed_top,
+            "seat_top": self.seat_top,
         }
 
 
@@ -125,4 +196,19 @@ def home_room() -> Room:
 
 
 def room(kind: RoomKind) -> Room:
-    return hospital_room() if kind == "hospital" else home_room()
+    """A room layout by kind (see `ROOM_KINDS`); raises KeyError naming the known ones."""
+    from simulators.layouts import bathroom, home_bedroom, hospital_single, icu_bay, living_room
+
+    builders: dict[str, Callable[[], Room]] = {
+        "hospital": hospital_room,
+        "home": home_room,
+        "hospital_single": hospital_single,
+        "icu_bay": icu_bay,
+        "home_bedroom": home_bedroom,
+        "living_room": living_room,
+        "bathroom": bathroom,
+    }
+    try:
+        return builders[kind]()
+    except KeyError:
+        raise KeyError(f"unknown room kind {kind!r}; known: {', '.join(builders)}") from None

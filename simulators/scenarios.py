@@ -14,18 +14,51 @@ from typing import Any
 from simulators import poses
 from simulators.body import HIP_HEIGHT, BodyPose, standing
 from simulators.motion import Posture, Script, Support, accelerate
+from simulators.people import Person, PersonState, Role, people_at
 from simulators.rooms import Room, room
 
 
 @dataclass
 class Scenario:
+    """A room, the people in it with their scripts, and the ground-truth events."""
+
     name: str
     description: str
     room: Room
-    height: float
-    script: Script | None
+    people: list[Person]
     duration: float
     events: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Generator parameters and the like, copied into the labels' meta line."""
+
+    @property
+    def script(self) -> Script | None:
+        """The first person's script (single-person scenarios), or None in an empty room."""
+        return self.people[0].script if self.people else None
+
+    @property
+    def height(self) -> float:
+        """The first person's height (0.0 in an empty room)."""
+        return self.people[0].height if self.people else 0.0
+
+    def at(self, t: float, *, include_absent: bool = False) -> list[PersonState]:
+        """Every person in the room at time t (see `simulators.people`)."""
+        return people_at(self.people, t, self.room.size, include_absent=include_absent)
+
+
+def single(
+    name: str,
+    description: str,
+    r: Room,
+    height: float,
+    script: Script,
+    *,
+    events: list[dict[str, Any]] | None = None,
+) -> Scenario:
+    """One person (patient in a hospital, resident at home) doing what `script` says."""
+    role: Role = "patient" if r.kind in ("hospital", "hospital_single", "icu_bay") else "resident"
+    person = Person(1, role, height, script)
+    return Scenario(name, description, r, [person], script.t, events or [])
 
 
 def _person(rng: random.Random, r: Room) -> tuple[float, Script]:
@@ -99,14 +132,13 @@ def walk_fall_forward(rng: random.Random) -> Scenario:
         "lie_end": lie_end,
         "end": up,
     }
-    return Scenario(
+    return single(
         "walk_fall_forward",
         "walks in, trips, falls forward, lies ~20 s, gets up, walks out",
         r,
         h,
         s,
-        s.t,
-        [event],
+        events=[event],
     )
 
 
@@ -137,14 +169,13 @@ def walk_sit_stand(rng: random.Random) -> Scenario:
     s.hold(rng.uniform(3.0, 6.0), "standing", Posture.STANDING, Support.FEET)
     s.walk((1.2, 1.5), (r.door.x, r.door.y), (r.door.x, -0.5))
     _leave(s)
-    return Scenario(
+    return single(
         "walk_sit_stand",
         "walks, sits on the armchair, stands, walks (a hard negative)",
         r,
         h,
         s,
-        s.t,
-        [sit, stand],
+        events=[sit, stand],
     )
 
 
@@ -199,14 +230,13 @@ def bed_exit(rng: random.Random) -> Scenario:
         "exit": out,
         "end": None,
     }
-    return Scenario(
+    return single(
         "bed_exit",
         "lies in bed, sits up, sits on the edge, stands, walks away",
         r,
         h,
         s,
-        s.t,
-        [event],
+        events=[event],
     )
 
 
@@ -256,14 +286,13 @@ def home_fall(rng: random.Random) -> Scenario:
         "lie_end": None,
         "end": None,
     }
-    return Scenario(
+    return single(
         "home_fall",
         "home: walks, collapses backwards, lies until the end (long lie)",
         r,
         h,
         s,
-        s.t,
-        [event],
+        events=[event],
     )
 
 
@@ -272,12 +301,23 @@ def quiet_room(rng: random.Random) -> Scenario:
     h = round(rng.uniform(1.50, 1.95), 3)
     s = Script(h, _bed_pose(r, h))
     s.hold(60.0, "lying_bed", Posture.LYING, Support.BED, sway=0.015)
-    return Scenario("quiet_room", "a person lies still in bed the whole time", r, h, s, s.t)
+    return single("quiet_room", "a person lies still in bed the whole time", r, h, s)
 
 
 def empty_room(rng: random.Random) -> Scenario:
     r = room("hospital")
-    return Scenario("empty_room", "nobody in the room", r, 0.0, None, 45.0)
+    return Scenario("empty_room", "nobody in the room", r, [], 45.0)
+
+
+def _generated(**options: Any) -> Callable[[random.Random], Scenario]:
+    """A builder drawing from `simulators.generate` (imported lazily: it imports us)."""
+
+    def builder(rng: random.Random) -> Scenario:
+        from simulators.generate import random_scenario
+
+        return random_scenario(rng, **options)
+
+    return builder
 
 
 SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
@@ -287,6 +327,14 @@ SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
     "home_fall": home_fall,
     "quiet_room": quiet_room,
     "empty_room": empty_room,
+    "random_clip": _generated(kind="clip"),
+    "random_fall": _generated(kind="clip", fall_fraction=1.0),
+    "random_negative": _generated(kind="clip", fall_fraction=0.0),
+    "staff_visit": _generated(kind="clip", room_kind="hospital_single", focus="staff_visit"),
+    "assisted_transfer": _generated(
+        kind="clip", room_kind="hospital_single", focus="assisted_transfer"
+    ),
+    "random_day": _generated(kind="day", duration_s=3600.0),
 }
 
 
