@@ -27,10 +27,12 @@ from simulators.stage import Stage
 Kind = Literal["clip", "day"]
 Negative = Literal[
     "chair_sit", "bed_lie", "bed_exit", "pick_up", "crouch", "floor_sit", "floor_exercise",
-    "assisted_transfer", "assisted_walk", "staff_visit",
+    "assisted_transfer", "assisted_walk", "staff_visit", "toilet_sit",
 ]  # fmt: skip
 NEGATIVES: tuple[Negative, ...] = get_args(Negative)
-CLIP_ROOMS: tuple[RoomKind, ...] = ("hospital_single", "icu_bay", "home_bedroom", "living_room")
+CLIP_ROOMS: tuple[RoomKind, ...] = (
+    "hospital_single", "icu_bay", "home_bedroom", "living_room", "bathroom",
+)  # fmt: skip
 DAY_ROOMS: tuple[RoomKind, ...] = ("hospital_single", "icu_bay", "home_bedroom")
 HOSPITAL = ("hospital", "hospital_single", "icu_bay")
 
@@ -64,6 +66,8 @@ def _feasible(stage: Stage, name: str) -> bool:
     if name in ("chair_slide", "standup_fall", "chair_sit") and "chair" not in spots:
         return False
     if name in ("assisted_transfer", "assisted_walk", "staff_visit") and not hospital:
+        return False
+    if name == "toilet_sit" and "toilet" not in spots:
         return False
     return not (name == "assisted_transfer" and "chair" not in spots)
 
@@ -129,6 +133,10 @@ def _negative(stage: Stage, p: Person, focus: str, compliance: float) -> None:
         act.sit_down(stage, p, "chair")
         act.sit(stage, p, rng.uniform(8.0, 30.0))
         act.stand_up(stage, p, "chair")
+    elif focus == "toilet_sit":
+        act.sit_down(stage, p, "toilet")
+        act.sit(stage, p, rng.uniform(20.0, 60.0), "toilet")
+        act.stand_up(stage, p, "toilet")
     elif focus == "bed_lie":
         act.get_into_bed(stage, p)
         act.in_bed(stage, p, rng.uniform(5.0, 15.0))

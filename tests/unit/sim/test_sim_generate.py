@@ -61,13 +61,14 @@ def test_every_fall_kind_ends_on_the_floor_fast(kind: str, seed: int) -> None:
         ("floor_sit", "sitting_floor", "sitting", "floor"),
         ("pick_up", "picking_up", "bending", "feet"),
         ("crouch", "crouching", "crouching", "feet"),
+        ("toilet_sit", "sitting", "sitting", "chair"),
     ],
 )
 def test_hard_negatives_are_labelled_as_what_they_are(
     focus: str, activity: str, posture: str, support: str
 ) -> None:
     for seed in range(3):
-        s = _clip(focus, seed)
+        s = _clip(focus, seed, "bathroom" if focus == "toilet_sit" else "hospital_single")
         assert not any(e["event"] == "fall" for e in s.events)
         labels = [frame_person(_patient(s, t)) for t in np.arange(0.0, s.duration, 0.25)]
         seen = [p for p in labels if p["activity"] == activity]
@@ -77,6 +78,24 @@ def test_hard_negatives_are_labelled_as_what_they_are(
             [event] = [e for e in s.events if e["event"] == "floor_exercise"]
             assert event["hard_negative"] is True
             assert min(p["head_height_m"] for p in seen) < 0.35
+
+
+def test_bed_exit_and_transfers_log_their_stages_and_staff() -> None:
+    s = _clip("bed_exit", 4)
+    [exit_] = [e for e in s.events if e["event"] == "bed_exit"]
+    assert exit_["onset"] < exit_["edge"] < exit_["stand_onset"] < exit_["exit"]
+    assert _patient(s, exit_["onset"] - 0.5).activity == "lying_bed"
+    assert str(_patient(s, exit_["exit"] + 0.5).segment.support) == "feet"
+    counts = set()
+    for seed in range(12):
+        s = _clip("assisted_transfer", seed)
+        [transfer] = [e for e in s.events if e["event"] == "transfer"]
+        staff = {p.id for p in s.people if p.role == "staff"}
+        assert set(transfer["staff"]) == staff and transfer["staff_count"] == len(staff)
+        assert (transfer["origin"], transfer["target"]) == ("bed", "chair")
+        assert _patient(s, transfer["end"] + 0.5).activity == "sitting"
+        counts.add(transfer["staff_count"])
+    assert counts == {0, 1, 2}
 
 
 def test_staff_rub_hands_at_the_dispenser_for_2_to_20_s() -> None:
