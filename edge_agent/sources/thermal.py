@@ -120,7 +120,11 @@ def load_recording(
     if not path.is_file():
         raise SourceError(f"thermal recording not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # Our own handle: np.load leaks its file when a truncated zip fails to open.
+        with path.open("rb") as f:
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise SourceError(f"not a thermal recording (.npz) {path}: a bare .npy array")
             missing = [k for k in ("frames", "t", "meta") if k not in data.files]
             if missing:
                 raise SourceError(f"thermal recording {path} lacks {', '.join(missing)}")

@@ -1,13 +1,14 @@
-"""The one place the thermal simulator reads the scene model (rooms, scenarios, bodies).
+"""The one place the thermal simulator reads the scene model (rooms, scenarios, people).
 
-Everything the thermal renderer needs from a scenario passes through here: the room's
-solids, its warm objects, the people (capsules with a temperature each) and their per-frame
-labels. When the scene model changes (several people, roles, clothing, more rooms), only this
-module has to follow.
+Everything the thermal renderer needs from a scenario passes through here: the room's solids,
+its warm objects, the people (capsules with a surface temperature each, from
+`simulators.people`: which parts are bare skin, which clothed, which a walking aid) and their
+per-frame labels (the depth recordings' `frame_person`). When the scene model changes, only
+this module has to follow.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -15,33 +16,21 @@ import numpy.typing as npt
 
 from simulators import body
 from simulators.motion import Support
+from simulators.people import Person
+from simulators.people import PersonState as ScenePerson
 from simulators.raycast import Box
+from simulators.recording import frame_person
 from simulators.rooms import Room
 from simulators.scenarios import Scenario
-from simulators.thermal.scene import Clothing, WarmObject
+from simulators.thermal.scene import BodyTemps, WarmObject
 
 Array = npt.NDArray[np.float64]
 Capsules = tuple[Array, Array, Array]
 
-HEAD = 0
-"""Index of the head capsule in `body.capsules` (its a→b axis points to the crown)."""
-_SKIN, _CLOTH, _FEET, _FOREARM = "skin", "cloth", "feet", "forearm"
-_PARTS = (
-    (_SKIN, _SKIN, _CLOTH, _CLOTH)  # head, neck, torso left, torso right
-    + (_CLOTH, _CLOTH, _FEET, _CLOTH, _FOREARM) * 2  # thigh, shin, foot, upper arm, forearm
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """One person of a scenario as the thermal simulator needs it."""
-
-    id: int
-    role: str
-    height: float
-    script: Any
-    """A `simulators.motion.Script` (`.at(t) -> (pose, segment)`)."""
-    clothing: Clothing
+HEAD = body.CAPSULE_PARTS.index("head")
+"""Index of the head capsule (its a→b axis points to the crown)."""
+ELECTRONICS_C = {"monitor": 36.0, "ventilator": 32.0, "tv": 34.0}
+"""Surface temperature of furniture whose name contains the key (°C)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,67 +44,72 @@ class PersonState:
     label: dict[str, Any]
 
 
+def warm_objects(room: Room) -> list[WarmObject]:
+    """A radiator on the wall at x = max, plus the room's electronics (by furniture name)."""
+    sx, sy, _ = room.size
+    y0 = max(sy / 2 - 0.5, 0.0)
+    warm = [WarmObject("radiator", Box((sx - 0.10, y0, 0.15), (sx, y0 + 1.0, 0.75)), 45.0)]
+    for name, box in room.furniture.items():
+        for key, temp in ELECTRONICS_C.items():
+            if key in name and name != "tv_unit":
+                warm.append(WarmObject(name, box, temp))
+    if "tv_unit" in room.furniture:  # the set stands on its cabinet, against the wall
+        lo, hi = room.furniture["tv_unit"].lo, room.furniture["tv_unit"].hi
+        screen = Box((lo[0] + 0.1, lo[1], hi[2]), (hi[0] - 0.1, lo[1] + 0.08, hi[2] + 0.6))
+        warm.append(WarmObject("tv", screen, ELECTRONICS_C["tv"]))
+    if "locker" in room.furniture:  # a bedside phone/monitor on the locker
+        lo, hi = room.furniture["locker"].lo, room.furniture["locker"].hi
+        cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
+        device = Box((cx - 0.12, cy - 0.03, hi[2]), (cx + 0.12, cy + 0.03, hi[2] + 0.2))
+        warm.append(WarmObject("bedside_device", device, 35.0))
+    return warm
+
+
 def solids(room: Room) -> dict[str, Box]:
-    return dict(room.furniture)
+    """Furniture at furniture temperature (warm ones are listed by `warm_objects`)."""
+    warm = {w.name for w in warm_objects(room)}
+    return {name: box for name, box in room.furniture.items() if name not in warm}
 
 
 def bed_name(room: Room) -> str | None:
     return "bed" if "bed" in room.furniture else None
 
 
-def warm_objects(room: Room) -> list[WarmObject]:
-    """Radiator under the window and the room's electronics (not in the depth scene)."""
-    sx = room.size[0]
-    if room.kind == "hospital":
-        return [
-            WarmObject("radiator", Box((sx - 0.10, 0.9, 0.15), (sx, 1.9, 0.75)), 45.0),
-            WarmObject("monitor", Box((3.30, 4.70, 0.85), (3.60, 4.76, 1.10)), 36.0),
-        ]
-    return [
-        WarmObject("radiator", Box((0.0, 2.3, 0.15), (0.10, 3.3, 0.75)), 45.0),
-        WarmObject("tv", Box((0.3, 0.05, 0.6), (1.3, 0.12, 1.15)), 34.0),
-        WarmObject("laptop", Box((1.85, 2.05, 0.45), (2.20, 2.30, 0.47)), 33.0),
-    ]
+def body_temps(scenario: Scenario, seed: int) -> dict[int, BodyTemps]:
+    """Seeded surface temperatures per person id."""
+    rng = random.Random(f"thermal-body:{scenario.name}:{seed}")
+    return {p.id: BodyTemps.seeded(rng) for p in scenario.people}
 
 
-def actors(scenario: Scenario, seed: int) -> list[Actor]:
-    """The people of a scenario (several if the scene model has `people`, else the one)."""
-    rng = random.Random(f"thermal-clothing:{scenario.name}:{seed}")
-    people = getattr(scenario, "people", None)
-    if people:
-        return [
-            Actor(
-                int(getattr(p, "id", i)),
-                str(getattr(p, "role", "person")),
-                float(p.height),
-                p.script,
-                Clothing.seeded(rng),
-            )
-            for i, p in enumerate(people, start=1)
-        ]
-    if scenario.script is None:
-        return []
-    role = "patient" if scenario.room.kind == "hospital" else "resident"
-    return [Actor(1, role, scenario.height, scenario.script, Clothing.seeded(rng))]
+def part_temps(surfaces: tuple[str, ...], temps: BodyTemps, room_c: float) -> Array:
+    """Temperature per capsule: bare skin, clothing, or a walking aid at room temperature."""
+    parts = body.CAPSULE_PARTS
+    out = np.empty(len(surfaces))
+    for i, surface in enumerate(surfaces):
+        part = parts[i] if i < len(parts) else "aid"
+        if surface == "aid":
+            out[i] = room_c
+        elif part == "foot":
+            out[i] = temps.skin_c - 3.0 if surface == "skin" else temps.feet_c
+        elif surface == "skin":
+            out[i] = temps.skin_c
+        else:  # a clothed forearm still ends in a bare hand
+            out[i] = temps.clothing_c + (1.0 if part == "forearm" else 0.0)
+    return out
 
 
-def part_temps(clothing: Clothing) -> Array:
-    forearm = clothing.skin_c if clothing.short_sleeves else clothing.clothing_c + 1.0
-    by_part = {
-        _SKIN: clothing.skin_c,
-        _CLOTH: clothing.clothing_c,
-        _FEET: clothing.feet_c,
-        _FOREARM: forearm,
-    }
-    return np.array([by_part[p] for p in _PARTS])
+def people_at(
+    scenario: Scenario, t: float, temps: dict[int, BodyTemps], room_c: float
+) -> list[PersonState]:
+    """Everyone in the room at time t, ready to render."""
+    return [_state(s, temps[s.person.id], scenario.room, room_c) for s in scenario.at(t)]
 
 
-def person_at(actor: Actor, t: float, room: Room) -> PersonState:
-    pose, segment = actor.script.at(t)
-    caps = body.capsules(pose, actor.height)
+def _state(scene: ScenePerson, temps: BodyTemps, room: Room, room_c: float) -> PersonState:
+    caps = scene.capsules
     footprint = None
     name = bed_name(room)
-    if name is not None and segment.support == Support.BED:
+    if name is not None and scene.segment.support == Support.BED:
         bed = room.furniture[name]
         ends = np.concatenate([caps[0], caps[1]])
         footprint = (
@@ -124,29 +118,11 @@ def person_at(actor: Actor, t: float, room: Room) -> PersonState:
             min(float(ends[:, 0].max()) + 0.05, bed.hi[0]),
             min(float(ends[:, 1].max()) + 0.05, bed.hi[1]),
         )
-    label = {
-        "id": actor.id,
-        "role": actor.role,
-        "activity": segment.activity,
-        "posture": str(segment.posture),
-        "support": str(segment.support),
-        "position": [round(pose.x, 3), round(pose.y, 3), round(pose.z, 3)],
-        "yaw_deg": round(float(np.degrees(pose.yaw)) % 360.0, 1),
-        "head_height_m": round(body.head_top(pose, actor.height), 3),
-    }
-    temps = part_temps(actor.clothing)
-    return PersonState(caps, temps, actor.clothing.hair_c, footprint, label)
+    return PersonState(
+        caps, part_temps(scene.surfaces, temps, room_c), temps.hair_c, footprint,
+        frame_person(scene),
+    )
 
 
-def persons_meta(people: list[Actor]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": a.id,
-            "role": a.role,
-            "height_m": a.height,
-            "skin_c": a.clothing.skin_c,
-            "clothing_c": a.clothing.clothing_c,
-            "short_sleeves": a.clothing.short_sleeves,
-        }
-        for a in people
-    ]
+def persons_meta(people: list[Person], temps: dict[int, BodyTemps]) -> list[dict[str, Any]]:
+    return [p.meta() | {"thermal": asdict(temps[p.id])} for p in people]

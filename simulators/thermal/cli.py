@@ -5,12 +5,21 @@ with `register(sim_subparsers)` next to `ambient sim record`.
 """
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulators.cli import SCENARIO_NAMES, _iso
+from simulators.cli import SCENARIO_NAMES
 
 SENSOR_NAMES = ("grideye", "array16", "mlx90640", "mlx90640_narrow", "lepton")
+
+
+def _iso(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from e
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:

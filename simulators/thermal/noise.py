@@ -37,6 +37,7 @@ class SensorNoise:
         shape = (spec.height, spec.width)
         self.spec = spec
         self.netd_c = spec.netd_at(fps)
+        self._garbage_until_s = (spec.invalid_frames - 0.5) / fps
         self._rng = rng
         self.offsets = rng.normal(0.0, spec.offset_sigma_c, shape) + rng.normal(
             0.0, spec.bias_sigma_c
@@ -45,7 +46,6 @@ class SensorNoise:
         self._drift_gain = 1.0 + rng.normal(0.0, DRIFT_GAIN_SIGMA, shape)
         self.drift_c = 0.0
         self._last_t: float | None = None
-        self._index = 0
 
     def apply(self, truth: Array, t_on_s: float) -> npt.NDArray[np.float32]:
         """The reading of one frame whose true temperatures are `truth`, `t_on_s` after power-up."""
@@ -55,9 +55,8 @@ class SensorNoise:
         reading = truth + self.offsets + self.drift_c * self._drift_gain
         reading += warm * self._warm_pattern
         reading += rng.normal(0.0, self.netd_c * (1.0 + 2.0 * warm), truth.shape)
-        if self._index < spec.invalid_frames:
+        if t_on_s < self._garbage_until_s:
             reading += rng.normal(0.0, GARBAGE_SIGMA_C, truth.shape)
-        self._index += 1
         quantised = np.round(reading / spec.quantum_c) * spec.quantum_c
         return quantised.astype(np.float32)
 

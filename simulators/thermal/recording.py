@@ -144,7 +144,7 @@ def _render(
     noise = SensorNoise(
         spec, fps, np.random.default_rng([seed, zlib.crc32(scene.name.encode()), 7])
     )
-    people = adapter.actors(scene, seed)
+    temps = adapter.body_temps(scene, seed)
     n = round(duration * fps)
     frames = np.empty((n, spec.height, spec.width), dtype=np.float32)
     times = np.arange(n, dtype=np.float64) / fps
@@ -157,7 +157,8 @@ def _render(
         "start_time_ms": int(start.timestamp() * 1000),
         "room": room.meta(),
         "warm_objects": [asdict(w) for w in warm],
-        "persons": adapter.persons_meta(people),
+        "persons": adapter.persons_meta(scene.people, temps),
+        "generator": scene.meta,
         "environment": asdict(env),
         "noise": {
             field: value for field, value in asdict(spec).items()
@@ -168,7 +169,7 @@ def _render(
     labels.write(json.dumps(labels_meta) + "\n")
     bed = BedHeat()
     for index, t in enumerate(times.tolist()):
-        states = [adapter.person_at(p, t, room) for p in people]
+        states = adapter.people_at(scene, t, temps, env.room_c)
         on_bed = next((s.bed_footprint for s in states if s.bed_footprint), None)
         if index == 0 and on_bed is not None:
             bed.level, bed.region = 1.0, on_bed  # in bed long before the recording began

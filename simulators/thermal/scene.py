@@ -4,8 +4,9 @@ The array reads surface temperature (emissivity ~0.95–0.98 for skin, fabric, p
 reflections modelled). The room is air-conditioned to `room_c` with small gradients: warm
 air rises (`vertical_gradient_c_per_m`), the floor is a little cooler and the ceiling a little
 warmer, and a seeded horizontal gradient stands for a window or a door. People are skin
-(face, neck, hands/forearms with short sleeves: 32–35 °C), hair on top of the head (~30 °C),
-clothing (26–31 °C) and feet in socks or shoes (~27 °C). A bed warms under a body and cools
+(32–35 °C where their clothing leaves it bare), hair on top of the head (~30 °C), clothing
+(26–31 °C; a clothed forearm +1 °C for the bare hand) and feet in socks or shoes (~27 °C);
+a walking aid is at room temperature. A bed warms under a body and cools
 back to the room exponentially after the person leaves (`BedHeat`).
 """
 
@@ -66,29 +67,28 @@ class WarmObject:
 
 
 @dataclass(frozen=True, slots=True)
-class Clothing:
-    """Surface temperatures of one person."""
+class BodyTemps:
+    """Surface temperatures of one person; which parts are bare comes from their clothing."""
 
     skin_c: float = 33.5
     hair_c: float = 30.0
     clothing_c: float = 28.5
     feet_c: float = 27.0
-    short_sleeves: bool = False
+    """Feet in socks or shoes (bare feet read skin − 3 °C)."""
 
     @classmethod
-    def seeded(cls, rng: random.Random) -> "Clothing":
+    def seeded(cls, rng: random.Random) -> "BodyTemps":
         return cls(
             skin_c=round(rng.uniform(32.5, 34.5), 2),
             hair_c=round(rng.uniform(29.0, 31.0), 2),
             clothing_c=round(rng.uniform(26.5, 30.5), 2),
             feet_c=round(rng.uniform(25.5, 28.5), 2),
-            short_sleeves=rng.random() < 0.5,
         )
 
     @classmethod
-    def uniform(cls, temp_c: float) -> "Clothing":
+    def uniform(cls, temp_c: float) -> "BodyTemps":
         """One temperature everywhere: for physics tests of the mixing model."""
-        return cls(temp_c, temp_c, temp_c, temp_c, True)
+        return cls(temp_c, temp_c, temp_c, temp_c)
 
 
 @dataclass(slots=True)

@@ -15,10 +15,11 @@ import pytest
 
 from simulators import body
 from simulators.camera import CameraPose
+from simulators.people import CLOTHING
 from simulators.raycast import Box
 from simulators.thermal import adapter
 from simulators.thermal.render import ThermalRenderer
-from simulators.thermal.scene import BedHeat, Clothing, ThermalEnvironment
+from simulators.thermal.scene import BedHeat, BodyTemps, ThermalEnvironment
 from simulators.thermal.sensors import Mount, sensor
 
 Array = npt.NDArray[np.float64]
@@ -34,9 +35,24 @@ HALL = (9.0, 8.0, 3.0)
 CAMERA = CameraPose((0.1, 4.0, 1.0), 0.0, 0.0)  # on a wall at 1 m, looking along +x
 
 
-def _person(x: float, y: float, clothing: Clothing, height: float = 1.75) -> adapter.PersonState:
+def _person(
+    x: float, y: float, temps: BodyTemps, clothing: str = "long_sleeves"
+) -> adapter.PersonState:
+    """A standing person facing the -x wall; `clothing` names a `simulators.people` outfit."""
+    height = 1.75
     caps = body.capsules(body.standing(x, y, math.pi, height), height)
-    return adapter.PersonState(caps, adapter.part_temps(clothing), clothing.hair_c, None, {})
+    surfaces = tuple(CLOTHING[clothing].surface(part) for part in body.CAPSULE_PARTS)
+    return adapter.PersonState(
+        caps, adapter.part_temps(surfaces, temps, ROOM_C), temps.hair_c, None, {}
+    )
+
+
+def _uniform_person(x: float, y: float) -> adapter.PersonState:
+    """A standing person at BODY_C all over (hair, skin, clothes, hands alike)."""
+    person = _person(x, y, BodyTemps.uniform(BODY_C))
+    return adapter.PersonState(
+        person.capsules, np.full(len(person.temps_c), BODY_C), BODY_C, None, {}
+    )
 
 
 def _silhouette_fractions(name: str, person: adapter.PersonState, distance: float) -> Array:
@@ -74,7 +90,7 @@ def _render(name: str, person: adapter.PersonState) -> Array:
 @pytest.mark.parametrize("name", ["grideye", "mlx90640", "lepton"])
 @pytest.mark.parametrize("distance", [2.0, 3.0])
 def test_pixel_excess_is_silhouette_fraction_times_body_excess(name: str, distance: float) -> None:
-    person = _person(CAMERA.position[0] + distance, 4.0, Clothing.uniform(BODY_C))
+    person = _uniform_person(CAMERA.position[0] + distance, 4.0)
     predicted = _silhouette_fractions(name, person, distance) * (BODY_C - ROOM_C)
     excess = _render(name, person) - ROOM_C
     # Agreement within the ray sampling and the stadium approximation of a capsule's
@@ -89,7 +105,7 @@ def test_contrast_falls_with_distance_and_with_pixel_size() -> None:
     peaks: dict[tuple[str, float], float] = {}
     for name in ("grideye", "mlx90640", "lepton"):
         for distance in (2.0, 3.0):
-            person = _person(CAMERA.position[0] + distance, 4.0, Clothing.uniform(BODY_C))
+            person = _uniform_person(CAMERA.position[0] + distance, 4.0)
             peaks[name, distance] = float(_render(name, person).max()) - ROOM_C
     # Coarse arrays lose contrast with distance; a Lepton still has pixels fully on the body.
     assert peaks["grideye", 3.0] < peaks["grideye", 2.0]
@@ -109,7 +125,7 @@ def test_ceiling_array16_sees_a_standing_person_as_a_small_blob_cooler_than_skin
     spec = sensor("array16")
     pose = Mount("ceiling", 2.5, 0.0).pose((9.0, 8.0, 2.6))
     renderer = ThermalRenderer(spec, pose, (9.0, 8.0, 2.6), {}, env=FLAT)
-    clothing = Clothing()  # skin 33.5, hair 30, clothing 28.5
+    clothing = BodyTemps()  # skin 33.5, hair 30, clothing 28.5
     for dx, most_pixels in ((0.0, 16), (0.8, 32)):
         image = renderer.render([_person(4.5 + dx, 4.0, clothing)])
         warm = image - ROOM_C

@@ -38,7 +38,8 @@ def test_record_and_replay_round_trip(tmp_path: Path) -> None:
     assert abs(float(np.median(frames[-1].temps_c)) - 21.0) < 2.5
     labels = read_thermal_labels(out)
     assert labels.meta["sensor"] == "mlx90640" and len(labels.frames) == 16
-    assert labels.frames[0]["persons"][0]["role"] == "patient"
+    present = [line["persons"] for line in labels.frames if line["persons"]]
+    assert present and present[-1][0]["role"] == "patient"
     assert [e["event"] for e in labels.events] == ["fall"]
 
 
@@ -52,8 +53,7 @@ def test_a_person_walking_in_warms_the_view(tmp_path: Path) -> None:
     frames = list(ThermalRecordingSource(out).frames())
     inside = [
         i for i, line in enumerate(labels.frames)
-        if line["persons"] and line["persons"][0]["activity"] != "out_of_room"
-        and line["persons"][0]["position"][1] > 0.5
+        if line["persons"] and line["persons"][0]["position"][1] > 0.5
     ]
     assert inside, "the person should walk into the room within 12 s"
     background = frames[0].temps_c

@@ -58,6 +58,7 @@ def test_a_valid_file_plays_and_is_a_thermal_source(tmp_path: Path) -> None:
 CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "missing": (lambda d: d / "nope.npz", "not found"),
     "text": (lambda d: _text(d / "x.npz", "hello"), "not a thermal recording"),
+    "bare npy": (lambda d: _npy(d / "x.npz"), "bare .npy"),
     "truncated": (lambda d: _truncated(d / "x.npz"), "not a thermal recording"),
     "no frames": (lambda d: _write(d / "x.npz", t=np.zeros(1), meta=_meta()), "lacks frames"),
     "float64 frames": (
@@ -95,6 +96,12 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 def _text(path: Path, text: str) -> Path:
     path.write_text(text)
+    return path
+
+
+def _npy(path: Path) -> Path:
+    with path.open("wb") as f:
+        np.save(f, np.zeros((3, 8, 8), np.float32))
     return path
 
 
