@@ -8,6 +8,7 @@ crouching, sitting on the floor and lying on the floor to exercise, all slow and
 """
 
 import math
+from collections.abc import Sequence
 
 from simulators import poses
 from simulators.body import BodyPose, standing
@@ -23,13 +24,33 @@ def _front(spot: Spot, d: float = 0.45) -> tuple[float, float]:
     return spot.x + d * math.cos(spot.yaw), spot.y + d * math.sin(spot.yaw)
 
 
-def walk_to(stage: Stage, p: Person, spot: Spot, *, via_middle: bool = False) -> None:
-    s = p.script
-    if via_middle and "middle" in stage.room.spots:
-        m = stage.room.spots["middle"]
-        s.walk((m.x, m.y))
-    s.walk((spot.x, spot.y))
-    s.turn(spot.yaw, 0.7)
+def _crosses(a: tuple[float, float], b: tuple[float, float], lo: Sequence[float],
+             hi: Sequence[float]) -> bool:  # fmt: skip
+    """Does the segment a→b pass through the rectangle lo–hi (sampled every 5 cm)?"""
+    n = max(2, int(math.hypot(b[0] - a[0], b[1] - a[1]) / 0.05))
+    for i in range(n + 1):
+        x, y = a[0] + (b[0] - a[0]) * i / n, a[1] + (b[1] - a[1]) * i / n
+        if lo[0] < x < hi[0] and lo[1] < y < hi[1]:
+            return True
+    return False
+
+
+def walk_path(stage: Stage, p: Person, x: float, y: float) -> None:
+    """Walk to (x, y), round the foot of the bed if the straight line would cross it."""
+    s, r = p.script, stage.room
+    start = (s.pose.x, s.pose.y)
+    bed = r.furniture.get("bed")
+    if bed is not None:
+        lo, hi = (bed.lo[0] - 0.2, bed.lo[1] - 0.2), (bed.hi[0] + 0.2, bed.hi[1] + 0.2)
+        if _crosses(start, (x, y), lo, hi):
+            foot = max(bed.lo[1] - 0.7, 0.35)
+            s.walk((start[0], foot), (x, foot))
+    s.walk((x, y))
+
+
+def walk_to(stage: Stage, p: Person, spot: Spot) -> None:
+    walk_path(stage, p, spot.x, spot.y)
+    p.script.turn(spot.yaw, 0.7)
 
 
 def stand(stage: Stage, p: Person, lo: float = 1.0, hi: float = 4.0) -> None:
@@ -40,7 +61,7 @@ def hand_rub(stage: Stage, p: Person, where: str = "in") -> None:
     """Walk to the dispenser (inside or outside the door), take rub, rub 2–20 s."""
     spot = stage.room.spots[f"dispenser_{where}"]
     s = p.script
-    s.walk((spot.x, spot.y))
+    walk_path(stage, p, spot.x, spot.y)
     s.turn(spot.yaw, 0.5)
     onset = s.t
     rub = s.pose.moved(shoulder_l=0.7, shoulder_r=0.7, elbow_l=1.3, elbow_r=1.3)
@@ -71,7 +92,8 @@ def leave(stage: Stage, p: Person, *, rub: bool = False, contact: bool = False) 
     r, s = stage.room, p.script
     if rub and "dispenser_in" in r.spots:
         hand_rub(stage, p, "in")
-    s.walk((r.door.x, r.door.y), (r.door.x, OUTSIDE_Y))
+    walk_path(stage, p, r.door.x, r.door.y)
+    s.walk((r.door.x, OUTSIDE_Y))
     t_out = s.t + OUTSIDE_Y / s.speed  # crossed y = 0 that long before reaching OUTSIDE_Y
     stage.log("room_exit", p, t=t_out, hand_rub=rub, patient_contact=contact)
 
@@ -87,7 +109,7 @@ def patient_contact(stage: Stage, p: Person, patient: Person, duration: float) -
         m = r.spots.get("middle", Spot(r.size[0] / 2, r.size[1] / 2))
         d = math.hypot(m.x - target.x, m.y - target.y) or 1.0
         x, y = target.x + 0.6 * (m.x - target.x) / d, target.y + 0.6 * (m.y - target.y) / d
-    s.walk((x, y))
+    walk_path(stage, p, x, y)
     s.turn(math.atan2(target.y - y, target.x - x), 0.6)
     onset = s.t
     care = s.pose.moved(trunk=0.35, shoulder_l=0.9, shoulder_r=0.8, elbow_l=0.5, elbow_r=0.5)
@@ -102,7 +124,7 @@ def sit_down(stage: Stage, p: Person, seat: str, *, walk: bool = True) -> None:
     spot = r.spots[seat]
     fx, fy = _front(spot)
     if walk:
-        s.walk((fx, fy))
+        walk_path(stage, p, fx, fy)
     s.turn(spot.yaw, 0.9)
     onset = s.t
     sit = poses.sitting(spot.x, spot.y, spot.yaw, r.seat(seat), h)
@@ -273,7 +295,8 @@ def bathroom_trip(stage: Stage, p: Person, duration: float) -> None:
     door = r.spots.get("bathroom_door")
     if inside is None or door is None:
         door, inside = Spot(r.door.x, r.door.y), Spot(r.door.x, OUTSIDE_Y)
-    s.walk((door.x, door.y), (inside.x, inside.y))
+    walk_path(stage, p, door.x, door.y)
+    s.walk((inside.x, inside.y))
     onset = s.t
     s.hold(duration, "out_of_room", Posture.STANDING, Support.FEET, sway=0.0)
     s.walk((door.x, door.y))

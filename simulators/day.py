@@ -55,7 +55,7 @@ def day_routine(stage: Stage, duration: float, compliance: float, falls_per_day:
             falls.pop(0)
             act.bed_exit(stage, p)
             free = r.spots["floor_free"]
-            s.walk((free.x, free.y))
+            act.walk_path(stage, p, free.x, free.y)
             event = fall(stage, p, rng.choice(upright))
             lie_after_fall(stage, p, event, rng.uniform(60.0, 900.0), recover=True)
             act.get_into_bed(stage, p)
@@ -66,7 +66,7 @@ def day_routine(stage: Stage, duration: float, compliance: float, falls_per_day:
         elif rng.random() < 0.1:
             act.bed_exit(stage, p)
             win = r.spots["window"]
-            s.walk((win.x, win.y))
+            act.walk_to(stage, p, win)
             act.stand(stage, p, 20.0, 120.0)
             act.get_into_bed(stage, p)
         else:

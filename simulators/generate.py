@@ -20,7 +20,7 @@ from simulators.falls import FALL_KINDS, FALL_START, FallKind, fall, lie_after_f
 from simulators.motion import Posture, Script, Support
 from simulators.people import Aid, Person, Role
 from simulators.poses import sitting
-from simulators.rooms import RoomKind, room
+from simulators.rooms import Room, RoomKind, room
 from simulators.scenarios import Scenario
 from simulators.stage import Stage
 
@@ -54,8 +54,19 @@ def random_scenario(
         duration = duration_s if duration_s is not None else rng.uniform(30.0, 120.0)
         return _clip(Stage(room(rk), rng), duration, fall_fraction, compliance, focus)
     rk = rng.choice(DAY_ROOMS) if room_kind is None else room_kind  # a day needs a bed
+    if "bed" not in room(rk).furniture:
+        raise ValueError(f"a day needs a room with a bed, not {rk!r}; try one of {DAY_ROOMS}")
     duration = duration_s if duration_s is not None else 8 * 3600.0
     return _day(Stage(room(rk), rng), duration, compliance, falls_per_day)
+
+
+def random_mount(rng: random.Random, r: Room) -> Room:
+    """The room seen from a random but sensible mount: high corner (2.2 m up to just under
+    the ceiling, tilted 25–45° down) or ceiling (tilted 0–20° off vertical)."""
+    if rng.random() < 0.5:
+        height = rng.uniform(2.2, r.size[2] - 0.1)
+        return r.with_camera("corner", height, rng.uniform(25.0, 45.0))
+    return r.with_camera("ceiling", r.size[2] - rng.uniform(0.02, 0.1), rng.uniform(0.0, 20.0))
 
 
 def _feasible(stage: Stage, name: str) -> bool:
@@ -91,7 +102,7 @@ def _clip(
     if start == "upright":
         p.script.hold(lead_in, "standing", Posture.STANDING, Support.FEET)
         free = r.spots["floor_free"]
-        p.script.walk((free.x + rng.uniform(-0.3, 0.3), free.y + rng.uniform(-0.3, 0.3)))
+        act.walk_path(stage, p, free.x + rng.uniform(-0.3, 0.3), free.y + rng.uniform(-0.3, 0.3))
     elif start == "chair":
         act.sit(stage, p, lead_in)
     else:
@@ -206,9 +217,9 @@ def assisted_transfer(stage: Stage, p: Person, n_staff: int, compliance: float) 
     """Bed → chair with `n_staff` helpers walking beside (0: alone)."""
     r, rng, s = stage.room, stage.rng, p.script
     helpers = _helpers_enter(stage, n_staff, s.t, compliance)
+    side = r.spots["bed_side"]
     for i, nurse in enumerate(helpers):
-        side = r.spots["bed_side"]
-        nurse.script.walk((side.x - 0.2, side.y - 0.6 + 1.0 * i))
+        act.walk_path(stage, nurse, side.x, side.y - 0.7 - 0.6 * i)
     ready = max([s.t, *(n.script.t for n in helpers)])
     act.in_bed(stage, p, ready - s.t + 0.5)
     event = act.bed_exit(stage, p)
@@ -216,12 +227,14 @@ def assisted_transfer(stage: Stage, p: Person, n_staff: int, compliance: float) 
     act.stand(stage, p, 1.0, 2.0)
     walk_start = s.t
     front = r.spots["chair_front"]
-    s.walk((front.x, front.y))
+    act.walk_path(stage, p, front.x, front.y)
     walk_end = s.t
     act.sit_down(stage, p, "chair", walk=False)
     for i, nurse in enumerate(helpers):
         nurse.script.wait_until(walk_start, "assisting", sway=0.02)
-        nurse.script.follow(s, walk_end, 0.5 if i == 0 else -0.5)
+        # Both on the patient's right, the side away from the bed when rounding its foot.
+        nurse.script.follow(s, walk_end, -0.5, behind=0.6 * i)
+        act.walk_path(stage, nurse, front.x, front.y - 0.6 - 0.5 * i)  # clear of the chair
         nurse.script.wait_until(s.t + 2.0, "assisting", sway=0.02)
     stage.log("transfer", p, onset=onset, end=s.t, origin="bed", target="chair",
               staff=[n.id for n in helpers], staff_count=len(helpers))  # fmt: skip
@@ -235,13 +248,14 @@ def assisted_walk(stage: Stage, p: Person, n_staff: int, compliance: float) -> N
     r, rng, s = stage.room, stage.rng, p.script
     helpers = _helpers_enter(stage, n_staff, s.t, compliance)
     for i, nurse in enumerate(helpers):
-        nurse.script.walk((s.pose.x + 0.6, s.pose.y + (0.5 if i == 0 else -0.5)))
+        act.walk_path(stage, nurse, s.pose.x + 0.6, s.pose.y + (0.5 if i == 0 else -0.5))
     ready = max([s.t, *(n.script.t for n in helpers)])
     s.wait_until(ready + 1.0, "standing")
     onset = s.t
     points = [r.spots[k] for k in ("window", "middle", "floor_free") if k in r.spots]
     rng.shuffle(points)
-    s.walk(*((q.x, q.y) for q in points))
+    for q in points:
+        act.walk_path(stage, p, q.x, q.y)
     for i, nurse in enumerate(helpers):
         nurse.script.wait_until(onset, "assisting", sway=0.02)
         nurse.script.follow(s, s.t, 0.5 if i == 0 else -0.5)

@@ -190,8 +190,11 @@ class Script:
         until: float,
         side: float,
         activity: str = "assisting_walk",
+        *,
+        behind: float = 0.0,
     ) -> "Script":
-        """Walk beside `leader` from now to `until`, `side` metres to its left (− right).
+        """Walk beside `leader` from now to `until`, `side` metres to its left (− right) and
+        `behind` metres back.
 
         The helper copies the leader's gait and heading, offset sideways, with the inner arm
         reaching towards the leader: what a nurse walking a patient looks like from above.
@@ -201,12 +204,11 @@ class Script:
 
         def pose(t: float) -> BodyPose:
             lead, _ = leader.at(start + t)
-            left = (-math.sin(lead.yaw), math.cos(lead.yaw))
+            c, s = math.cos(lead.yaw), math.sin(lead.yaw)
             z = HIP_HEIGHT * self.height + (lead.z - HIP_HEIGHT * leader.height)
             arm = {"shoulder_r": 0.5} if side > 0 else {"shoulder_l": 0.5}
-            return lead.moved(
-                x=lead.x + side * left[0], y=lead.y + side * left[1], z=z, trunk=0.05, **arm
-            )
+            x = lead.x - side * s - behind * c
+            return lead.moved(x=x, y=lead.y + side * c - behind * s, z=z, trunk=0.05, **arm)
 
         first = pose(0.0)
         if math.hypot(first.x - self.pose.x, first.y - self.pose.y) > 0.05:

@@ -176,3 +176,27 @@ def test_an_eight_hour_day_builds_and_plays_back_cheaply() -> None:
     assert per_frame < 2e-3
     in_bed = sum(any(p.activity == "lying_bed" for p in frame) for frame in states)
     assert in_bed / len(states) > 0.4, "the patient is in bed most of the day"
+
+
+def test_people_on_their_feet_walk_round_furniture_not_through_it() -> None:
+    upright = clipped = 0
+    for seed in range(25):
+        s = random_scenario(random.Random(seed), kind="clip")
+        solid = [b for b in s.room.furniture.values() if b.hi[2] > 0.3 and b.lo[2] < 1.6]
+        for t in np.arange(0.0, s.duration, 0.5):
+            for p in s.at(float(t)):
+                if p.activity not in ("walking", "standing", "assisting_walk", "hand_rub"):
+                    continue
+                upright += 1
+                x, y = p.pose.x, p.pose.y
+                clipped += any(
+                    b.lo[0] - 0.05 < x < b.hi[0] + 0.05 and b.lo[1] - 0.05 < y < b.hi[1] + 0.05
+                    for b in solid
+                )
+    assert upright > 500
+    assert clipped / upright < 0.01
+
+
+def test_a_day_needs_a_bed() -> None:
+    with pytest.raises(ValueError, match="bed"):
+        random_scenario(random.Random(0), kind="day", room_kind="living_room")
