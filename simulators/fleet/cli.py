@@ -99,7 +99,7 @@ def _fleet(args: argparse.Namespace) -> int:
             print(
                 f"{s.sim_time:%Y-%m-%d %H:%M} sim: {s.connected}/{s.agents} connected, "
                 f"{s.events} events ({s.historical} historical), {s.acked} acked "
-                f"(~{rate:.0f}/s), {s.held} held, {s.restarts} restarts",
+                f"(~{rate:.0f}/s), {s.held} held, {s.restarts} restarts, lag {s.lag_s:.0f} s",
                 flush=True,
             )
     except KeyboardInterrupt:

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 _TICK_S = 0.05
 _MAINTENANCE_S = 1.0
+_BUDGET_S = 0.1
+"""Longest stretch spent publishing before the sockets are read again."""
 
 
 class FleetConfig(BaseModel):
@@ -72,6 +74,8 @@ class FleetStats:
     outages: int
     refused: int
     sim_time: datetime
+    lag_s: float
+    """How far the oldest due event is behind the simulated clock (0: keeping up)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,7 @@ class Fleet:
         self._stop = threading.Event()
         self._commands: queue.Queue[_Outage] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._cursor = 0
         self._stats_lock = threading.Lock()
         self._stats: FleetStats | None = None
         rooms = make_rooms(
@@ -137,6 +142,7 @@ class Fleet:
         now = self.sim_ms()
         for agent in self.agents:
             agent.connect(now)
+        self._stats = self._collect()  # from now on only the network thread collects
         self._thread = threading.Thread(target=self._run, name="fleet", daemon=True)
         self._thread.start()
 
@@ -144,7 +150,7 @@ class Fleet:
         """Cut agent ``index`` off for ``sim_s`` simulated seconds, starting now."""
         self._commands.put(_Outage(index, sim_s, restart))
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
         """Graceful stop: retained ``stopped`` from every agent, then DISCONNECT (bounded)."""
         self._stop.set()
         if self._thread is not None:
@@ -154,7 +160,7 @@ class Fleet:
 
     def stats(self) -> FleetStats:
         with self._stats_lock:
-            return self._stats if self._stats is not None else self._collect()
+            return self._stats if self._stats is not None else self._collect()  # not started
 
     # -- network thread ------------------------------------------------------------------
 
@@ -164,10 +170,7 @@ class Fleet:
             while not self._stop.is_set():
                 now = self.sim_ms()
                 self._commands_due(now)
-                for agent in self.agents:
-                    agent.set_clock(now)
-                    if agent.next_due_ms() <= now:
-                        agent.advance(now)
+                self._advance(now)
                 self._poll(_TICK_S)
                 if self._wall() - last_maintenance >= _MAINTENANCE_S:
                     last_maintenance = self._wall()
@@ -175,6 +178,23 @@ class Fleet:
             self._shutdown()
         except Exception:  # keep a traceback; the fleet is a tool, not a service
             logger.exception("fleet network thread failed")
+
+    def _advance(self, now: int) -> None:
+        """Publish what is due, within a time budget so the network is read every tick.
+
+        Asked for more than one process can send, the fleet falls behind its clock (reported
+        as ``lag_s``) instead of starving the PUBACK path.
+        """
+        deadline = self._wall() + _BUDGET_S
+        count = len(self.agents)
+        for step in range(count):
+            agent = self.agents[(self._cursor + step) % count]
+            agent.set_clock(now)
+            if agent.next_due_ms() <= now:
+                agent.advance(now)
+                if self._wall() > deadline:
+                    self._cursor = (self._cursor + step + 1) % count
+                    return
 
     def _commands_due(self, now: int) -> None:
         while True:
@@ -219,7 +239,9 @@ class Fleet:
             agent.publish_stopped(now)
         deadline = self._wall() + 5.0
         while self._wall() < deadline and any(
-            a.client.want_write() for a in self.agents if a.client.socket() is not None
+            a.connected and a.client.want_write()
+            for a in self.agents
+            if a.client.socket() is not None
         ):
             self._poll(_TICK_S)
         self._poll(0.2)  # the last PUBACKs
@@ -232,6 +254,7 @@ class Fleet:
             self._stats = self._collect()
 
     def _collect(self) -> FleetStats:
+        now = self.sim_ms()
         totals = AgentCounters()
         for agent in self.agents:
             for f in fields(AgentCounters):
@@ -247,5 +270,6 @@ class Fleet:
             restarts=totals.restarts,
             outages=totals.outages,
             refused=totals.refused,
-            sim_time=datetime.fromtimestamp(self.sim_ms() / 1000, UTC),
+            sim_time=datetime.fromtimestamp(now / 1000, UTC),
+            lag_s=max(0.0, (now - min(a.next_due_ms() for a in self.agents)) / 1000),
         )
