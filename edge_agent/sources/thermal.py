@@ -10,6 +10,7 @@ the Unix epoch), never the wall clock; `real_time=True` paces delivery by those 
 
 import json
 import logging
+import struct
 import time
 import zipfile
 import zlib
@@ -103,7 +104,8 @@ class ThermalRecordingSource:
                     wait = (t - first[0]) - (self._monotonic() - first[1])
                     if wait > 0:
                         self._sleep(wait)
-                yield ThermalFrame(index, t, self._frames[i], self.meta)
+                temps = np.array(self._frames[i], dtype=np.float32)  # a copy, not the map
+                yield ThermalFrame(index, t, temps, self.meta)
                 index += 1
             if not self.loop or n == 0:
                 return
@@ -128,7 +130,9 @@ def load_recording(
             missing = [k for k in ("frames", "t", "meta") if k not in data.files]
             if missing:
                 raise SourceError(f"thermal recording {path} lacks {', '.join(missing)}")
-            frames, t, meta_raw = data["frames"], data["t"], data["meta"]
+            t, meta_raw = data["t"], data["meta"]
+            mapped = _mapped_frames(path)
+            frames = data["frames"] if mapped is None else mapped
     except SourceError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error) as e:
@@ -150,6 +154,33 @@ def load_recording(
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
         raise SourceError(f"{path}: frame times t must be finite and strictly increasing")
     return frames, t, meta
+
+
+def _mapped_frames(path: Path) -> npt.NDArray[Any] | None:
+    """`frames` memory-mapped when stored uncompressed (as the simulator writes it), so an
+    hour-long Lepton recording is not read into memory at open; None if it cannot be."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("frames.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with path.open("rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        if local[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return None
+        offset = f.tell()
+    if fortran or dtype.hasobject or 0 in shape:
+        return None
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
 def _parse_meta(path: Path, raw: npt.NDArray[Any]) -> ThermalMeta:

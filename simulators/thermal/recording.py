@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-import numpy.typing as npt
 
 from simulators import SIMULATOR_VERSION
 from simulators.recording import DEFAULT_START, Labels, labels_path, read_labels
 from simulators.scenarios import Scenario, build
 from simulators.thermal import THERMAL_MODEL_VERSION, adapter
 from simulators.thermal.noise import SensorNoise
+from simulators.thermal.npzfile import NpzFrameWriter
 from simulators.thermal.render import ThermalRenderer
 from simulators.thermal.scene import BedHeat, ThermalEnvironment
 from simulators.thermal.sensors import Mount, MountKind, SensorSpec, default_mount, sensor
@@ -93,18 +93,19 @@ def record_thermal(
     tmp_rec, tmp_labels = out.with_name(tag + ".npz"), out.with_name(tag + ".labels.jsonl")
     began = time.perf_counter()
     try:
-        with tmp_labels.open("w") as labels:
-            job = _Job(scene, spec, where, env, rate, seed, duration, start_time, powered_for_s)
-            frames, times, meta = _render(job, labels)
-        with tmp_rec.open("wb") as f:
-            np.savez(f, frames=frames, t=times, meta=np.array(json.dumps(meta)))
+        job = _Job(scene, spec, where, env, rate, seed, duration, start_time, powered_for_s)
+        n = round(duration * rate)
+        with (
+            tmp_labels.open("w") as labels,
+            NpzFrameWriter(tmp_rec, n, spec.height, spec.width) as writer,
+        ):
+            _render(job, n, writer, labels)
         tmp_labels.replace(labels_path(out))
         tmp_rec.replace(out)
     finally:
         tmp_rec.unlink(missing_ok=True)
         tmp_labels.unlink(missing_ok=True)
     elapsed = max(time.perf_counter() - began, 1e-9)
-    n = len(times)
     logger.info("recorded %s: %d frames in %.1f s (%.1f frames/s)", out, n, elapsed, n / elapsed)
     return ThermalRecordingInfo(out, labels_path(out), spec.name, n, n / rate, n / elapsed)
 
@@ -129,9 +130,7 @@ class _Job:
     powered_for_s: float
 
 
-def _render(
-    job: _Job, labels: TextIO
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], dict[str, Any]]:
+def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
     scene, spec, where, env, fps = job.scene, job.spec, job.where, job.env, job.fps
     seed, duration, powered_for_s = job.seed, job.duration, job.powered_for_s
     room = scene.room
@@ -145,8 +144,6 @@ def _render(
         spec, fps, np.random.default_rng([seed, zlib.crc32(scene.name.encode()), 7])
     )
     temps = adapter.body_temps(scene, seed)
-    n = round(duration * fps)
-    frames = np.empty((n, spec.height, spec.width), dtype=np.float32)
     times = np.arange(n, dtype=np.float64) / fps
     start = job.start_time.astimezone(UTC)
     meta = _meta(job)
@@ -175,7 +172,7 @@ def _render(
             bed.level, bed.region = 1.0, on_bed  # in bed long before the recording began
         bed.step(on_bed, 0.0 if index == 0 else 1.0 / fps)
         truth = renderer.render(states, bed)
-        frames[index] = noise.apply(truth, powered_for_s + t)
+        writer.write(noise.apply(truth, powered_for_s + t))
         line = {
             "frame": index,
             "t": round(t, 4),
@@ -189,7 +186,7 @@ def _render(
             json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()})
             + "\n"
         )
-    return frames, times, meta
+    writer.finish(times, json.dumps(meta))
 
 
 def _meta(job: _Job) -> dict[str, Any]:

@@ -55,6 +55,15 @@ def test_a_valid_file_plays_and_is_a_thermal_source(tmp_path: Path) -> None:
     source.close()
 
 
+def test_a_compressed_file_plays_too(tmp_path: Path) -> None:
+    arrays = _good(frames=np.arange(192, dtype=np.float32).reshape(3, 8, 8))
+    path = tmp_path / "small.npz"
+    with path.open("wb") as f:
+        np.savez_compressed(f, **arrays)
+    frames = list(ThermalRecordingSource(path).frames())
+    assert [float(f.temps_c[0, 0]) for f in frames] == [0.0, 64.0, 128.0]
+
+
 CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "missing": (lambda d: d / "nope.npz", "not found"),
     "text": (lambda d: _text(d / "x.npz", "hello"), "not a thermal recording"),
