@@ -65,7 +65,7 @@ def random_mount(rng: random.Random, r: Room) -> Room:
     the ceiling, tilted 25–45° down) or ceiling (tilted 0–20° off vertical)."""
     if rng.random() < 0.5:
         height = rng.uniform(2.2, r.size[2] - 0.1)
-        return r.with_camera("corner", height, rng.uniform(25.0, 45.0))
+        return r.with_camera("corner", height, rng.uniform(25.0, 45.0), corner=rng.choice((0, 2)))
     return r.with_camera("ceiling", r.size[2] - rng.uniform(0.02, 0.1), rng.uniform(0.0, 20.0))
 
 

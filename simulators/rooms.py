@@ -81,17 +81,24 @@ class Room:
         return self.bed_top if name == "bed_edge" else self.seat_top
 
     def with_camera(
-        self, mount: Mount = "corner", height: float | None = None, tilt_deg: float | None = None
+        self,
+        mount: Mount = "corner",
+        height: float | None = None,
+        tilt_deg: float | None = None,
+        *,
+        corner: int = 0,
     ) -> "Room":
         """The same room seen from another mount.
 
-        corner: high in the corner at the origin, looking down the diagonal, `tilt_deg` below
-        horizontal (default 35°). ceiling: at the room's centre looking down, `tilt_deg` away
-        from straight down towards +y (default 0°). `height` defaults to just below the ceiling.
+        corner: high in a corner, looking down the diagonal, `tilt_deg` below horizontal
+        (default 35°); `corner` 0 is the origin, then counter-clockwise (1: x wall end, 2: the
+        far corner, which sees the door wall, 3: y wall end). ceiling: at the room's centre
+        looking down, `tilt_deg` away from straight down towards +y (default 0°). `height`
+        defaults to just below the ceiling.
         """
         if mount == "corner":
             h = self.size[2] - 0.3 if height is None else height
-            pose = _corner_camera(self.size, h, 35.0 if tilt_deg is None else tilt_deg)
+            pose = _corner_camera(self.size, h, 35.0 if tilt_deg is None else tilt_deg, corner)
         else:
             h = self.size[2] - 0.05 if height is None else height
             tilt = 0.0 if tilt_deg is None else tilt_deg
@@ -121,9 +128,15 @@ class Room:
         }
 
 
-def _corner_camera(size: tuple[float, float, float], height: float, pitch: float) -> CameraPose:
-    yaw = math.degrees(math.atan2(size[1], size[0]))
-    return CameraPose((0.12, 0.12, height), yaw, pitch)
+def _corner_camera(
+    size: tuple[float, float, float], height: float, pitch: float, corner: int = 0
+) -> CameraPose:
+    sx = 1.0 if corner % 4 in (0, 3) else -1.0
+    sy = 1.0 if corner % 4 in (0, 1) else -1.0
+    x = 0.12 if sx > 0 else size[0] - 0.12
+    y = 0.12 if sy > 0 else size[1] - 0.12
+    yaw = math.degrees(math.atan2(sy * size[1], sx * size[0]))
+    return CameraPose((x, y, height), yaw, pitch)
 
 
 def hospital_room() -> Room:

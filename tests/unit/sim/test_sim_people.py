@@ -38,6 +38,19 @@ def test_every_room_kind_is_furnished_and_its_floor_in_view() -> None:
     assert meta["zones"]["dispenser_in"]["where"] == "inside"  # type: ignore[index]  # JSON dict
 
 
+def test_the_far_corner_sees_the_door_and_its_dispenser() -> None:
+    r = room("hospital_single").with_camera("corner", corner=2)
+    cam = CameraModel.d435(r.camera, 320, 240)
+    depth, visible = DepthRenderer(cam, r).render([])
+    points = cam.deproject(depth)
+    zone = r.zones["dispenser_in"]
+    on_floor = np.abs(points[..., 2]) < 0.01
+    x, y = points[..., 0], points[..., 1]
+    in_zone = on_floor & (x > zone.lo[0]) & (x < zone.hi[0]) & (y > zone.lo[1]) & (y < zone.hi[1])
+    assert in_zone.sum() > 100
+    assert visible == []
+
+
 def test_furniture_hides_a_person_behind_it() -> None:
     r = room("hospital_single")
     cam = CameraModel.d435(r.camera, 320, 240)
