@@ -14,7 +14,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
-from protocol import AgentState, agent_status_topic, dump_event, event_topic
+from protocol import AgentState, EventType, agent_status_topic, dump_event, event_topic
 from simulators.fleet.generators import Occurrence
 from simulators.fleet.room import RoomModel
 from simulators.fleet.stamp import SimStamper, WireEvent, utc
@@ -89,9 +89,14 @@ class VirtualAgent:
         return len(self._held)
 
     def skip_until(self, ms: int) -> None:
-        """Drop what the room did before the fleet started."""
+        """Drop what the room did before the fleet started; report who is there at ``ms``."""
+        count: Occurrence | None = None
         while self._peek() < ms:
-            self._due.popleft()
+            occ = self._due.popleft()
+            if occ.type is EventType.OCCUPANCY:
+                count = occ
+        if count is not None:  # as an agent reports the count it sees when it starts
+            self._due.appendleft(replace(count, ts_ms=ms))
 
     def next_due_ms(self) -> int:
         candidates = [self._peek()]

@@ -66,6 +66,7 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     back.add_argument(
         "--dedupe-ttl-s", type=int, default=7 * 24 * 3600, help="as the aggregator's ingest"
     )
+    back.add_argument("--workers", type=int, default=2, help="processes (rooms split)")
     back.set_defaults(handler=_backfill)
 
 
@@ -116,6 +117,7 @@ def _backfill(args: argparse.Namespace) -> int:
     from aggregator.ingest.writer import RedisBatchWriter
     from simulators.fleet.backfill import backfill
     from simulators.fleet.layout import make_rooms
+    from simulators.fleet.parallel import backfill_parallel
     from simulators.fleet.rates import RoomKind
 
     days = args.days if args.days is not None else round(args.months * 30)
@@ -128,22 +130,28 @@ def _backfill(args: argparse.Namespace) -> int:
         kinds=tuple(RoomKind(k) for k in args.kinds),
         seed=args.seed,
     )
-    client = redis.Redis.from_url(args.redis)
-    writer = RedisBatchWriter(client, args.dedupe_ttl_s, None)
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done % max(1, total // 20) == 0:
-            print(f"\r{done}/{total} rooms", end="\n" if done == total else "", flush=True)
-
-    truth, stats = backfill(
-        writer,
-        rooms,
-        start=start,
-        days=days,
-        seed=args.seed,
-        update_s=args.fall_update_s,
-        progress=progress,
-    )
+    if args.workers > 1:
+        truth, stats = backfill_parallel(
+            args.redis,
+            rooms,
+            start=start,
+            days=days,
+            seed=args.seed,
+            workers=args.workers,
+            update_s=args.fall_update_s,
+            dedupe_ttl_s=args.dedupe_ttl_s,
+        )
+    else:
+        writer = RedisBatchWriter(redis.Redis.from_url(args.redis), args.dedupe_ttl_s, None)
+        truth, stats = backfill(
+            writer,
+            rooms,
+            start=start,
+            days=days,
+            seed=args.seed,
+            update_s=args.fall_update_s,
+            progress=_progress,
+        )
     truth.write(args.out_truth)
     print(
         f"{stats.rooms} rooms x {days} days ({start} to {end}): {stats.events} events, "
@@ -151,3 +159,8 @@ def _backfill(args: argparse.Namespace) -> int:
         f"{stats.seconds:.1f} s ({stats.per_second:.0f}/s); truth in {args.out_truth}"
     )
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % max(1, total // 20) == 0:
+        print(f"\r{done}/{total} rooms", end="\n" if done == total else "", flush=True)

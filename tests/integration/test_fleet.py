@@ -147,13 +147,13 @@ def test_fleet_births_events_will_and_historical_after_restart(
     assert stats.events == len({e.event_id for e in recorder.events})  # QoS 1 may repeat
 
 
-def _backfill(redis_url: str, site: str, truth: Path) -> None:
+def _backfill(redis_url: str, site: str, truth: Path, workers: int) -> None:
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args([
         "backfill", "--days", "6", "--rooms", "6", "--units", "3", "--kinds",
         "hospital,icu,home", "--redis", redis_url, "--out-truth", str(truth), "--seed", "4",
-        "--site", site, "--end", "2026-02-01",
+        "--site", site, "--end", "2026-02-01", "--workers", str(workers),
     ])  # fmt: skip
     assert args.handler(args) == 0
 
@@ -180,7 +180,7 @@ def test_backfill_matches_its_truth_and_a_second_run_adds_nothing(
     redis_service: Service, site: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     truth_path = tmp_path / "truth.json"
-    _backfill(redis_service.url, site, truth_path)
+    _backfill(redis_service.url, site, truth_path, workers=1)
     truth = json.loads(truth_path.read_text())
     client = redis.Redis(port=redis_service.port)
     counts = _stream_counts(client, truth)
@@ -196,7 +196,28 @@ def test_backfill_matches_its_truth_and_a_second_run_adds_nothing(
     first = capsys.readouterr().out
     assert "0 duplicates" in first
 
-    _backfill(redis_service.url, site, tmp_path / "again.json")
+    _backfill(redis_service.url, site, tmp_path / "again.json", workers=2)  # same history
     assert _stream_counts(client, truth) == counts
     assert " 0 appended" in capsys.readouterr().out
     assert json.loads((tmp_path / "again.json").read_text()) == truth
+
+
+def test_fleet_command_runs_for_its_duration_and_stops_cleanly(
+    broker: Service, site: str, recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args([
+        "fleet", "--agents", "5", "--broker", f"127.0.0.1:{broker.port}", "--site", site,
+        "--kinds", "icu", "--speed", "3600", "--duration", "2",
+    ])  # fmt: skip
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert "5/5 connected" in out and "stopped:" in out
+    agents = [f"agent-icu1-r{i:03d}" for i in range(1, 6)]
+    _wait(
+        "stopped from every agent",
+        lambda: all(recorder.status_of(a, AgentState.STOPPED) for a in agents),
+    )
+    assert all(recorder.status_of(a, AgentState.ONLINE) for a in agents)
+    assert recorder.events, "an ICU hour has occupancy changes"
