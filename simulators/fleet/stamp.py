@@ -15,10 +15,10 @@ from protocol import (
     AgentState,
     AgentStatus,
     BedExitEvent,
-    EventType,
     FallEvent,
     ModelRef,
     OccupancyEvent,
+    event_adapter,
 )
 from simulators.fleet.generators import Occurrence, RoomSpec
 
@@ -30,12 +30,6 @@ MODELS = [
     ModelRef(name="bed-exit-rule", version="0.1.0"),
     ModelRef(name="occupancy-rule", version="0.1.0"),
 ]
-
-_CLASS: dict[EventType, type[WireEvent]] = {
-    EventType.FALL: FallEvent,
-    EventType.OCCUPANCY: OccupancyEvent,
-    EventType.BED_EXIT: BedExitEvent,
-}
 
 
 def utc(ms: int) -> datetime:
@@ -63,7 +57,7 @@ class SimStamper:
         self, occ: Occurrence, sent_ms: int | None = None, historical: bool = False
     ) -> WireEvent:
         spec = self.spec
-        event = _CLASS[occ.type].model_validate(
+        event = event_adapter.validate_python(
             {
                 "schema": EVENT_SCHEMA,
                 "event_id": self._uuid7(occ.ts_ms),

@@ -14,12 +14,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pydantic import BaseModel
+
 from protocol import EventType, ModelRef, Phase
-from protocol.events import BedExitData, FallData, OccupancyData
 from simulators.fleet.rates import RoomKind, RoomRates
 from simulators.fleet.truth import DayTruth
 
-EventData = FallData | OccupancyData | BedExitData
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -50,7 +50,8 @@ class Occurrence:
     type: EventType
     phase: Phase
     episode_id: uuid.UUID
-    data: EventData
+    data: BaseModel
+    """The type's typed data (`FallData`, …): any protocol data model, so new types plug in."""
     confidence: float
     model: ModelRef
     bed: str | None = None

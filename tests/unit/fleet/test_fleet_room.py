@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from protocol import EventType, Phase, parse_event
+from protocol import EventType, FallData, OccupancyData, Phase, parse_event
 from protocol.events import dump_event
 from simulators.fleet import DEFAULT_RATES, RoomKind, RoomModel, RoomRates, SimStamper, make_rooms
-from simulators.fleet.generators import Occurrence, RoomSpec
+from simulators.fleet.generators import DayContext, Occurrence, RoomSpec, default_generators
 from simulators.fleet.room import day_start_ms
 
 START = date(2026, 3, 1)
@@ -80,7 +80,8 @@ def test_fall_events_follow_the_truth_of_each_fall() -> None:
     for fall in truth:
         events = by_episode[fall.episode_id]
         assert events[0].phase is Phase.START and events[-1].phase is Phase.END
-        floor = [e.data.on_floor_s for e in events]  # type: ignore[union-attr]  # fall data
+        floor = [e.data.on_floor_s for e in events if isinstance(e.data, FallData)]
+        assert len(floor) == len(events)
         assert floor == sorted(floor)
         assert floor[-1] == pytest.approx(fall.on_floor_s)
         gaps = {b.ts_ms - a.ts_ms for a, b in itertools.pairwise(events[:-1])}
@@ -100,7 +101,8 @@ def test_truth_counts_match_the_events() -> None:
             ]
             assert len(starts) == len(day.truth.falls)
             assert 0 <= day.truth.occupied_ms <= 86_400_000
-            assert all(o.data.count >= 0 for o in day.occurrences if o.type is EventType.OCCUPANCY)  # type: ignore[union-attr]  # occupancy data
+            counts_seen = [o.data for o in day.occurrences if o.type is EventType.OCCUPANCY]
+            assert all(isinstance(d, OccupancyData) and d.count >= 0 for d in counts_seen)
 
 
 def test_rates_over_many_days_match_the_configuration() -> None:
@@ -139,3 +141,29 @@ def test_rates_over_many_days_match_the_configuration() -> None:
 def test_beds_not_at_risk_have_no_bed_exit_events() -> None:
     _, occs = _run(_spec(fall_risk=False), DEFAULT_RATES[RoomKind.HOSPITAL], 10)
     assert occs and not [o for o in occs if o.type is EventType.BED_EXIT]
+
+
+class _NoonRound:
+    """A new generator, as a later event type would add: people at noon, plus truth."""
+
+    name = "noon_round"
+
+    def plan(self, ctx: DayContext) -> None:
+        noon = ctx.day_start_ms + 12 * 3_600_000
+        ctx.state.push_presence(noon, noon + 60_000, 3)
+        ctx.truth.staff_visits += 1
+
+
+def test_a_new_generator_plugs_in_beside_the_defaults() -> None:
+    rates = DEFAULT_RATES[RoomKind.HOME].model_copy(
+        update={"staff_gap_day_min": (2000.0, 2000.0), "visitors_per_day": 0.0}
+    )
+    spec = _spec(RoomKind.HOME, fall_risk=False)
+    model = RoomModel(
+        spec, rates, seed=1, start=START, generators=[*default_generators(), _NoonRound()]
+    )
+    for day in model.days(3):
+        noon = day_start_ms(day.day) + 12 * 3_600_000
+        at_noon = [o for o in day.occurrences if o.ts_ms == noon]
+        assert [o.type for o in at_noon] == [EventType.OCCUPANCY]
+        assert isinstance(at_noon[0].data, OccupancyData) and at_noon[0].data.count >= 3
