@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
-from protocol import AgentState, EventType, agent_status_topic, dump_event, event_topic
+from protocol import AgentState, AgentStatus, EventType, agent_status_topic, dump_event, event_topic
 from simulators.fleet.generators import Occurrence
 from simulators.fleet.room import RoomModel
 from simulators.fleet.stamp import SimStamper, WireEvent, utc
@@ -224,9 +224,8 @@ class VirtualAgent:
             self.counters.acked += 1
 
 
-def _status_bytes(status: Any) -> bytes:
-    payload: bytes = status.model_dump_json(by_alias=True).encode()
-    return payload
+def _status_bytes(status: AgentStatus) -> bytes:
+    return status.model_dump_json(by_alias=True).encode()
 
 
 def outage_schedule(
