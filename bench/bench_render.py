@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from simulators.dataset import frames as sim
-from simulators.dataset.plan import Part
 from simulators.recording import RecordingWriter
 from simulators.scenarios import Scenario, build
 
@@ -32,13 +31,13 @@ def _row(label: str, fps: float, real_fps: float = REAL_TIME_FPS) -> None:
 
 
 def depth_fps(scenario: Scenario, width: int, height: int, seconds: float, write: bool) -> float:
-    parts = [Part(scenario, 0.0, min(seconds, scenario.duration), scenario.name)]
     rendered = sim.render(
-        parts,
+        scenario,
+        duration_s=min(seconds, scenario.duration),
         width=width,
         height=height,
         fps=int(REAL_TIME_FPS),
-        rng=sim.noise_rng(SEED, scenario.name),
+        rng=sim.noise_rng(SEED, scenario),
         start_ms=0.0,
         labels=True,
     )

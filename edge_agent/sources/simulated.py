@@ -12,14 +12,11 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from edge_agent.sources.base import DepthFrame, Intrinsics, SourceError
-
-if TYPE_CHECKING:
-    from simulators.dataset.plan import Part
 
 DEPTH_SCALE = np.float32(0.001)
 """Metres per Z16 unit, as the simulated D435 reports it."""
@@ -30,7 +27,7 @@ class SimulatedSource:
 
     For a spec, width/height/fps default to the spec's own sensor. For a bare scenario they
     default to 640×480 at 15 fps, and `seed`/`start_time` play the roles they have in
-    `simulators.recording.record_scenario`, which gives identical frames.
+    `simulators.recording.record`, which gives identical frames.
     """
 
     def __init__(
@@ -46,7 +43,7 @@ class SimulatedSource:
     ) -> None:
         try:
             from simulators.dataset import frames as sim_frames
-            from simulators.dataset.plan import parts
+            from simulators.dataset.plan import duration, scenario_for
             from simulators.dataset.spec import ItemSpec, SpecError
             from simulators.scenarios import Scenario
         except ImportError as e:
@@ -67,38 +64,43 @@ class SimulatedSource:
                 raise SourceError(
                     f"spec {item.id} is {item.width}x{item.height}, not {asked[0]}x{asked[1]}"
                 )
-            self._parts: list[Part] = parts(item)
+            try:
+                self._scenario: Scenario = scenario_for(item)
+            except ValueError as e:
+                raise SourceError(f"cannot build spec {item.id}: {e}") from e
+            self._duration = duration(item, self._scenario)
             self.width, self.height = item.width, item.height
             self.fps = fps or item.fps
-            self._rng_key = (item.seed, item.id)
+            self._seed = item.seed
             self._start_ms = float(item.start_ms)
         elif isinstance(item, Scenario):
             from simulators.recording import DEFAULT_START
 
-            self._parts = sim_frames.whole(item)
+            self._scenario = item
+            self._duration = item.duration
             self.width, self.height, self.fps = width or 640, height or 480, fps or 15
-            self._rng_key = (seed, item.name)
+            self._seed = seed
             self._start_ms = float(int((start_time or DEFAULT_START).timestamp() * 1000))
         else:
             raise SourceError(f"not a simulator spec or scenario: {type(item).__name__}")
-        camera = sim_frames.camera_for(self._parts[0].scenario.room, self.width, self.height)
+        camera = sim_frames.camera_for(self._scenario.room, self.width, self.height)
         self.intrinsics = Intrinsics(
             camera.width, camera.height, camera.fx, camera.fy, camera.ppx, camera.ppy
         )
 
     @property
     def frame_count(self) -> int:
-        return int(self._sim.frame_count(self._parts, self.fps))
+        return int(self._sim.frame_count(self._duration, self.fps))
 
     def frames(self) -> Iterator[DepthFrame]:
         rendered = self._sim.render(
-            self._parts,
+            self._scenario,
+            duration_s=self._duration,
             width=self.width,
             height=self.height,
             fps=self.fps,
-            rng=self._sim.noise_rng(*self._rng_key),
+            rng=self._sim.noise_rng(self._seed, self._scenario),
             start_ms=self._start_ms,
-            labels=False,
         )
         origin: tuple[float, float] | None = None
         for frame in rendered:

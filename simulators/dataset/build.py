@@ -2,12 +2,14 @@
 
 Resumable: an item whose files already exist for the same spec is skipped, so re-running an
 interrupted (or grown) build renders only the rest. Workers are spawned processes (not
-forked: the camera SDK and open3d do not promise to survive a fork).
+forked: the camera SDK and open3d do not promise to survive a fork), so a script that calls
+`build_dataset` with workers needs the usual ``if __name__ == "__main__":`` guard.
 """
 
 import logging
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,9 @@ class DatasetOptions(BaseModel):
     width: int = Field(320, description="depth stream width (px)")
     height: int = Field(240, description="depth stream height (px)")
     fps: tuple[int, ...] = Field((15, 30), description="clip frame rates, one drawn per clip")
-    clip_seconds: float = Field(90.0, gt=0, description="longest clip (stories may be shorter)")
+    clip_seconds: float = Field(
+        150.0, gt=0, description="clips are cut at this length (stories run 30-120 s)"
+    )
     days: int = Field(0, ge=0, description="number of long days of normal activity (specs)")
     day_hours: float = Field(8.0, gt=0, description="length of each day (hours)")
     day_fps: int = Field(15, description="frame rate of the days")
@@ -114,9 +118,13 @@ def build_dataset(
                 rendered.append(_work(job))
                 bar.update()
         else:
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                for item_id in pool.imap_unordered(_work, jobs):
-                    rendered.append(item_id)
+            # An executor, not a Pool: a worker that dies raises BrokenProcessPool here
+            # instead of being replaced forever.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                futures = [pool.submit(_work, job) for job in jobs]
+                for future in as_completed(futures):
+                    rendered.append(future.result())
                     bar.update()
     manifest = build_manifest(
         out_dir,

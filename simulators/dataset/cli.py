@@ -37,7 +37,10 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
         "--fps", type=_fps_list, default=(15, 30), help="clip frame rates drawn per clip (15,30)"
     )
     parser.add_argument(
-        "--clip-seconds", type=float, default=90.0, help="longest clip in seconds (default 90)"
+        "--clip-seconds",
+        type=float,
+        default=150.0,
+        help="cut clips at this length in seconds (default 150; stories run 30-120 s)",
     )
     parser.add_argument("--days", type=int, default=0, help="long days of normal activity")
     parser.add_argument("--day-hours", type=float, default=8.0, help="hours per day (default 8)")

@@ -1,22 +1,20 @@
-"""Noisy depth frames of a spec or scenario, with per-frame ground truth: one render loop.
+"""Noisy depth frames of a scenario rendered on the fly, as a recording of it would hold them.
 
-Recordings of dataset items and the edge's `SimulatedSource` both draw their frames from
-here, so a day replayed on the fly and a clip read from its file see the same renderer, noise
-model, intrinsics and timestamps. For a bare scenario the noise stream is seeded exactly as
-`simulators.recording.record_scenario` seeds it, so the two agree frame for frame.
+`simulators.recording.record` writes clips; this is the same loop without the file, for
+sources that play hours (`edge_agent.sources.simulated.SimulatedSource`): same renderer, noise
+model and seeding (`noise_rng`), intrinsics, frame times (``index / fps``) and timestamps
+(``start_ms + t · 1000``). A unit test holds the two to the same frames.
 """
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from simulators import body
 from simulators.camera import CameraModel
-from simulators.dataset.plan import Part, states
 from simulators.noise import DepthNoise
 from simulators.render import DepthRenderer
 from simulators.rooms import Room
@@ -27,75 +25,50 @@ from simulators.scenarios import Scenario
 class SimFrame:
     index: int
     t: float
-    """Seconds from the start of the item."""
+    """Seconds from the start of the scenario."""
     ts_ms: float
     """Recording clock, Unix milliseconds (the frame timestamp in a recording)."""
     depth_mm: npt.NDArray[np.uint16]
     persons: list[dict[str, Any]]
-    """Ground truth per person (empty unless labels were asked for)."""
+    """Per-person labels as a recording's labels file has them (empty unless asked for)."""
 
 
-def noise_rng(seed: int, name: str) -> np.random.Generator:
-    """The sensor-noise stream of a recording (the rule `record_scenario` uses)."""
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+def noise_rng(seed: int, scenario: Scenario) -> np.random.Generator:
+    """The sensor-noise stream of a recording of `scenario` with `seed` (`record`'s rule)."""
+    return np.random.default_rng([seed, zlib.crc32(scenario.name.encode())])
 
 
 def camera_for(room: Room, width: int, height: int) -> CameraModel:
     return CameraModel.d435(room.camera, width, height)
 
 
-def frame_count(parts: Sequence[Part], fps: int) -> int:
-    return round(sum(p.duration_s for p in parts) * fps)
-
-
-def whole(scenario: Scenario) -> list[Part]:
-    """A scenario as a single part, played from start to end."""
-    return [Part(scenario, 0.0, scenario.duration, scenario.name)]
+def frame_count(duration_s: float, fps: int) -> int:
+    return round(duration_s * fps)
 
 
 def render(
-    parts: Sequence[Part],
+    scenario: Scenario,
     *,
+    duration_s: float,
     width: int,
     height: int,
     fps: int,
     rng: np.random.Generator,
     start_ms: float,
-    labels: bool = True,
-    noise: DepthNoise | None = None,
+    labels: bool = False,
 ) -> Iterator[SimFrame]:
-    """Frames at t = index / fps, each part rendered in its own room and pose timeline."""
-    noise = noise or DepthNoise()
-    renderer: DepthRenderer | None = None
-    room: Room | None = None
-    part_index = 0
-    for index in range(frame_count(parts, fps)):
+    """Frames at t = index / fps for `duration_s` seconds of the scenario."""
+    from simulators.recording import frame_person
+
+    noise = DepthNoise()
+    camera = camera_for(scenario.room, width, height)
+    renderer = DepthRenderer(camera, scenario.room)
+    for index in range(frame_count(duration_s, fps)):
         t = index / fps
-        while part_index + 1 < len(parts) and t >= parts[part_index + 1].offset_s:
-            part_index += 1
-        part = parts[part_index]
-        if renderer is None or part.scenario.room != room:
-            room = part.scenario.room
-            camera = camera_for(room, width, height)
-            renderer = DepthRenderer(camera, room)
-        now = states(part.scenario, t - part.offset_s)
-        depth, visible = renderer.render([state.capsules for state in now])
-        depth_mm = noise.apply(depth, renderer.camera.fx, rng)
-        persons: list[dict[str, Any]] = []
-        if labels:
-            for state, seen in zip(now, visible, strict=True):
-                pose, segment, person = state.pose, state.segment, state.person
-                persons.append(
-                    {
-                        "id": person.id,
-                        "role": person.role,
-                        "activity": segment.activity,
-                        "posture": str(segment.posture),
-                        "support": str(segment.support),
-                        "position": [round(pose.x, 3), round(pose.y, 3), round(pose.z, 3)],
-                        "yaw_deg": round(np.degrees(pose.yaw) % 360.0, 1),
-                        "head_height_m": round(body.head_top(pose, person.height), 3),
-                        "visible_px": seen,
-                    }
-                )
+        states = scenario.at(t)
+        depth, visible = renderer.render([state.capsules for state in states])
+        depth_mm = noise.apply(depth, camera.fx, rng)
+        persons = (
+            [frame_person(s, n) for s, n in zip(states, visible, strict=True)] if labels else []
+        )
         yield SimFrame(index, t, start_ms + t * 1000.0, depth_mm, persons)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from simulators.dataset.spec import ItemSpec
-from simulators.dataset.writer import item_paths, read_meta
+from simulators.dataset.writer import dataset_fields, item_paths, read_meta
 
 MANIFEST_FORMAT = "ambient-sim-dataset/1"
 SPLITS = ("train", "val", "test")
@@ -65,7 +65,8 @@ def entry(out_dir: Path, spec: ItemSpec, split: str) -> dict[str, Any]:
     """One item of the manifest, read back from its files (fresh or from an earlier run)."""
     data, labels = item_paths(out_dir, spec)
     meta = read_meta(labels)
-    if meta is None or not data.exists():
+    summary = None if meta is None else dataset_fields(meta)[1]
+    if meta is None or summary is None or not data.exists():
         raise ManifestError(f"item {spec.id} is incomplete: {data}")
     return {
         "id": spec.id,
@@ -79,7 +80,7 @@ def entry(out_dir: Path, spec: ItemSpec, split: str) -> dict[str, Any]:
         "fps": spec.fps,
         "duration_s": meta["duration_s"],
         "start_time": spec.start_time,
-        "scenario": meta["summary"],
+        "scenario": summary,
     }
 
 

@@ -1,23 +1,25 @@
 """Write one dataset item: a clip as RealSense recording + labels, a day as spec + labels.
 
-Labels use the `simulators.recording` format (JSON lines: a ``meta`` line, per-frame lines,
-event lines) so `read_labels` reads them; the meta line also carries the item's spec and a
-scenario summary, which is all the manifest needs. A day has no per-frame lines (hours of
-them would be tens of MB); it lists each person's activity segments instead, lines with
-``"type": "segment"``. Every file is written under a temporary name and renamed, labels
-before the recording, so a file with its final name is complete.
+A clip goes through `simulators.recording.record`, so it is exactly what ``ambient sim
+record`` would write; its labels' meta line carries the item spec and a scenario summary
+under ``generator`` (``dataset_item``, ``dataset_summary``), which is all the manifest and a
+resumed build need. A day is hours long: it is stored as its spec (``*.spec.json``) and a
+labels file in the same JSON-lines format, but without per-frame lines (hours of them would
+be tens of MB): each person's activity segments instead, lines with ``"type": "segment"``,
+then the events. Every file is written under a temporary name and renamed.
 """
 
+import dataclasses
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from simulators.dataset.frames import camera_for, frame_count, noise_rng, render
-from simulators.dataset.plan import Part, parts, people
+from simulators.dataset.frames import camera_for, frame_count
+from simulators.dataset.plan import duration, scenario_for
 from simulators.dataset.spec import ItemSpec
-from simulators.noise import DEPTH_UNIT_M, DepthNoise
+from simulators.noise import DEPTH_UNIT_M
+from simulators.scenarios import Scenario
 
 CLIPS = "clips"
 DAYS = "days"
@@ -40,165 +42,134 @@ def read_meta(labels: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) and meta.get("type") == "meta" else None
 
 
+def dataset_fields(meta: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(item spec JSON, scenario summary) from a labels meta line."""
+    generator = meta.get("generator")
+    if not isinstance(generator, dict):
+        return None, None
+    return generator.get("dataset_item"), generator.get("dataset_summary")
+
+
 def is_complete(out_dir: Path, spec: ItemSpec) -> bool:
     """Both files exist under their final names and were written for this very spec."""
     data, labels = item_paths(out_dir, spec)
-    if not data.exists():
-        return False
     meta = read_meta(labels)
-    return meta is not None and meta.get("item") == spec.to_json()
+    return data.exists() and meta is not None and dataset_fields(meta)[0] == spec.to_json()
 
 
 def write_item(out_dir: Path, spec: ItemSpec) -> str:
     """Render/write the item; returns its id (the worker function of the dataset pool)."""
     data, labels = item_paths(out_dir, spec)
     data.parent.mkdir(parents=True, exist_ok=True)
+    scenario = scenario_for(spec)
+    extra = {"dataset_item": spec.to_json(), "dataset_summary": summary(spec, scenario)}
+    scenario = dataclasses.replace(scenario, meta={**scenario.meta, **extra})
+    if spec.kind == "clip":
+        from simulators.recording import record
+
+        record(
+            scenario,
+            data,
+            seed=spec.seed,
+            fps=spec.fps,
+            width=spec.width,
+            height=spec.height,
+            start_time=spec.start,
+            max_seconds=spec.duration_s,
+        )
+        return spec.id
     tag = f".{spec.id}.{os.getpid()}.tmp"
-    tmp_data = data.with_name(tag + "".join(data.suffixes))
-    tmp_labels = data.with_name(tag + ".labels.jsonl")
+    tmp_spec, tmp_labels = data.with_name(tag + ".spec.json"), data.with_name(tag + ".jsonl")
     try:
-        if spec.kind == "clip":
-            _write_clip(spec, tmp_data, tmp_labels)
-        else:
-            _write_day(spec, tmp_data, tmp_labels)
+        spec.write(tmp_spec)
+        _write_day_labels(spec, scenario, tmp_labels)
         tmp_labels.replace(labels)
-        tmp_data.replace(data)
+        tmp_spec.replace(data)
     finally:
-        tmp_data.unlink(missing_ok=True)
+        tmp_spec.unlink(missing_ok=True)
         tmp_labels.unlink(missing_ok=True)
     return spec.id
 
 
-def _write_clip(spec: ItemSpec, rec_path: Path, labels_path: Path) -> None:
-    from simulators.recording import RecordingWriter
-
-    plan = parts(spec)
-    camera = camera_for(plan[0].scenario.room, spec.width, spec.height)
-    frames = render(
-        plan,
-        width=spec.width,
-        height=spec.height,
-        fps=spec.fps,
-        rng=noise_rng(spec.seed, spec.id),
-        start_ms=spec.start_ms,
-    )
-    with RecordingWriter(rec_path, camera, spec.fps) as writer, labels_path.open("w") as out:
-        out.write(json.dumps(meta(spec, plan)) + "\n")
-        for frame in frames:
-            writer.write(frame.depth_mm, frame.ts_ms)
-            line = {
-                "frame": frame.index,
-                "t": round(frame.t, 4),
-                "ts_ms": round(frame.ts_ms, 3),
-                "persons": frame.persons,
-            }
-            out.write(json.dumps(line) + "\n")
-        for event in events(plan):
-            out.write(json.dumps(event) + "\n")
-
-
-def _write_day(spec: ItemSpec, spec_path: Path, labels_path: Path) -> None:
-    plan = parts(spec)
-    spec.write(spec_path)
-    with labels_path.open("w") as out:
-        out.write(json.dumps(meta(spec, plan)) + "\n")
-        for part in plan:
-            end = part.offset_s + part.duration_s
-            for person in people(part.scenario):
-                for seg in person.script.segments:
-                    start = part.offset_s + seg.start
-                    if start >= end:
-                        break
-                    line = {
-                        "type": "segment",
-                        "person": person.id,
-                        "role": person.role,
-                        "start": round(start, 3),
-                        "end": round(min(end, start + seg.duration), 3),
-                        "activity": seg.activity,
-                        "posture": str(seg.posture),
-                        "support": str(seg.support),
-                    }
-                    out.write(json.dumps(line) + "\n")
-        for event in events(plan):
-            out.write(json.dumps(event) + "\n")
-
-
-def events(plan: Sequence[Part]) -> list[dict[str, Any]]:
-    """Scenario events on the item's clock: every float field of an event is a time (s)."""
-    out = []
-    for part in plan:
-        for event in part.scenario.events:
-            out.append(
-                {
-                    k: (round(v + part.offset_s, 3) if isinstance(v, float) else v)
-                    for k, v in event.items()
+def _write_day_labels(spec: ItemSpec, scenario: Scenario, path: Path) -> None:
+    end = duration(spec, scenario)
+    with path.open("w") as out:
+        out.write(json.dumps(day_meta(spec, scenario)) + "\n")
+        for person in scenario.people:
+            for seg in person.script.segments:
+                if seg.start >= end:
+                    break
+                line = {
+                    "type": "segment",
+                    "person": person.id,
+                    "role": person.role,
+                    "start": round(seg.start, 3),
+                    "end": round(min(end, seg.start + seg.duration), 3),
+                    "activity": seg.activity,
+                    "posture": str(seg.posture),
+                    "support": str(seg.support),
                 }
-            )
-    return out
+                out.write(json.dumps(line) + "\n")
+        for event in _events(scenario):
+            out.write(json.dumps(event) + "\n")
 
 
-def summary(spec: ItemSpec, plan: Sequence[Part]) -> dict[str, Any]:
+def _events(scenario: Scenario) -> list[dict[str, Any]]:
+    return [
+        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()}
+        for event in scenario.events
+    ]
+
+
+def summary(spec: ItemSpec, scenario: Scenario) -> dict[str, Any]:
     """What the manifest says about an item's scenario."""
-    room = plan[0].scenario.room
-    mount = room.camera
-    everyone = [p for part in plan for p in people(part.scenario)]
+    room, mount = scenario.room, scenario.room.camera
+    events = _events(scenario)
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[str(event.get("event"))] = counts.get(str(event.get("event")), 0) + 1
     return {
         "room": room.kind,
-        "room_size_m": list(room.size),
         "mount": {
-            "position_m": list(mount.position),
-            "yaw_deg": mount.yaw_deg,
-            "pitch_deg": mount.pitch_deg,
+            "kind": room.mount,
+            "position_m": [round(v, 3) for v in mount.position],
+            "yaw_deg": round(mount.yaw_deg, 2),
+            "pitch_deg": round(mount.pitch_deg, 2),
         },
         "resolution": [spec.width, spec.height],
         "fps": spec.fps,
-        "people": max((len(people(part.scenario)) for part in plan), default=0),
-        "roles": sorted({p.role for p in everyone}),
-        "scenarios": sorted({part.name for part in plan}),
-        "fall": any(e.get("event") == "fall" for part in plan for e in part.scenario.events),
-        "events": events(plan) if spec.kind == "clip" else _counts(events(plan)),
+        "people": len(scenario.people),
+        "roles": sorted({str(p.role) for p in scenario.people}),
+        "focus": scenario.meta.get("focus"),
+        "fall": "fall" in counts,
+        # A clip's few events in full; a day's hundreds as counts per kind.
+        "events": events if spec.kind == "clip" else dict(sorted(counts.items())),
     }
 
 
-def _counts(items: list[dict[str, Any]]) -> dict[str, int]:
-    """A day's events as counts per kind (hours of them would swamp the manifest)."""
-    out: dict[str, int] = {}
-    for item in items:
-        name = str(item.get("event"))
-        out[name] = out.get(name, 0) + 1
-    return dict(sorted(out.items()))
-
-
-def meta(spec: ItemSpec, plan: Sequence[Part]) -> dict[str, Any]:
-    noise = DepthNoise()
-    camera = camera_for(plan[0].scenario.room, spec.width, spec.height)
-    duration = sum(p.duration_s for p in plan)
+def day_meta(spec: ItemSpec, scenario: Scenario) -> dict[str, Any]:
+    """A day's labels meta line: the fields a recording's meta has, for the spec's sensor."""
+    camera = camera_for(scenario.room, spec.width, spec.height)
+    length = duration(spec, scenario)
     return {
         "type": "meta",
         "simulator_version": spec.simulator_version,
-        "scenario": plan[0].name if len(plan) == 1 else "day",
-        "description": plan[0].scenario.description if len(plan) == 1 else "normal activity",
+        "scenario": scenario.name,
+        "description": scenario.description,
         "seed": spec.seed,
         "fps": spec.fps,
         "width": spec.width,
         "height": spec.height,
-        "frames": frame_count(plan, spec.fps),
-        "duration_s": round(duration, 3),
+        "frames": frame_count(length, spec.fps),
+        "duration_s": round(length, 3),
+        "scenario_duration_s": round(scenario.duration, 3),
         "start_time": spec.start_time,
         "start_time_ms": spec.start_ms,
         "depth_unit_m": DEPTH_UNIT_M,
         "camera": camera.meta(),
-        "room": plan[0].scenario.room.meta(),
-        "noise": {
-            "model": "sigma = subpixel * z^2 / (fx * baseline)",
-            "subpixel": noise.subpixel,
-            "baseline_m": noise.baseline_m,
-            "dropout": noise.dropout,
-            "range_m": [noise.min_z, noise.max_z],
-        },
-        "time_fields": "t, start, end and event times: seconds from start; ts_ms: recording "
-        "clock, Unix ms (= frame timestamp in the recording)",
-        "item": spec.to_json(),
-        "summary": summary(spec, plan),
+        "room": scenario.room.meta(),
+        "persons": [p.meta() for p in scenario.people],
+        "generator": scenario.meta,
+        "time_fields": "start, end and event times: seconds from start; frames play at "
+        "t = index / fps on the clock start_time_ms + t * 1000",
     }

@@ -2,6 +2,7 @@
 
 import argparse
 import hashlib
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -48,9 +49,9 @@ def test_manifest_describes_every_item(built: tuple[Path, BuildResult]) -> None:
         assert (out / item["path"]).is_file()
         assert item["labels_sha256"] == hashlib.sha256(labels.read_bytes()).hexdigest()
         summary = item["scenario"]
-        assert summary["room"] in ("hospital", "home")
+        assert summary["room"] and summary["mount"]["kind"] in ("corner", "ceiling")
         assert summary["resolution"] == [320, 240]
-        assert set(summary["mount"]) == {"position_m", "yaw_deg", "pitch_deg"}
+        assert set(summary["mount"]) == {"kind", "position_m", "yaw_deg", "pitch_deg"}
         assert summary["people"] >= len(summary["roles"])
         assert set(summary["roles"]) <= {"patient", "resident", "staff", "visitor"}
     for clip_id in ("clip-00000", "clip-00001"):
@@ -73,7 +74,10 @@ def test_day_labels_are_segments_covering_the_day(built: tuple[Path, BuildResult
     lines = [json.loads(line) for line in (out / day["labels"]).read_text().splitlines()]
     assert lines[0]["type"] == "meta" and lines[0]["duration_s"] == 120.0
     segments = [line for line in lines if line.get("type") == "segment"]
-    assert segments and all(0 <= s["start"] < s["end"] <= 120.0 for s in segments)
+    assert segments and all(0 <= s["start"] <= s["end"] <= 120.0 for s in segments)
+    main = [s for s in segments if s["role"] in ("patient", "resident")]
+    assert main[0]["start"] == 0.0 and main[-1]["end"] == 120.0
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(main))
     assert not any("frame" in line for line in lines)
 
 

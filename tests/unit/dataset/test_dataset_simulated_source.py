@@ -12,12 +12,11 @@ import pytest
 from edge_agent.sources.base import DepthFrame, SourceError
 from edge_agent.sources.realsense import RealSenseSource
 from edge_agent.sources.simulated import SimulatedSource
+from simulators.dataset.plan import GENERATED
 from simulators.dataset.spec import ItemSpec, clip_spec, day_spec
 from simulators.dataset.writer import item_paths, write_item
 from simulators.recording import record_scenario
 from simulators.scenarios import build
-
-GENERATOR = ("scenarios", "1")
 
 
 def _read(path: Path) -> list[DepthFrame]:
@@ -43,7 +42,7 @@ def _assert_same(recorded: list[DepthFrame], simulated: list[DepthFrame]) -> Non
 
 def test_spec_frames_equal_its_recording(tmp_path: Path) -> None:
     spec = clip_spec(
-        5, 0, width=320, height=240, fps_choices=(15,), duration_s=1.5, generator=GENERATOR
+        5, 0, width=320, height=240, fps_choices=(15,), duration_s=1.5, generator=GENERATED
     )
     write_item(tmp_path, spec)
     recording, _ = item_paths(tmp_path, spec)
@@ -69,7 +68,7 @@ def test_scenario_frames_equal_record_scenario(tmp_path: Path) -> None:
 
 
 def test_a_day_spec_file_plays_for_hours_without_a_recording(tmp_path: Path) -> None:
-    spec = day_spec(5, 0, width=320, height=240, fps=15, hours=3.0, generator=GENERATOR)
+    spec = day_spec(5, 0, width=320, height=240, fps=15, hours=3.0, generator=GENERATED)
     write_item(tmp_path, spec)
     path, _ = item_paths(tmp_path, spec)
     assert ItemSpec.read(path) == spec
@@ -90,7 +89,7 @@ def test_bad_input_is_a_source_error(tmp_path: Path) -> None:
         SimulatedSource(junk)
     with pytest.raises(SourceError, match="cannot read"):
         SimulatedSource(tmp_path / "missing.spec.json")
-    spec = day_spec(1, 0, width=320, height=240, fps=15, hours=1.0, generator=GENERATOR)
+    spec = day_spec(1, 0, width=320, height=240, fps=15, hours=1.0, generator=GENERATED)
     with pytest.raises(SourceError, match="320x240, not 640x480"):
         SimulatedSource(spec, width=640, height=480)
     with pytest.raises(SourceError, match="not a simulator spec"):
