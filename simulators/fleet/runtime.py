@@ -166,8 +166,8 @@ class Fleet:
 
     def _run(self) -> None:
         last_maintenance = 0.0
-        try:
-            while not self._stop.is_set():
+        while not self._stop.is_set():
+            try:
                 now = self.sim_ms()
                 self._commands_due(now)
                 self._advance(now)
@@ -175,9 +175,13 @@ class Fleet:
                 if self._wall() - last_maintenance >= _MAINTENANCE_S:
                     last_maintenance = self._wall()
                     self._maintain(now)
+            except Exception:  # one bad tick must not end the whole fleet
+                logger.exception("fleet tick failed")
+                time.sleep(_TICK_S)
+        try:
             self._shutdown()
-        except Exception:  # keep a traceback; the fleet is a tool, not a service
-            logger.exception("fleet network thread failed")
+        except Exception:
+            logger.exception("fleet shutdown failed")
 
     def _advance(self, now: int) -> None:
         """Publish what is due, within a time budget so the network is read every tick.

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,9 +49,12 @@ class Recorder:
         self.events: list[Any] = []
         self.client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
         self.client.on_message = self._on_message
+        self.client.on_connect = self._on_connect
         self.client.connect("127.0.0.1", port)
-        self.client.subscribe("#", qos=1)
         self.client.loop_start()
+
+    def _on_connect(self, client: paho.Client, _u: Any, _f: Any, _r: Any, _p: Any) -> None:
+        client.subscribe("#", qos=1)  # again after a broker restart
 
     def _on_message(self, _c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         if not msg.topic.startswith(f"ambient/v1/{self.site}/agents/"):
@@ -221,3 +225,31 @@ def test_fleet_command_runs_for_its_duration_and_stops_cleanly(
     )
     assert all(recorder.status_of(a, AgentState.ONLINE) for a in agents)
     assert recorder.events, "an ICU hour has occupancy changes"
+
+
+def test_fleet_agents_reconnect_after_a_broker_crash(
+    broker: Service, site: str, recorder: Recorder
+) -> None:
+    config = FleetConfig(
+        port=broker.port, agents=10, site=site, kinds=(RoomKind.ICU,), speed=600,
+        outages_per_day=0.0, seed=5,
+    )  # fmt: skip
+    fleet = Fleet(config)
+    agents = [a.spec.agent_id for a in fleet.agents]
+
+    def births(agent: str) -> set[datetime]:
+        return {s.ts for s in recorder.status_of(agent, AgentState.ONLINE)}
+
+    fleet.start()
+    try:
+        _wait("a birth from every agent", lambda: all(births(a) for a in agents))
+        broker.kill()
+        broker.start()
+        _wait(
+            "a second birth from every agent",
+            lambda: all(len(births(a)) >= 2 for a in agents),
+        )
+    finally:
+        fleet.stop()
+    for agent in agents:  # same process, same boot: a reconnect is not a restart
+        assert len({s.boot_id for s in recorder.status_of(agent, AgentState.ONLINE)}) == 1
