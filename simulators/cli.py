@@ -33,7 +33,9 @@ def _iso(text: str) -> datetime:
 
 
 def register(commands: "argparse._SubParsersAction[Any]") -> None:
-    parser = commands.add_parser("sim", help="simulator: synthetic RealSense recordings")
+    parser = commands.add_parser(
+        "sim", help="simulator: depth and thermal recordings, datasets, MQTT fleets"
+    )
     sub = parser.add_subparsers(dest="sim_command", required=True, metavar="COMMAND")
     rec = sub.add_parser(
         "record", help="render a scenario to a RealSense recording (.db3) + labels (.jsonl)"
@@ -67,6 +69,14 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
         help="degrees below horizontal (corner, default 35) or off vertical (ceiling, default 0)",
     )
     rec.set_defaults(handler=_record)
+    # Each of these registers its own subcommands and imports its work lazily.
+    from simulators.dataset.cli import register as register_dataset
+    from simulators.fleet.cli import register as register_fleet
+    from simulators.thermal.cli import register as register_thermal
+
+    register_thermal(sub)
+    register_dataset(sub)
+    register_fleet(sub)
 
 
 def _record(args: argparse.Namespace) -> int:
