@@ -1,15 +1,16 @@
 """Build a dataset: plan the item specs, render what is missing on every core, write the manifest.
 
 Resumable: an item whose files already exist for the same spec is skipped, so re-running an
-interrupted (or grown) build renders only the rest. Workers are spawned processes (not
-forked: the camera SDK and open3d do not promise to survive a fork), so a script that calls
-`build_dataset` with workers needs the usual ``if __name__ == "__main__":`` guard.
+interrupted (or grown) build renders only the rest. Workers are spawned processes
+(`simulators.dataset.workers`), so a script that calls `build_dataset` with more than one
+worker needs the usual ``if __name__ == "__main__":`` guard.
 """
 
+import fcntl
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulators.dataset.manifest import build_manifest, write_manifest
 from simulators.dataset.plan import scenario_source
 from simulators.dataset.spec import ItemSpec, clip_spec, day_spec
+from simulators.dataset.workers import run_parallel
 from simulators.dataset.writer import is_complete, write_item
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+
+
+class DatasetError(RuntimeError):
+    """A build that cannot run (e.g. another build holds the directory)."""
 
 
 class DatasetOptions(BaseModel):
@@ -89,13 +95,38 @@ def _work(job: tuple[Path, ItemSpec]) -> str:
     return write_item(*job)
 
 
+def _done(rendered: list[str], bar: Any, item_id: str) -> None:
+    rendered.append(item_id)
+    bar.update()
+
+
+@contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """One build per directory; then temp files of a killed earlier run can go."""
+    with (out_dir / ".build.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatasetError(f"another build is running in {out_dir}") from None
+        for stale in (*out_dir.glob("*/.*.tmp*"), *out_dir.glob(".*.tmp")):
+            stale.unlink(missing_ok=True)
+        yield
+
+
 def build_dataset(
     options: DatasetOptions, out_dir: Path, *, workers: int | None = None, progress: bool = True
 ) -> BuildResult:
     """Render the missing items of `options` into `out_dir` and (re)write its manifest."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir):
+        return _build(options, out_dir, workers, progress)
+
+
+def _build(
+    options: DatasetOptions, out_dir: Path, workers: int | None, progress: bool
+) -> BuildResult:
     from tqdm import tqdm
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     specs = plan_specs(options)
     pending = [s for s in specs if not is_complete(out_dir, s)]
     skipped = [s.id for s in specs if s not in pending]
@@ -118,14 +149,7 @@ def build_dataset(
                 rendered.append(_work(job))
                 bar.update()
         else:
-            # An executor, not a Pool: a worker that dies raises BrokenProcessPool here
-            # instead of being replaced forever.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                futures = [pool.submit(_work, job) for job in jobs]
-                for future in as_completed(futures):
-                    rendered.append(future.result())
-                    bar.update()
+            run_parallel(_work, jobs, workers, lambda item_id: _done(rendered, bar, item_id))
     manifest = build_manifest(
         out_dir,
         seed=options.seed,

@@ -110,9 +110,11 @@ def test_rerun_renders_nothing_new_and_finishes_an_interrupted_build(
     assert rerun.manifest == first.manifest
     # Interrupted: one recording missing, a stray temp file left behind.
     (out / "clips" / "clip-00003.db3").unlink()
-    (out / "clips" / ".clip-00002.999.tmp.db3").write_bytes(b"partial")
+    stray = out / "clips" / ".clip-00002.999.tmp.db3"
+    stray.write_bytes(b"partial")
     resumed = build_dataset(OPTIONS, out, workers=1, progress=False)
     assert resumed.rendered == ["clip-00003"]
+    assert not stray.exists()
     assert _items(resumed.manifest)["clip-00003"] == _items(first.manifest)["clip-00003"]
     # Grown: only the new clip is rendered; the old ones keep their splits.
     grown = build_dataset(OPTIONS.model_copy(update={"n": 5}), out, workers=1, progress=False)
