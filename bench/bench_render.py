@@ -56,6 +56,24 @@ def depth_fps(scenario: Scenario, width: int, height: int, seconds: float, write
         return count / (time.perf_counter() - began)
 
 
+def day_fps(width: int, height: int, seconds: float) -> float:
+    """Frames/s of `SimulatedSource` playing a generated hospital day (patient and staff)."""
+    import itertools
+
+    from edge_agent.sources.simulated import SimulatedSource
+    from simulators.dataset.plan import scenario_source
+    from simulators.dataset.spec import day_spec
+
+    spec = day_spec(
+        SEED, 0, width=width, height=height, fps=15, hours=8.0, generator=scenario_source()
+    )
+    source = SimulatedSource(spec)
+    began = time.perf_counter()
+    count = sum(1 for _ in itertools.islice(source.frames(), int(seconds * REAL_TIME_FPS)))
+    source.close()
+    return count / (time.perf_counter() - began)
+
+
 def thermal_fps(sensor: str, seconds: float) -> tuple[float, float] | str:
     """(frames/s of `record_thermal` (render + noise + .npz), the sensor's own frame rate),
     or why it was skipped."""
@@ -90,6 +108,8 @@ def main() -> None:
             f"depth {width}x{height} render+noise+.db3",
             depth_fps(scenario, width, height, args.seconds, write=True),
         )
+    for width, height in ((640, 480), (320, 240)):
+        _row(f"day {width}x{height} SimulatedSource", day_fps(width, height, args.seconds))
     for sensor, label in (("mlx90640", "32x24"), ("lepton", "160x120")):
         result = thermal_fps(sensor, args.seconds)
         if isinstance(result, str):
