@@ -24,7 +24,8 @@ SCENARIO_NAMES = (
 )
 
 
-def _iso(text: str) -> datetime:
+def iso_time(text: str) -> datetime:
+    """argparse type: ISO 8601 time, UTC when no zone is given."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:
@@ -48,7 +49,7 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     rec.add_argument("--height", type=int, default=480, help="480 (default) or 240")
     rec.add_argument(
         "--start-time",
-        type=_iso,
+        type=iso_time,
         default=None,
         help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)",
     )

@@ -4,6 +4,7 @@ A frame carries its own time on the sensor's clock (for a recording, the recordi
 so everything downstream is timed by the data, never by the wall clock.
 """
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,3 +47,18 @@ class FrameSource(Protocol):
     def frames(self) -> Iterator[DepthFrame]: ...
 
     def close(self) -> None: ...
+
+
+def pace(origin: tuple[float, float] | None, t: float) -> tuple[float, float]:
+    """Sleep until frame time ``t`` is due, relative to (monotonic, frame time) at the start.
+
+    Recorded and simulated sources play "in real time" by their own frame clock, never by
+    the wall clock of whoever wrote the file. Returns the origin to pass on next time.
+    """
+    now = time.monotonic()
+    if origin is None:
+        return now, t
+    due = origin[0] + (t - origin[1])
+    if due > now:
+        time.sleep(due - now)
+    return origin

@@ -13,14 +13,13 @@ keeps moving forward for the engines downstream.
 """
 
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edge_agent.sources.base import DepthFrame, Intrinsics, SourceError
+from edge_agent.sources.base import DepthFrame, Intrinsics, SourceError, pace
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ class RealSenseSource:
                         first = ts_ms
                     last = ts_ms
                     if self.real_time and self.path is not None:
-                        pace_origin = _pace(pace_origin, t)
+                        pace_origin = pace(pace_origin, t)
                     depth = np.multiply(z16, scale, dtype=np.float32)
                     yield DepthFrame(index, t, depth, intrinsics)
                     index += 1
@@ -178,14 +177,3 @@ class RealSenseSource:
                 pipeline.stop()
             except RuntimeError as e:
                 logger.debug("pipeline stop: %s", e)
-
-
-def _pace(origin: tuple[float, float] | None, t: float) -> tuple[float, float]:
-    """Sleep until frame time t is due, relative to (monotonic, frame time) at the start."""
-    now = time.monotonic()
-    if origin is None:
-        return now, t
-    due = origin[0] + (t - origin[1])
-    if due > now:
-        time.sleep(due - now)
-    return origin

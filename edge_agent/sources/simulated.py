@@ -8,7 +8,6 @@ apart. The simulator is imported only when this source is created: the edge agen
 installed only if it uses this source.
 """
 
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_agent.sources.base import DepthFrame, Intrinsics, SourceError
+from edge_agent.sources.base import DepthFrame, Intrinsics, SourceError, pace
 
 DEPTH_SCALE = np.float32(0.001)
 """Metres per Z16 unit, as the simulated D435 reports it."""
@@ -108,20 +107,9 @@ class SimulatedSource:
                 return
             t = frame.ts_ms / 1000.0
             if self.real_time:
-                origin = _pace(origin, t)
+                origin = pace(origin, t)
             depth = np.multiply(frame.depth_mm, DEPTH_SCALE, dtype=np.float32)
             yield DepthFrame(frame.index, t, depth, self.intrinsics)
 
     def close(self) -> None:
         self._closed = True
-
-
-def _pace(origin: tuple[float, float] | None, t: float) -> tuple[float, float]:
-    """Sleep until frame time t is due, relative to (monotonic, frame time) at the start."""
-    now = time.monotonic()
-    if origin is None:
-        return now, t
-    due = origin[0] + (t - origin[1])
-    if due > now:
-        time.sleep(due - now)
-    return origin

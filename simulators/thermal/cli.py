@@ -5,21 +5,12 @@ with `register(sim_subparsers)` next to `ambient sim record`.
 """
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulators.cli import SCENARIO_NAMES
+from simulators.cli import SCENARIO_NAMES, iso_time
 
 SENSOR_NAMES = ("grideye", "array16", "mlx90640", "mlx90640_narrow", "lepton")
-
-
-def _iso(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from e
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
@@ -34,15 +25,25 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     rec.add_argument("--mount", choices=("ceiling", "wall"), default="ceiling")
     rec.add_argument("--height-m", type=float, default=None, help="mount height (m)")
     rec.add_argument(
-        "--tilt-deg", type=float, default=None,
+        "--tilt-deg",
+        type=float,
+        default=None,
         help="ceiling: from straight down; wall: below horizontal",
     )
     rec.add_argument("--room-temp-c", type=float, default=None, help="default: seeded 19–28")
     rec.add_argument("--fps", type=float, default=None, help="default: the sensor's own")
-    rec.add_argument("--powered-for-s", type=float, default=0.0,
-                     help="seconds the array was on before the first frame (default 0)")
-    rec.add_argument("--start-time", type=_iso, default=None,
-                     help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)")
+    rec.add_argument(
+        "--powered-for-s",
+        type=float,
+        default=0.0,
+        help="seconds the array was on before the first frame (default 0)",
+    )
+    rec.add_argument(
+        "--start-time",
+        type=iso_time,
+        default=None,
+        help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)",
+    )
     rec.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
     rec.set_defaults(handler=_record)
 
