@@ -4,7 +4,8 @@ Sizes follow common practice (a single patient room of ~19 m², a hospital bed 0
 with its mattress at 0.62 m and half rails at the head, chairs with a 0.46 m seat, a wall
 dispenser at 1.1–1.35 m beside the door). Every bed lies along y with its head at the high-y
 wall, so scripts can share one way of lying down. Furniture is boxes, so it occludes whatever
-is behind it for the depth camera exactly as it would for a real one.
+is behind it for the depth camera exactly as it would for a real one. Each box has a material
+for the depth sensor model: screens are "dark", bed rails and sinks "shiny", the rest "matte".
 
 Spots every layout may define (scripts check before using): chair, chair_front, bed_edge,
 bed_side, middle, window, floor_free, dispenser_in, dispenser_out, sink, bathroom_door,
@@ -48,8 +49,12 @@ def _hospital_bed(x0: float, y_head: float, top: float, rails: str) -> dict[str,
         "footboard": Box((x0, y0 - 0.05, top - 0.25), (x1, y0, top + 0.2)),
     }
     rail_y0 = y_head - 1.0 if rails == "head" else y0 + 0.3
-    furniture["rail_left"] = Box((x0 - 0.04, rail_y0, top), (x0, y_head - 0.15, top + 0.36))
-    furniture["rail_right"] = Box((x1, rail_y0, top), (x1 + 0.04, y_head - 0.15, top + 0.36))
+    furniture["rail_left"] = Box(
+        (x0 - 0.04, rail_y0, top), (x0, y_head - 0.15, top + 0.36), "shiny"
+    )
+    furniture["rail_right"] = Box(
+        (x1, rail_y0, top), (x1 + 0.04, y_head - 0.15, top + 0.36), "shiny"
+    )
     return furniture
 
 
@@ -61,7 +66,7 @@ def hospital_single() -> Room:
     furniture |= _chair(2.95, 3.1, seat)
     furniture |= {
         "locker": Box((2.75, 4.45, 0.0), (3.25, 4.95, 0.85)),
-        "sink": Box((0.0, 1.7, 0.76), (0.5, 2.2, 0.88)),
+        "sink": Box((0.0, 1.7, 0.76), (0.5, 2.2, 0.88), "shiny"),
         "sink_pedestal": Box((0.0, 1.85, 0.0), (0.25, 2.05, 0.76)),
         "dispenser_in": Box((2.1, 0.0, 1.05), (2.22, 0.1, 1.35)),
         "wardrobe": Box((0.0, 2.7, 0.0), (0.6, 3.5, 2.0)),
@@ -102,13 +107,13 @@ def icu_bay() -> Room:
     size = (4.4, 4.6, 3.0)
     bed_top, seat = 0.68, 0.46
     furniture = _hospital_bed(1.75, 4.6, bed_top, "head")
-    furniture["rail_right"] = Box((2.7, 2.85, bed_top), (2.74, 4.45, bed_top + 0.38))
+    furniture["rail_right"] = Box((2.7, 2.85, bed_top), (2.74, 4.45, bed_top + 0.38), "shiny")
     furniture |= _chair(3.35, 2.3, seat)
     furniture |= {
         "ventilator": Box((0.8, 3.8, 0.0), (1.4, 4.4, 1.3)),
-        "monitor": Box((2.95, 4.25, 1.3), (3.35, 4.55, 1.75)),
+        "monitor": Box((2.95, 4.25, 1.3), (3.35, 4.55, 1.75), "dark"),
         "pump_stand": Box((0.9, 2.9, 0.0), (1.1, 3.1, 1.6)),
-        "sink": Box((3.9, 0.6, 0.76), (4.4, 1.1, 0.88)),
+        "sink": Box((3.9, 0.6, 0.76), (4.4, 1.1, 0.88), "shiny"),
         "dispenser_in": Box((4.3, 0.2, 1.05), (4.4, 0.32, 1.35)),
     }
     spots = {
@@ -196,7 +201,7 @@ def bathroom() -> Room:
     furniture = {
         "toilet_bowl": Box((1.8, 1.5, 0.0), (2.25, 1.9, 0.42)),
         "cistern": Box((2.22, 1.45, 0.0), (2.4, 1.95, 0.85)),
-        "sink": Box((0.9, 1.85, 0.78), (1.4, 2.3, 0.9)),
+        "sink": Box((0.9, 1.85, 0.78), (1.4, 2.3, 0.9), "shiny"),
         "shower_tray": Box((0.0, 1.2, 0.0), (0.8, 2.3, 0.05)),
     }
     spots = {

@@ -13,14 +13,43 @@ Model (documented so tests and readers can check it):
 - Missing pixels, written as 0 like the camera does: outside the 0.28–10 m range, a small
   fraction of random dropouts, and the occlusion band on the left of near objects, where the
   left (reference) imager sees background that the right imager cannot.
+- Surface materials, when the renderer's `SurfaceImage` is passed (matte pixels are untouched,
+  and a scene with no dark or shiny pixel draws no extra random numbers, so it renders exactly
+  as without it). Holes on these surfaces come in irregular blobs, as on the real camera, not
+  salt-and-pepper: each frame a Gaussian random field on a coarse grid (one node per
+  ``blob_px`` pixels at 640 px width, scaled with the image width) is bilinearly upsampled and
+  normalised to unit variance per pixel; a pixel drops where the field's (approximately
+  uniform) quantile is below its drop probability.
+
+  - dark (IR-absorbing: black clothing, dark hair, black screens): drop probability rises
+    linearly with depth from ``dark_drop_near`` (20 %) at ``dark_near_m`` (1 m) to
+    ``dark_drop_far`` (60 %) at ``dark_far_m`` (4 m), clamped outside.
+  - shiny (specular: metal rails, stainless sinks, mirrors): ``shiny_drop`` (10 %) at ordinary
+    angles, rising linearly to ``shiny_graze_drop`` (90 %) between ``shiny_graze_deg`` (60°)
+    and ``shiny_graze_full_deg`` (85°) from the normal; ``shiny_specular_drop`` (50 %) within
+    ``shiny_specular_deg`` (6°) of head-on, where the projector's reflection saturates the
+    imagers; and of the surviving pixels ``shiny_speckle`` (3 %) read a wrong, farther depth
+    (a reflection), 5–50 % beyond the surface.
+
+  These material figures are estimates from the behaviour commonly reported for D4xx cameras
+  (dark fabric and screens losing depth in patches, worse with distance; metal and glossy
+  surfaces losing it at grazing and mirror angles), not measured on a camera.
 """
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from simulators.raycast import MATERIALS, SurfaceImage
+
 DEPTH_UNIT_M = 0.001
+_DARK = np.uint8(MATERIALS.index("dark"))
+_SHINY = np.uint8(MATERIALS.index("shiny"))
+_LOGISTIC = 1.702
+"""Φ(x) ≈ 1 / (1 + exp(−1.702 x)) (max error 0.01): Gaussian field value → quantile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +65,35 @@ class DepthNoise:
     max_band_px: int = 12
     flying: float = 0.3
     """Chance that a background pixel on the right of a silhouette reads a depth in between."""
+    blob_px: float = 10.0
+    """Grid spacing of the hole field at 640 px width (scaled with the width)."""
+    dark_drop_near: float = 0.20
+    dark_drop_far: float = 0.60
+    dark_near_m: float = 1.0
+    dark_far_m: float = 4.0
+    shiny_drop: float = 0.10
+    shiny_graze_deg: float = 60.0
+    shiny_graze_full_deg: float = 85.0
+    shiny_graze_drop: float = 0.90
+    shiny_specular_deg: float = 6.0
+    shiny_specular_drop: float = 0.50
+    shiny_speckle: float = 0.03
 
     def sigma(self, z: npt.NDArray[np.floating] | float, fx: float) -> npt.NDArray[np.floating]:
         """RMS depth error (metres) at depth z for a stream with focal length fx (pixels)."""
         return np.asarray(self.subpixel * np.square(z) / (fx * self.baseline_m))
 
     def apply(
-        self, depth_m: npt.NDArray[np.float32], fx: float, rng: np.random.Generator
+        self,
+        depth_m: npt.NDArray[np.float32],
+        fx: float,
+        rng: np.random.Generator,
+        surfaces: SurfaceImage | None = None,
     ) -> npt.NDArray[np.uint16]:
-        """Noisy, quantised Z16 image (millimetres, 0 = no reading) of a perfect depth image."""
+        """Noisy, quantised Z16 image (millimetres, 0 = no reading) of a perfect depth image.
+
+        With `surfaces` (from `DepthRenderer.render_surfaces`), dark and shiny surfaces lose
+        depth as the module docstring describes."""
         z = depth_m
         scale = np.float32(self.subpixel / (fx * self.baseline_m * DEPTH_UNIT_M))
         mm = rng.standard_normal(z.shape, dtype=np.float32)
@@ -60,8 +109,62 @@ class DepthNoise:
         invalid |= self._occlusion_band(z, fx)
         out = mm.astype(np.uint16)
         self._flying_pixels(z, out, rng)
+        if surfaces is not None and surfaces.material.any():
+            invalid |= self._material_holes(z, out, surfaces, rng)
         out[invalid] = 0
         return out
+
+    def drop_probability(
+        self,
+        material: npt.NDArray[np.uint8],
+        z: npt.NDArray[np.float32],
+        cos_incidence: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.float32]:
+        """Chance each pixel is lost to its material (0 on matte), before blob shaping."""
+        p = np.zeros(z.shape, dtype=np.float32)
+        dark = material == _DARK
+        if dark.any():
+            ramp = (z[dark] - self.dark_near_m) / (self.dark_far_m - self.dark_near_m)
+            ramp = np.clip(np.nan_to_num(ramp, nan=1.0, posinf=1.0), 0.0, 1.0)
+            p[dark] = self.dark_drop_near + ramp * (self.dark_drop_far - self.dark_drop_near)
+        shiny = material == _SHINY
+        if shiny.any():
+            angle = np.degrees(np.arccos(np.clip(cos_incidence[shiny], 0.0, 1.0)))
+            span = self.shiny_graze_full_deg - self.shiny_graze_deg
+            graze = np.clip((angle - self.shiny_graze_deg) / span, 0.0, 1.0)
+            q = np.maximum(self.shiny_drop, graze * self.shiny_graze_drop)
+            q = np.where(
+                angle < self.shiny_specular_deg, np.maximum(q, self.shiny_specular_drop), q
+            )
+            p[shiny] = q
+        return p
+
+    def _material_holes(
+        self,
+        z: npt.NDArray[np.float32],
+        out: npt.NDArray[np.uint16],
+        surfaces: SurfaceImage,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.bool_]:
+        """Blobs of missing pixels on dark and shiny surfaces; wrong-depth speckle on shiny."""
+        height, width = z.shape
+        cell = max(2.0, self.blob_px * width / 640.0)
+        rows, cols, norm = _upsampler(height, width, cell)
+        grid = rng.standard_normal((rows.shape[1], cols.shape[1]), dtype=np.float32)
+        field = rows @ grid @ cols.T
+        field *= norm
+        p = self.drop_probability(surfaces.material, z, surfaces.cos_incidence)
+        lost = p > 0
+        with np.errstate(divide="ignore"):
+            threshold = np.log(p[lost] / (1.0 - p[lost])) / _LOGISTIC
+        holes = np.zeros(z.shape, dtype=np.bool_)
+        holes[lost] = field[lost] < threshold
+        shiny = (surfaces.material == _SHINY) & ~holes
+        speckle = shiny & (rng.random(z.shape, dtype=np.float32) < self.shiny_speckle)
+        if speckle.any():
+            farther = z[speckle] * (1.0 + rng.uniform(0.05, 0.5, int(speckle.sum())))
+            out[speckle] = np.clip(np.rint(farther / DEPTH_UNIT_M), 0, 65535).astype(np.uint16)
+        return holes
 
     def _flying_pixels(
         self, z: npt.NDArray[np.float32], out: npt.NDArray[np.uint16], rng: np.random.Generator
@@ -89,3 +192,27 @@ class DepthNoise:
             sel = (width > k) & (cols >= k)
             band[rows[sel], cols[sel] - k] = True
         return band
+
+
+@functools.lru_cache(maxsize=8)
+def _upsampler(
+    height: int, width: int, cell: float
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Bilinear row and column interpolation matrices from a coarse grid to the image, and
+    the per-pixel factor that gives the upsampled field unit variance."""
+
+    def matrix(n: int) -> npt.NDArray[np.float32]:
+        nodes = math.ceil(n / cell) + 2
+        g = np.arange(n) / cell + 0.5
+        j = np.floor(g).astype(np.int64)
+        frac = (g - j).astype(np.float32)
+        m = np.zeros((n, nodes), dtype=np.float32)
+        m[np.arange(n), j] = 1.0 - frac
+        m[np.arange(n), j + 1] = frac
+        return m
+
+    rows, cols = matrix(height), matrix(width)
+    var_r = np.square(rows).sum(axis=1)
+    var_c = np.square(cols).sum(axis=1)
+    norm = (1.0 / np.sqrt(np.outer(var_r, var_c))).astype(np.float32)
+    return rows, cols, norm

@@ -7,10 +7,16 @@ holds that, and `Person.at(t)` gives everything about one person at one instant.
 Iterate a scenario's people at a time with `people_at(scenario.people, t)` (or
 `Scenario.at(t)`): one `PersonState` per person in the room, with `.person.role`,
 `.person.clothing`, `.capsules` (starts, ends, radii) and `.surfaces` (one "skin" /
-"clothing" / "aid" per capsule).
+"clothing" / "aid" per capsule) and `.materials` (what the depth camera sees per capsule:
+"matte", or "dark" for black clothing and dark hair, see `simulators.noise`).
+
+Hair and clothing colour are not scripted: unless set on the `Person`, they are drawn from a
+seed made of the person's id, role, height, build and clothing style (crc32, not Python's
+salted hash), so a scenario renders the same in every process.
 """
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +26,7 @@ import numpy.typing as npt
 from simulators import body
 from simulators.body import BodyPose
 from simulators.motion import Posture, Script, Segment, Support
+from simulators.raycast import Material
 
 Array = npt.NDArray[np.float64]
 Capsules = tuple[Array, Array, Array]
@@ -74,6 +81,18 @@ CLOTHING: dict[str, Clothing] = {
 }
 
 
+DARK_CLOTHING_CHANCE: dict[str, float] = {
+    "gown": 0.0,
+    "pyjamas": 0.15,
+    "scrubs": 0.25,
+    "long_sleeves": 0.3,
+    "t_shirt_shorts": 0.25,
+}
+"""Chance a style is worn in black or another IR-absorbing dye (estimates; gowns are light)."""
+DARK_HAIR_CHANCE = 0.5
+"""Chance of dark hair, which absorbs the projector's IR like black cloth (an estimate)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PersonState:
     """One person at one instant: pose, labels and the solids to render."""
@@ -85,6 +104,8 @@ class PersonState:
     surfaces: tuple[Surface, ...]
     """Surface class per capsule (same order as `capsules`)."""
     in_room: bool
+    materials: tuple[Material, ...] = ()
+    """Depth-camera material per capsule (same order as `capsules`; empty: all matte)."""
 
     @property
     def activity(self) -> str:
@@ -103,11 +124,38 @@ class Person:
     """Girth scale of the capsules (0.85 slight … 1.3 heavy)."""
     clothing: Clothing = field(default_factory=lambda: CLOTHING["long_sleeves"])
     aid: Aid = "none"
+    hair: Material | None = None
+    """"dark" or "matte" hair (the head capsule); None: drawn from the person's seed."""
+    clothing_material: Material | None = None
+    """"dark" (black) or "matte" clothes; None: drawn from the person's seed."""
 
     def at(self, t: float, room_size: tuple[float, float, float] | None = None) -> PersonState:
         pose, seg = self.script.at(t)
         caps, surfaces = self.solids(pose, seg)
-        return PersonState(self, pose, seg, caps, surfaces, _inside(pose, room_size))
+        inside = _inside(pose, room_size)
+        return PersonState(self, pose, seg, caps, surfaces, inside, self.materials(surfaces))
+
+    def appearance(self) -> tuple[Material, Material]:
+        """(hair, clothing) material: as set, or drawn from the person's seed."""
+        key = f"{self.id}|{self.role}|{self.height:.3f}|{self.build:.2f}|{self.clothing.style}"
+        rng = np.random.default_rng(zlib.crc32(key.encode()))
+        hair_dark, clothes_dark = rng.random(2)
+        dark_chance = DARK_CLOTHING_CHANCE.get(self.clothing.style, 0.0)
+        hair = self.hair or ("dark" if hair_dark < DARK_HAIR_CHANCE else "matte")
+        clothes = self.clothing_material or ("dark" if clothes_dark < dark_chance else "matte")
+        return hair, clothes
+
+    def materials(self, surfaces: tuple[Surface, ...]) -> tuple[Material, ...]:
+        """Material per capsule: the head is hair, clothed parts the clothes, the rest matte."""
+        hair, clothes = self.appearance()
+        head = body.CAPSULE_PARTS.index("head")
+        out: list[Material] = []
+        for k, surface in enumerate(surfaces):
+            if k == head:
+                out.append(hair)
+            else:
+                out.append(clothes if surface == "clothing" else "matte")
+        return tuple(out)
 
     def solids(self, pose: BodyPose, seg: Segment) -> tuple[Capsules, tuple[Surface, ...]]:
         """Body capsules (resting on the floor, never through it) plus the walking aid."""
@@ -138,6 +186,7 @@ class Person:
             "build": self.build,
             "clothing": self.clothing.meta(),
             "aid": self.aid,
+            "materials": dict(zip(("hair", "clothing"), self.appearance(), strict=True)),
         }
 
 
@@ -180,7 +229,7 @@ def people_at(
         pose, seg = p.script.at(t)
         if _inside(pose, room_size):
             caps, surfaces = p.solids(pose, seg)
-            states.append(PersonState(p, pose, seg, caps, surfaces, True))
+            states.append(PersonState(p, pose, seg, caps, surfaces, True, p.materials(surfaces)))
     return states
 
 

@@ -111,7 +111,7 @@ class Room:
             "size": list(self.size),
             "mount": self.mount,
             "furniture": {
-                name: {"lo": list(box.lo), "hi": list(box.hi)}
+                name: {"lo": list(box.lo), "hi": list(box.hi), "material": box.material}
                 for name, box in self.furniture.items()
             },
             "spots": {
