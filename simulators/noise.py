@@ -124,8 +124,9 @@ class DepthNoise:
         p = np.zeros(z.shape, dtype=np.float32)
         dark = material == _DARK
         if dark.any():
-            ramp = (z[dark] - self.dark_near_m) / (self.dark_far_m - self.dark_near_m)
-            ramp = np.clip(np.nan_to_num(ramp, nan=1.0, posinf=1.0), 0.0, 1.0)
+            ramp = np.clip(
+                (z[dark] - self.dark_near_m) / (self.dark_far_m - self.dark_near_m), 0, 1
+            )
             p[dark] = self.dark_drop_near + ramp * (self.dark_drop_far - self.dark_drop_near)
         shiny = material == _SHINY
         if shiny.any():
@@ -146,24 +147,26 @@ class DepthNoise:
         surfaces: SurfaceImage,
         rng: np.random.Generator,
     ) -> npt.NDArray[np.bool_]:
-        """Blobs of missing pixels on dark and shiny surfaces; wrong-depth speckle on shiny."""
-        height, width = z.shape
-        cell = max(2.0, self.blob_px * width / 640.0)
-        rows, cols, norm = _upsampler(height, width, cell)
-        grid = rng.standard_normal((rows.shape[1], cols.shape[1]), dtype=np.float32)
-        field = rows @ grid @ cols.T
-        field *= norm
-        p = self.drop_probability(surfaces.material, z, surfaces.cos_incidence)
-        lost = p > 0
+        """Blobs of missing pixels on dark and shiny surfaces; wrong-depth speckle on shiny.
+
+        Works on the non-matte pixels only (a list, not the image), so a frame costs in
+        proportion to how much dark or shiny surface is in view."""
+        rows, cols = np.divmod(np.flatnonzero(surfaces.material), z.shape[1])
+        material = surfaces.material[rows, cols]
+        p = self.drop_probability(material, z[rows, cols], surfaces.cos_incidence[rows, cols])
+        cell = max(2.0, self.blob_px * z.shape[1] / 640.0)
+        field = _field(rows, cols, (z.shape[0], z.shape[1]), cell, rng)
         with np.errstate(divide="ignore"):
-            threshold = np.log(p[lost] / (1.0 - p[lost])) / _LOGISTIC
+            lost = field < np.log(p / (1.0 - p)) / _LOGISTIC
         holes = np.zeros(z.shape, dtype=np.bool_)
-        holes[lost] = field[lost] < threshold
-        shiny = (surfaces.material == _SHINY) & ~holes
-        speckle = shiny & (rng.random(z.shape, dtype=np.float32) < self.shiny_speckle)
-        if speckle.any():
-            farther = z[speckle] * (1.0 + rng.uniform(0.05, 0.5, int(speckle.sum())))
-            out[speckle] = np.clip(np.rint(farther / DEPTH_UNIT_M), 0, 65535).astype(np.uint16)
+        holes[rows[lost], cols[lost]] = True
+        shiny = (material == _SHINY) & ~lost
+        if not shiny.any():
+            return holes
+        shiny[shiny] = rng.random(int(shiny.sum())) < self.shiny_speckle
+        r, c = rows[shiny], cols[shiny]
+        farther = z[r, c] * (1.0 + rng.uniform(0.05, 0.5, r.size))
+        out[r, c] = np.clip(np.rint(farther / DEPTH_UNIT_M), 0, 65535).astype(np.uint16)
         return holes
 
     def _flying_pixels(
@@ -195,24 +198,34 @@ class DepthNoise:
 
 
 @functools.lru_cache(maxsize=8)
-def _upsampler(
-    height: int, width: int, cell: float
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Bilinear row and column interpolation matrices from a coarse grid to the image, and
-    the per-pixel factor that gives the upsampled field unit variance."""
+def _grid_axis(
+    n: int, cell: float
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Per pixel of an image axis: the coarse grid node before it and the bilinear weights of
+    that node and the next, scaled so the interpolated field keeps unit variance."""
+    g = np.arange(n) / cell + 0.5
+    j = np.floor(g).astype(np.intp)
+    frac = g - j
+    scale = 1.0 / np.sqrt(np.square(1.0 - frac) + np.square(frac))
+    return j, ((1.0 - frac) * scale).astype(np.float32), (frac * scale).astype(np.float32)
 
-    def matrix(n: int) -> npt.NDArray[np.float32]:
-        nodes = math.ceil(n / cell) + 2
-        g = np.arange(n) / cell + 0.5
-        j = np.floor(g).astype(np.int64)
-        frac = (g - j).astype(np.float32)
-        m = np.zeros((n, nodes), dtype=np.float32)
-        m[np.arange(n), j] = 1.0 - frac
-        m[np.arange(n), j + 1] = frac
-        return m
 
-    rows, cols = matrix(height), matrix(width)
-    var_r = np.square(rows).sum(axis=1)
-    var_c = np.square(cols).sum(axis=1)
-    norm = (1.0 / np.sqrt(np.outer(var_r, var_c))).astype(np.float32)
-    return rows, cols, norm
+def _field(
+    rows: npt.NDArray[np.intp],
+    cols: npt.NDArray[np.intp],
+    shape: tuple[int, int],
+    cell: float,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.float32]:
+    """At the given pixels, a smooth random field: standard normal at every pixel, correlated
+    over ~`cell` pixels (a coarse Gaussian grid, bilinearly interpolated and renormalised)."""
+    row_node, row_w0, row_w1 = _grid_axis(shape[0], cell)
+    col_node, col_w0, col_w1 = _grid_axis(shape[1], cell)
+    stride = math.ceil(shape[1] / cell) + 2
+    grid = rng.standard_normal((math.ceil(shape[0] / cell) + 2) * stride, dtype=np.float32)
+    node = row_node[rows] * stride + col_node[cols]
+    c0, c1 = col_w0[cols], col_w1[cols]
+    top = grid[node] * c0 + grid[node + 1] * c1
+    bottom = grid[node + stride] * c0 + grid[node + stride + 1] * c1
+    field: npt.NDArray[np.float32] = top * row_w0[rows] + bottom * row_w1[rows]
+    return field

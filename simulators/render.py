@@ -100,11 +100,11 @@ class DepthRenderer:
                 if material is not None and cos is not None and material_ids is not None:
                     ids = material_ids[index - 1]
                     material[v0:v1, u0:u1][nearer] = ids[k] if k < len(ids) else 0
-                    cos[v0:v1, u0:u1][nearer] = 1.0
         counts = np.bincount(owner.ravel(), minlength=len(bodies) + 1)
         visible = [int(c) for c in counts[1:]]
         if material is None or cos is None:
             return depth, visible, None
+        np.copyto(cos, np.float32(1.0), where=owner > 0)
         return depth, visible, SurfaceImage(material, cos)
 
     def _rois(self, a: Array, b: Array, r: Array) -> list[tuple[int, int, int, int]]:
