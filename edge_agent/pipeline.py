@@ -146,7 +146,7 @@ class Pipeline:
             raise RuntimeError("background not learned")
         if self.calibration is None:
             points = deproj.camera_points(bg, np.flatnonzero(bg > 0))
-            self.calibration = calibrate_floor(points)
+            self.calibration = calibrate_floor(points, mount=self.config.mount)
             if self._calibration_path is not None:
                 self.calibration.save(self._calibration_path)
                 logger.info("floor calibration saved to %s", self._calibration_path)

@@ -6,6 +6,7 @@ depth camera. Distances are metres, times seconds, heights are above the floor.
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -200,6 +201,13 @@ class PerceptionConfig(_Section):
     calibration_file: Path | None = Field(
         default=None,
         description="Floor calibration JSON: loaded if present, written after auto-calibration.",
+    )
+    mount: Literal["auto", "wall", "ceiling"] = Field(
+        default="auto",
+        description="How the camera hangs, as a hint for the automatic floor calibration: "
+        "'wall' (on a wall or in a corner, tilted 10–65° down), 'ceiling' (looking down, at "
+        "most 35° off vertical) or 'auto' (either: the floor is told apart from walls and "
+        "furniture by physical priors).",
     )
     background: BackgroundConfig = Field(
         default_factory=BackgroundConfig, description="Background model."
