@@ -4,5 +4,5 @@ Importing this package is cheap (no numpy, no camera SDK), so `ambient --help` s
 the heavy modules are imported by the commands that use them.
 """
 
-SIMULATOR_VERSION = "6"
+SIMULATOR_VERSION = "7"
 """Bumped whenever rendering or scenarios change, so cached recordings are rebuilt."""

@@ -269,8 +269,11 @@ def _render(job: _Job, rec_path: Path, labels: Path) -> int:
         for index in range(n_frames):
             t = index / fps
             states = scenario.at(t)
-            depth, visible = renderer.render([state.capsules for state in states])
-            writer.write(noise.apply(depth, camera.fx, rng), start_ms + t * 1000.0)
+            shot = renderer.render_surfaces(
+                [state.capsules for state in states], [state.materials for state in states]
+            )
+            depth, visible = shot.depth, shot.visible
+            writer.write(noise.apply(depth, camera.fx, rng, shot.surfaces), start_ms + t * 1000.0)
             frame = {
                 "frame": index,
                 "t": round(t, 4),
@@ -336,6 +339,7 @@ def _meta(job: _Job, frames: int, noise: DepthNoise) -> dict[str, Any]:
             "baseline_m": noise.baseline_m,
             "dropout": noise.dropout,
             "range_m": [noise.min_z, noise.max_z],
+            "materials": "dark and shiny surfaces lose depth in blobs (simulators/noise.py)",
         },
         "time_fields": "t and event times: seconds from start; ts_ms: recording clock, "
         "Unix ms (= frame timestamp in the recording)",

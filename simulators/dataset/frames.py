@@ -66,8 +66,11 @@ def render(
     for index in range(frame_count(duration_s, fps)):
         t = index / fps
         states = scenario.at(t)
-        depth, visible = renderer.render([state.capsules for state in states])
-        depth_mm = noise.apply(depth, camera.fx, rng)
+        out = renderer.render_surfaces(
+            [state.capsules for state in states], [state.materials for state in states]
+        )
+        depth, visible = out.depth, out.visible
+        depth_mm = noise.apply(depth, camera.fx, rng, out.surfaces)
         persons = (
             [frame_person(s, n) for s, n in zip(states, visible, strict=True)] if labels else []
         )
