@@ -16,8 +16,14 @@ and the floor is the largest candidate that passes every physical prior:
    side of the floor, so the floor is the farthest large plane along its own normal. A bed or
    table top has floor points beyond it (more than noise) and is rejected.
 
-If nothing passes, `CalibrationError` says what each plane failed, so a wrong hint or a
-covered camera is obvious; a wrong floor is never returned silently.
+Planes come out largest first, so the first one that passes is the floor. If nothing passes,
+`CalibrationError` says what each plane failed, so a wrong hint or a covered camera is
+obvious; a wrong floor is never returned silently.
+
+The chosen plane is then refitted by least squares (weights 1/z²: stereo noise grows with
+depth²) on the points near it, binned in 30 cm floor cells: only the cells whose medians
+agree on one plane within a few mm are used, so a shower tray or rug a few cm up (inside the
+noise of single points) does not tilt the floor.
 
 The result is a rigid camera→room transform: room z is the height above the floor, room y is
 the camera's heading along the floor (the optical axis and image-up, projected on the floor:

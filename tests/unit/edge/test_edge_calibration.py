@@ -90,3 +90,24 @@ def test_pipeline_without_a_floor_in_view_raises_then_learns_again() -> None:
             failures += 1
     assert failures >= 2  # every 1.5 s of frames: learned, no floor, start again
     assert not pipeline.ready
+
+
+def test_camera_looking_straight_down_over_a_bed_finds_the_floor_not_the_bed() -> None:
+    bed = (-1.2, 1.2, -0.45, 1.45, 0.0, 0.6)  # right under the camera, half the view
+    scene = Scene(height_m=2.7, tilt_deg=90.0, furniture=[bed])
+    points = _camera_points(scene)
+    for mount in ("auto", "ceiling"):
+        calib = calibrate_floor(points, mount=mount)
+        assert calib.camera_height_m == pytest.approx(2.7, abs=0.03)
+        assert calib.tilt_deg == pytest.approx(90.0, abs=1.0)
+    with pytest.raises(CalibrationError, match="no floor plane found for mount 'wall'"):
+        calibrate_floor(points, mount="wall")
+
+
+def test_room_frame_of_a_ceiling_mount_points_y_along_image_up() -> None:
+    scene = Scene(height_m=2.7, tilt_deg=80.0)
+    calib = calibrate_floor(_camera_points(scene))
+    # The top image row (camera -y) is ahead of the camera along room +y.
+    ahead = calib.to_room(np.array([[0.0, -1.0, 2.6]], dtype=np.float32))[0]
+    assert ahead[1] > 0.5
+    assert abs(ahead[0]) < 0.05
