@@ -108,21 +108,29 @@ class DepthRenderer:
         return depth, visible, SurfaceImage(material, cos)
 
     def _rois(self, a: Array, b: Array, r: Array) -> list[tuple[int, int, int, int]]:
-        """Per capsule, the pixel rows and columns that can see it (all, if it is behind)."""
-        cam = self.camera
-        pts = (np.stack([a, b]) - self._origin) @ self._rotation  # (2, K, 3) camera frame
-        z_near = pts[..., 2] - r
-        behind = np.any(z_near < 0.05, axis=0)
-        z_safe = np.maximum(z_near, 0.05)
-        depth = np.maximum(pts[..., 2], 0.05)
-        u = cam.fx * pts[..., 0] / depth + cam.ppx
-        v = cam.fy * pts[..., 1] / depth + cam.ppy
-        ru = cam.fx * r / z_safe + 2
-        rv = cam.fy * r / z_safe + 2
-        u0 = np.clip(np.floor((u - ru).min(axis=0)), 0, cam.width).astype(int)
-        u1 = np.clip(np.ceil((u + ru).max(axis=0)) + 1, 0, cam.width).astype(int)
-        v0 = np.clip(np.floor((v - rv).min(axis=0)), 0, cam.height).astype(int)
-        v1 = np.clip(np.ceil((v + rv).max(axis=0)) + 1, 0, cam.height).astype(int)
-        u0[behind], v0[behind] = 0, 0
-        u1[behind], v1[behind] = cam.width, cam.height
-        return list(zip(v0.tolist(), v1.tolist(), u0.tolist(), u1.tolist(), strict=True))
+        return capsule_rois(self.camera, a, b, r, origin=self._origin, rotation=self._rotation)
+
+
+def capsule_rois(
+    cam: CameraModel, a: Array, b: Array, r: Array, *, origin: Array, rotation: Array
+) -> list[tuple[int, int, int, int]]:
+    """Per capsule, the pixel rows and columns that can see it (all, if it is behind).
+
+    Only rays in these windows are cast against a body, which keeps rendering people cheap.
+    """
+    pts = (np.stack([a, b]) - origin) @ rotation  # (2, K, 3) camera frame
+    z_near = pts[..., 2] - r
+    behind = np.any(z_near < 0.05, axis=0)
+    z_safe = np.maximum(z_near, 0.05)
+    depth = np.maximum(pts[..., 2], 0.05)
+    u = cam.fx * pts[..., 0] / depth + cam.ppx
+    v = cam.fy * pts[..., 1] / depth + cam.ppy
+    ru = cam.fx * r / z_safe + 2
+    rv = cam.fy * r / z_safe + 2
+    u0 = np.clip(np.floor((u - ru).min(axis=0)), 0, cam.width).astype(int)
+    u1 = np.clip(np.ceil((u + ru).max(axis=0)) + 1, 0, cam.width).astype(int)
+    v0 = np.clip(np.floor((v - rv).min(axis=0)), 0, cam.height).astype(int)
+    v1 = np.clip(np.ceil((v + rv).max(axis=0)) + 1, 0, cam.height).astype(int)
+    u0[behind], v0[behind] = 0, 0
+    u1[behind], v1[behind] = cam.width, cam.height
+    return list(zip(v0.tolist(), v1.tolist(), u0.tolist(), u1.tolist(), strict=True))

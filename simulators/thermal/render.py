@@ -19,6 +19,7 @@ import numpy.typing as npt
 from simulators import raycast
 from simulators.camera import CameraPose
 from simulators.raycast import Box
+from simulators.render import capsule_rois
 from simulators.thermal.adapter import HEAD, PersonState
 from simulators.thermal.scene import BedHeat, ThermalEnvironment, WarmObject
 from simulators.thermal.sensors import SensorSpec, supersampled_camera
@@ -113,23 +114,7 @@ class ThermalRenderer:
 
     def _rois(self, a: Array, b: Array, r: Array) -> list[tuple[int, int, int, int]]:
         """Per capsule, the ray rows and columns that can see it (all, if it is behind)."""
-        cam = self.camera
-        pts = (np.stack([a, b]) - self._origin) @ self._rotation
-        z_near = pts[..., 2] - r
-        behind = np.any(z_near < 0.05, axis=0)
-        z_safe = np.maximum(z_near, 0.05)
-        depth = np.maximum(pts[..., 2], 0.05)
-        u = cam.fx * pts[..., 0] / depth + cam.ppx
-        v = cam.fy * pts[..., 1] / depth + cam.ppy
-        ru = cam.fx * r / z_safe + 2
-        rv = cam.fy * r / z_safe + 2
-        u0 = np.clip(np.floor((u - ru).min(axis=0)), 0, cam.width).astype(int)
-        u1 = np.clip(np.ceil((u + ru).max(axis=0)) + 1, 0, cam.width).astype(int)
-        v0 = np.clip(np.floor((v - rv).min(axis=0)), 0, cam.height).astype(int)
-        v1 = np.clip(np.ceil((v + rv).max(axis=0)) + 1, 0, cam.height).astype(int)
-        u0[behind], v0[behind] = 0, 0
-        u1[behind], v1[behind] = cam.width, cam.height
-        return list(zip(v0.tolist(), v1.tolist(), u0.tolist(), u1.tolist(), strict=True))
+        return capsule_rois(self.camera, a, b, r, origin=self._origin, rotation=self._rotation)
 
 
 def gaussian_blur(image: Array, sigma_px: float) -> Array:
