@@ -1,4 +1,5 @@
-"""Depth frames in, detections out: background → room points → blobs → tracks → engines.
+"""Depth frames in, detections out: temporal filter → background → room points → blobs →
+tracks → engines.
 
 The first second or two of frames teach the background (the room must be empty of people
 then); the floor is calibrated from that background once, or loaded from the calibration
@@ -19,6 +20,7 @@ from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.deproject import Deprojector
+from edge_agent.perception.temporal import TemporalFilter
 from edge_agent.perception.tracker import Track, Tracker
 from edge_agent.perception.zones import ZoneMap
 from edge_agent.sources.base import DepthFrame
@@ -39,6 +41,7 @@ class Pipeline:
             self.calibration = Calibration.load(self._calibration_path)
             logger.info("floor calibration loaded from %s", self._calibration_path)
         self._background = BackgroundModel(config.background)
+        self._temporal = TemporalFilter(config.temporal)
         self._deprojector: Deprojector | None = None
         self._tracker = Tracker(config.tracking)
         self._zones = ZoneMap(config.zones)
@@ -81,16 +84,25 @@ class Pipeline:
                 except CalibrationError:
                     # Learn again from the next frames (someone may have blocked the view).
                     self._background = BackgroundModel(self.config.background)
+                    self._temporal.reset()
                     raise
             return []
-        fg = self._background.foreground(depth)
+        # Holes (dark clothing, shiny rails) are filled from the last readings and still
+        # surfaces averaged, so a body lying on the floor far away keeps its pixels.
+        raw = depth
+        depth, samples = self._temporal.step(raw, t, self._background.threshold)
+        fg = self._background.foreground(depth, samples)
         idx = np.flatnonzero(fg)
-        points = deproj.room_points(depth, idx)
-        d = depth.ravel()[idx]
+        # Points from this frame's reading where there is one (no lag behind a moving body),
+        # from the held value where the camera lost it.
+        d = raw.ravel()[idx]
+        d = np.where(d > 0, d, depth.ravel()[idx])
+        points = deproj.room_points_at(d, idx)
         blobs, point_blob = find_blobs(points, d * d * deproj.pixel_area, self.config.blobs)
         tracks = self._tracker.update(blobs, t)
 
-        self._background.update(depth, fg, self._around_people(tracks, idx, point_blob, depth), t)
+        protected = self._around_people(tracks, idx, point_blob, depth)
+        self._background.update(depth, fg, protected, t, samples)
 
         self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0]
         out = self._fall.step(t, self.observations)

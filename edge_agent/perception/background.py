@@ -11,7 +11,10 @@ noise (MAD); someone walking through while it learns is mostly ignored. Then:
   visible for a long lie.
 
 The foreground threshold is a multiple of the depth noise, which for stereo grows with
-distance²: the measured per-pixel noise, or the sensor model where that is larger.
+distance²: the measured per-pixel noise, or the sensor model where that is larger. Fed the
+output of the temporal filter (`temporal.py`), it lowers the threshold by √n for a value
+averaged over n readings: a body lying 0.2–0.3 m above a floor 4 m away stands out of the
+averaged noise though not out of one frame's.
 """
 
 import logging
@@ -32,6 +35,7 @@ _MAD_TO_SIGMA = 1.4826
 _MIN_LEARN_FRAMES = 3
 _FAR_TAU_S = 1.0
 _DRIFT_TAU_S = 30.0
+_FAR_MIN_SAMPLES = 3
 _CHECK_EVERY_S = 0.5
 """Long-stuck pixels are looked for, and the threshold refreshed, this often."""
 
@@ -52,6 +56,7 @@ class BackgroundModel:
         self._fg_since: npt.NDArray[np.float64] | None = None
         self._prev_raw: Mask | None = None
         self._half_thr: Depth | None = None
+        self._ksigma: Depth | None = None
         self._checked_t = -math.inf
 
     @property
@@ -96,23 +101,48 @@ class BackgroundModel:
         sigma = np.float32(cfg.noise_rel_sq) * bg * bg
         if self._sigma is not None:
             sigma = np.maximum(sigma, self._sigma)
-        self._thr = np.maximum(np.float32(cfg.min_fg_m), np.float32(cfg.noise_k) * sigma)
+        self._ksigma = np.float32(cfg.noise_k) * sigma
+        self._thr = np.maximum(np.float32(cfg.min_fg_m), self._ksigma)
         self._half_thr = np.float32(0.5) * self._thr
 
-    def foreground(self, depth: Depth) -> Mask:
-        """Pixels clearly closer than the background (or with no background), two frames running."""
-        if self.depth is None or self._thr is None:
+    @property
+    def threshold(self) -> Depth:
+        """Per-pixel foreground threshold for a single reading (metres)."""
+        if self._thr is None:
+            raise RuntimeError("background not learned yet")
+        return self._thr
+
+    def foreground(self, depth: Depth, samples: Depth | None = None) -> Mask:
+        """Pixels clearly closer than the background (or with no background), two frames running.
+
+        ``samples``: how many readings each depth value averages (a temporal filter's
+        output); the threshold then shrinks with the noise, by √n.
+        """
+        if self.depth is None or self._thr is None or self._ksigma is None:
             raise RuntimeError("background not learned yet")
         bg = self.depth
-        raw = (depth > 0) & ((depth < bg - self._thr) | (bg <= 0))
+        thr = self._thr
+        if samples is not None:
+            root = np.sqrt(np.maximum(samples, np.float32(1.0)))
+            thr = np.maximum(np.float32(self._cfg.min_fg_m), self._ksigma / root)
+        raw = (depth > 0) & ((depth < bg - thr) | (bg <= 0))
         prev, self._prev_raw = self._prev_raw, raw
         # Noise (edges, corners, far walls) flickers; a body is there in consecutive frames.
         return raw if prev is None or prev.shape != raw.shape else raw & prev
 
-    def update(self, depth: Depth, fg: Mask, protected: Mask, t: float) -> None:
+    def update(
+        self,
+        depth: Depth,
+        fg: Mask,
+        protected: Mask,
+        t: float,
+        samples: Depth | None = None,
+    ) -> None:
         """Adapt after a frame: follow what left, drift slowly, absorb long-stuck objects.
 
         ``protected`` marks pixels around people: no drift and no absorption there.
+        ``samples`` (temporal filter): readings behind each value; the background follows a
+        farther reading only once it held for a few frames, not a single outlier.
         """
         bg, thr, since = self.depth, self._thr, self._fg_since
         if bg is None or thr is None or since is None or self._half_thr is None:
@@ -122,6 +152,8 @@ class BackgroundModel:
         diff = depth - bg
         # Farther readings: something that was in front of the background moved away.
         far = (diff > thr) & (bg > 0)
+        if samples is not None:
+            far &= samples >= _FAR_MIN_SAMPLES
         # Drift only on readings well inside the noise band (symmetric, so noise cancels) and
         # never near a person: a body just under the threshold must not creep into the model.
         steady = (np.abs(diff) < self._half_thr) & (depth > 0) & ~protected

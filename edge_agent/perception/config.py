@@ -44,6 +44,22 @@ class BackgroundConfig(_Section):
     )
 
 
+class TemporalConfig(_Section):
+    max_frames: int = Field(
+        default=6,
+        ge=1,
+        le=50,
+        description="Each pixel averages up to this many recent readings that agree (then an "
+        "EMA of that weight); the foreground threshold shrinks by √n. 1 turns the filter off.",
+    )
+    hold_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="A pixel with no reading (dark or shiny surface, occlusion) keeps its last "
+        "value this long before it counts as unknown.",
+    )
+
+
 class BlobConfig(_Section):
     cell_m: float = Field(default=0.08, gt=0, description="Floor grid cell size for clustering.")
     min_points: int = Field(default=30, ge=1, description="Blobs with fewer points are noise.")
@@ -211,6 +227,9 @@ class PerceptionConfig(_Section):
     )
     background: BackgroundConfig = Field(
         default_factory=BackgroundConfig, description="Background model."
+    )
+    temporal: TemporalConfig = Field(
+        default_factory=TemporalConfig, description="Per-pixel temporal depth filter."
     )
     blobs: BlobConfig = Field(default_factory=BlobConfig, description="People as 3-D blobs.")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Tracker.")

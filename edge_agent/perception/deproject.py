@@ -52,6 +52,11 @@ class Deprojector:
         """(3, N) room points (x, y on the floor, z height above it) of flat pixel indices."""
         if self._room_rays is None or self._room_t is None:
             raise RuntimeError("no room transform set")
-        d = depth.ravel()[idx]
+        return self.room_points_at(depth.ravel()[idx], idx)
+
+    def room_points_at(self, d: F32, idx: npt.NDArray[np.intp]) -> F32:
+        """(3, N) room points of flat pixel indices ``idx`` at depths ``d`` (one per index)."""
+        if self._room_rays is None or self._room_t is None:
+            raise RuntimeError("no room transform set")
         pts: F32 = self._room_rays[:, idx] * d + self._room_t
         return pts

@@ -39,6 +39,10 @@ class Scene:
     furniture: list[Box] = field(default_factory=list)
     noise: float = 0.003
     seed: int = 0
+    dark_drop: float = 0.0
+    """Fraction of the boxes' ("people's") pixels lost each frame, in blobs redrawn every
+    frame, as a depth camera loses dark clothing."""
+    dark_blob_px: int = 6
 
     def __post_init__(self) -> None:
         th = math.radians(self.tilt_deg)
@@ -91,7 +95,13 @@ class Scene:
         depth = self._static.copy()
         for box in boxes:
             depth = np.minimum(depth, self._cast_box(box))
+        body = depth < self._static
         depth = depth + self.rng.normal(0, 1, depth.shape) * self.noise * depth * depth
+        if self.dark_drop > 0:
+            h, w, b = self.intr.height, self.intr.width, self.dark_blob_px
+            coarse = self.rng.random((h // b + 1, w // b + 1)) < self.dark_drop
+            blobs = np.repeat(np.repeat(coarse, b, axis=0), b, axis=1)[:h, :w].ravel()
+            depth[body & blobs] = 0
         depth[~np.isfinite(depth) | (depth > 10)] = 0
         return depth.reshape(self.intr.height, self.intr.width).astype(np.float32)
 

@@ -168,3 +168,26 @@ def test_rolling_out_of_bed_onto_the_floor_is_a_fall(raised: float, falls: int) 
     config = PerceptionConfig(fall=FallConfig(raised_bottom_m=raised))
     detections = run(script(Scene(furniture=[BED]), steps), Pipeline(config))
     assert len([d for d in _falls(detections) if d.phase is Phase.START]) == falls
+
+
+DARK_FAR = Scene(noise=0.0084, dark_drop=0.5)
+"""320×240 stereo noise, and a person in black clothing who loses half their pixels in
+blobs that move every frame (as a RealSense camera does on dark fabric)."""
+
+
+def _dark_far_fall(config: PerceptionConfig) -> list[Detection]:
+    steps: list[Step] = [
+        (2.0, [standing(0.0, 2.8)]),
+        (0.8, _fall_over(0.0, 2.8)),
+        (15.0, [lying_floor(0.0, 2.8)]),
+    ]
+    return run(script(DARK_FAR, steps), Pipeline(config))
+
+
+def test_person_in_dark_clothing_lying_far_from_the_camera_is_still_a_fall() -> None:
+    falls = _falls(_dark_far_fall(PerceptionConfig()))
+    landing = 1_700_000_000.0 + 2.0 + 2.0 + 0.8
+    assert falls[0].phase is Phase.START and 0 < falls[0].ts - landing < 5.0
+    updates = [d for d in falls if d.phase is Phase.UPDATE]
+    assert len(updates) >= 2  # still seen on the floor until the end
+    assert {d.episode_id for d in falls} == {falls[0].episode_id}
