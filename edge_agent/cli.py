@@ -16,9 +16,18 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     replay = sub.add_parser(
         "replay", help="run the pipeline on a recording as fast as possible, no broker"
     )
-    replay.add_argument("recording", type=Path, help="RealSense recording (.db3 or .bag)")
-    replay.add_argument("--out", type=Path, required=True, help="events as JSON lines")
+    replay.add_argument(
+        "recordings", type=Path, nargs="+", metavar="REC", help="RealSense recordings (.db3, .bag)"
+    )
+    outputs = replay.add_mutually_exclusive_group(required=True)
+    outputs.add_argument("--out", type=Path, help="events as JSON lines (one recording only)")
+    outputs.add_argument(
+        "--out-dir", type=Path, help="one <recording stem>.jsonl per recording in this folder"
+    )
     replay.add_argument("--config", type=Path, help="optional device YAML (zones, thresholds)")
+    replay.add_argument(
+        "--workers", type=int, help="parallel recordings with --out-dir (default: all cores)"
+    )
     replay.set_defaults(handler=_replay)
 
 
@@ -29,6 +38,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from edge_agent.replay import main
+    import sys
 
-    return main(args.recording, args.out, args.config)
+    from edge_agent.replay import main, main_many
+
+    if args.out_dir is not None:
+        return main_many(args.recordings, args.out_dir, args.config, args.workers)
+    if len(args.recordings) != 1:
+        print("error: --out takes one recording; use --out-dir for several", file=sys.stderr)
+        return 2
+    if args.workers is not None:
+        print("error: --workers goes with --out-dir", file=sys.stderr)
+        return 2
+    return main(args.recordings[0], args.out, args.config)

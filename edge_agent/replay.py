@@ -5,12 +5,19 @@ on a device, timed by the recording's clock, no broker. Identity comes from the 
 config when one is given, else opaque placeholders (the room id is derived from the file
 name but stripped to the characters an opaque id allows). The floor is always calibrated
 from the recording itself, so a device's calibration file is neither used nor overwritten.
+
+Many recordings at once (`--out-dir`) run in worker processes, one `<stem>.jsonl` each, so a
+site can validate on hundreds of its own clips; a bad file is reported and skipped.
 """
 
 import logging
+import multiprocessing
+import os
 import re
+import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from edge_agent.calibration import CalibrationError
@@ -65,10 +72,22 @@ def replay(source: FrameSource, pipeline: Pipeline, stamper: EventStamper, out: 
     return written
 
 
+def _run_file(recording: Path, out: Path, config: Path | None) -> int:
+    """Replay one recording into `out`; raises SourceError, CalibrationError or OSError."""
+    perception, identity = _settings(recording, config)
+    if not recording.exists():
+        raise SourceError(f"recording not found: {recording}")
+    source = _open(recording)
+    try:
+        return replay(source, Pipeline(perception), EventStamper(identity), out)
+    finally:
+        source.close()
+
+
 def main(recording: Path, out: Path, config: Path | None) -> int:
     """CLI entry: 0 on success, 2 on unusable input (message on stderr, no traceback)."""
     try:
-        perception, identity = _settings(recording, config)
+        _settings(recording, config)
     except ValueError as e:  # ConfigError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -77,12 +96,7 @@ def main(recording: Path, out: Path, config: Path | None) -> int:
         return 2
     started = time.perf_counter()
     try:
-        source = _open(recording)
-        try:
-            pipeline = Pipeline(perception)
-            count = replay(source, pipeline, EventStamper(identity), out)
-        finally:
-            source.close()
+        count = _run_file(recording, out, config)
     except (SourceError, CalibrationError) as e:
         print(f"error: {recording}: {e}", file=sys.stderr)
         return 2
@@ -97,3 +111,124 @@ def main(recording: Path, out: Path, config: Path | None) -> int:
         out,
     )
     return 0
+
+
+def out_path(out_dir: Path, recording: Path) -> Path:
+    return out_dir / f"{recording.stem}.jsonl"
+
+
+def duplicate_stems(recordings: Sequence[Path]) -> list[str]:
+    """Stems shared by several recordings (their outputs would overwrite each other).
+
+    Compared case-insensitively: on some file systems `A.jsonl` and `a.jsonl` are one file.
+    """
+    seen: dict[str, int] = {}
+    for recording in recordings:
+        key = recording.stem.casefold()
+        seen[key] = seen.get(key, 0) + 1
+    return sorted({r.stem for r in recordings if seen[r.stem.casefold()] > 1})
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def _job(job: tuple[Path, Path, Path | None]) -> tuple[Path, int, str | None]:
+    """Worker: (recording, events written, None) or (recording, 0, one-line reason).
+
+    Writes to a hidden temporary file renamed on success, so a failed or interrupted file
+    never leaves a truncated `.jsonl` that looks complete.
+    """
+    recording, out, config = job
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        count = _run_file(recording, partial, config)
+        partial.replace(out)
+    except (SourceError, CalibrationError, OSError, ValueError) as e:
+        partial.unlink(missing_ok=True)
+        return recording, 0, _one_line(e)
+    except Exception as e:  # one broken file must not stop a run over hundreds
+        logger.exception("unexpected failure replaying %s", recording)
+        partial.unlink(missing_ok=True)
+        return recording, 0, f"{type(e).__name__}: {_one_line(e)}"
+    return recording, count, None
+
+
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which terminates them all at once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def main_many(
+    recordings: Sequence[Path], out_dir: Path, config: Path | None, workers: int | None = None
+) -> int:
+    """CLI entry for many recordings: 0 all ok, 1 some failed, 2 usage/config error, 130 ^C."""
+    from tqdm import tqdm
+
+    if not recordings:
+        print("error: no recordings given", file=sys.stderr)
+        return 2
+    if workers is not None and workers < 1:
+        print(f"error: --workers must be at least 1, got {workers}", file=sys.stderr)
+        return 2
+    duplicates = duplicate_stems(recordings)
+    if duplicates:
+        print(
+            "error: several recordings share a name, their outputs would overwrite each other: "
+            + ", ".join(duplicates),
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        _settings(recordings[0], config)
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (ValueError, OSError) as e:  # ConfigError is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    jobs = [(r, out_path(out_dir, r), config) for r in recordings]
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    ok = failed = events = 0
+    started = time.perf_counter()
+    with tqdm(total=len(jobs), unit="file", desc="replay", file=sys.stderr, disable=None) as bar:
+
+        def done(result: tuple[Path, int, str | None]) -> None:
+            nonlocal ok, failed, events
+            recording, count, error = result
+            if error is None:
+                ok += 1
+                events += count
+            else:
+                failed += 1
+                tqdm.write(f"error: {recording}: {error}", file=sys.stderr)
+            bar.update()
+
+        if workers == 1:
+            try:
+                for job in jobs:
+                    done(_job(job))
+            except KeyboardInterrupt:
+                print("interrupted", file=sys.stderr)
+                return 130
+        else:
+            # spawn, not fork: the parent may hold camera SDK or thread state a fork would copy.
+            pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_ignore_sigint)
+            try:
+                for result in pool.imap_unordered(_job, jobs):
+                    done(result)
+                pool.close()
+            except KeyboardInterrupt:
+                pool.terminate()
+                pool.join()
+                for _, out, _ in jobs:
+                    out.with_name(f".{out.name}.partial").unlink(missing_ok=True)
+                print("interrupted", file=sys.stderr)
+                return 130
+            finally:
+                pool.terminate()
+                pool.join()
+    print(
+        f"replayed {len(jobs)} recordings in {time.perf_counter() - started:.1f} s: "
+        f"{ok} ok, {failed} failed, {events} events written to {out_dir}"
+    )
+    return 0 if failed == 0 else 1

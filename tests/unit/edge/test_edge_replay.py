@@ -119,3 +119,131 @@ def test_bad_config_is_reported_with_exit_2(
 )
 def test_room_id_from_the_file_name_is_an_opaque_id(name: str, room: str) -> None:
     assert replay.room_id(Path(name + ".db3")) == room
+
+
+# --- many recordings: `--out-dir` -------------------------------------------------------
+
+SMALL = {"width": 320, "height": 240}
+
+
+@pytest.fixture(scope="module")
+def fall_recording() -> Path:
+    from simulators.cache import cached_recording
+
+    return cached_recording("walk_fall_forward", max_seconds=12.0, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def quiet_recording() -> Path:
+    from simulators.cache import cached_recording
+
+    return cached_recording("quiet_room", max_seconds=2.0, **SMALL)
+
+
+def _link(folder: Path, name: str, target: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / name
+    link.symlink_to(target)
+    return link
+
+
+def _events(path: Path) -> list[tuple[str, str]]:
+    return [(e.type.value, e.phase.value) for e in map(parse_event, path.read_bytes().splitlines())]
+
+
+def test_out_dir_writes_one_file_per_recording_like_the_single_mode(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fall_recording: Path,
+    quiet_recording: Path,
+) -> None:
+    recordings = [
+        _link(tmp_path / "in", "ward 4 fall.db3", fall_recording),
+        _link(tmp_path / "in", "quiet.db3", quiet_recording),
+        _link(tmp_path / "in" / "more", "fall-again.db3", fall_recording),
+    ]
+    code = replay.main_many(recordings, tmp_path / "out", None, workers=2)
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "fall-again.jsonl",
+        "quiet.jsonl",
+        "ward 4 fall.jsonl",
+    ]
+    assert replay.main(fall_recording, tmp_path / "single.jsonl", None) == 0
+    single = _events(tmp_path / "single.jsonl")
+    assert ("fall", "start") in single and ("fall", "end") in single
+    assert _events(tmp_path / "out" / "ward 4 fall.jsonl") == single
+    assert _events(tmp_path / "out" / "fall-again.jsonl") == single
+    rooms = {
+        parse_event(x).room for x in (tmp_path / "out" / "ward 4 fall.jsonl").read_bytes().split()
+    }
+    assert rooms == {"ward-4-fall"}
+    summary = capsys.readouterr().out.strip().splitlines()
+    assert len(summary) == 1
+    assert f"3 ok, 0 failed, {2 * len(single)} events" in summary[0]
+
+
+def test_bad_files_are_reported_and_skipped_and_the_rest_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fall_recording: Path
+) -> None:
+    broken = tmp_path / "in" / "broken.db3"
+    good = _link(tmp_path / "in", "good.db3", fall_recording)
+    broken.write_bytes(b"this is not a rosbag2 sqlite file" * 100)
+    recordings = [broken, tmp_path / "in" / "missing.db3", good]
+    code = replay.main_many(recordings, tmp_path / "out", None, workers=1)
+    captured = capsys.readouterr()
+    assert code == 1
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "Traceback" not in captured.err
+    assert "broken.db3" in errors[0] and "missing.db3" in errors[1]
+    assert "1 ok, 2 failed" in captured.out
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.jsonl"]  # no partial files
+    assert _events(tmp_path / "out" / "good.jsonl")[-1] == ("fall", "end")  # flushed, complete
+
+
+def test_recordings_with_the_same_name_are_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], quiet_recording: Path
+) -> None:
+    recordings = [
+        _link(tmp_path / "a", "room1.db3", quiet_recording),
+        _link(tmp_path / "b", "room1.db3", quiet_recording),
+        _link(tmp_path / "b", "room2.db3", quiet_recording),
+    ]
+    assert replay.main_many(recordings, tmp_path / "out", None) == 2
+    assert "room1" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_stops_and_leaves_no_partial_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet_recording: Path
+) -> None:
+    def interrupted(job: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(replay, "_job", interrupted)
+    recordings = [_link(tmp_path, "a.db3", quiet_recording)]
+    assert replay.main_many(recordings, tmp_path / "out", None, workers=1) == 130
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["a.db3", "b.db3", "--out", "x.jsonl"],  # --out with two recordings
+        ["a.db3", "--out", "x.jsonl", "--out-dir", "d"],  # both outputs
+        ["a.db3"],  # neither
+        ["a.db3", "--out-dir", "d", "--workers", "0"],
+    ],
+)
+def test_cli_usage_errors_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    from ambient.cli import main as cli
+
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli(["edge", "replay", *args])
+    except SystemExit as e:  # argparse's own usage errors
+        code = int(e.code or 0)
+    assert code == 2
+    assert list(tmp_path.iterdir()) == []
