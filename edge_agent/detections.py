@@ -11,21 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from protocol import (
+    EVENT_CLASSES,
     EVENT_SCHEMA,
-    BedExitData,
-    BedExitEvent,
+    AnyEvent,
+    EventData,
     EventType,
-    FallData,
-    FallEvent,
     ModelRef,
-    OccupancyData,
-    OccupancyEvent,
     Phase,
     new_uuid7,
 )
 
-WireEvent = FallEvent | OccupancyEvent | BedExitEvent
-EventData = FallData | OccupancyData | BedExitData
+WireEvent = AnyEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +37,8 @@ class Detection:
     data: EventData
     model: ModelRef
     bed: str | None = None
+    shadow: bool = False
+    """From a shadow model: stored and compared centrally, never alerted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +52,6 @@ class Identity:
     sensor_id: str
 
 
-_EVENT_CLASS: dict[EventType, type[WireEvent]] = {
-    EventType.FALL: FallEvent,
-    EventType.OCCUPANCY: OccupancyEvent,
-    EventType.BED_EXIT: BedExitEvent,
-}
-
-
 class EventStamper:
     """Turns detections into wire events for one boot of one agent."""
 
@@ -71,7 +62,7 @@ class EventStamper:
 
     def stamp(self, detection: Detection, sent_ts: datetime | None = None) -> WireEvent:
         ts = datetime.fromtimestamp(detection.ts, UTC)
-        cls = _EVENT_CLASS[detection.type]
+        cls = EVENT_CLASSES[detection.type]
         return cls.model_validate(
             {
                 "schema": EVENT_SCHEMA,
@@ -88,6 +79,7 @@ class EventStamper:
                 "seq": next(self._seq),
                 "ts": ts,
                 "sent_ts": sent_ts or ts,
+                "shadow": detection.shadow,
                 "confidence": detection.confidence,
                 "model": detection.model,
                 "type": detection.type,

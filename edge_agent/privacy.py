@@ -9,18 +9,17 @@ are refused with `PrivacyError`; callers never serialise a payload any other way
 from pydantic import ValidationError
 
 from protocol import (
+    EVENT_CLASSES,
     MAX_PAYLOAD_BYTES,
     AgentStatus,
-    BedExitEvent,
-    FallEvent,
-    OccupancyEvent,
+    AnyEvent,
     dump_event,
     parse_event,
 )
 
-Publishable = FallEvent | OccupancyEvent | BedExitEvent | AgentStatus
+Publishable = AnyEvent | AgentStatus
 
-_EVENT_TYPES = (FallEvent, OccupancyEvent, BedExitEvent)
+_EVENT_TYPES = tuple(EVENT_CLASSES.values())
 
 
 class PrivacyError(ValueError):

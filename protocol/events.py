@@ -34,6 +34,34 @@ class EventType(StrEnum):
     FALL = "fall"
     OCCUPANCY = "occupancy"
     BED_EXIT = "bed_exit"
+    MOBILITY = "mobility"
+    MOBILITY_DAY = "mobility_day"
+    HAND_HYGIENE = "hand_hygiene"
+    ACTIVITY = "activity"
+    NO_MOTION = "no_motion"
+    SENSOR_HEALTH = "sensor_health"
+
+
+class MobilityState(StrEnum):
+    """Where a patient is on the way out of bed and back (the mobility engine's states)."""
+
+    IN_BED = "in_bed"
+    SITTING_EDGE = "sitting_edge"
+    STANDING = "standing"
+    CHAIR = "chair"
+    WALKING = "walking"
+
+
+class ActivityState(StrEnum):
+    """What one person is doing, as the home daily summary counts it."""
+
+    IN_BED = "in_bed"
+    LYING = "lying"
+    SITTING = "sitting"
+    STANDING = "standing"
+    WALKING = "walking"
+    ON_FLOOR = "on_floor"
+    OUT_OF_VIEW = "out_of_view"
 
 
 class ModelRef(Strict):
@@ -50,6 +78,12 @@ class FallData(Strict):
     recovered: bool | None = Field(
         default=None, description="On `end`: True when the person got up, False when lost."
     )
+    escalation: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Long-lie steps passed so far (e.g. 1 after 5 min, 2 after 15, 3 after 60).",
+    )
 
 
 class OccupancyData(Strict):
@@ -61,6 +95,87 @@ class BedExitData(Strict):
         description="`predicted`: sitting on the edge; `exit`: out of bed; `return`: back."
     )
     track_id: int = Field(ge=0, description="Edge tracker id of the person (per boot).")
+
+
+class MobilityData(Strict):
+    """A transition of a mobilization session (`start`/`update`), or its summary (`end`)."""
+
+    track_id: int = Field(ge=0, description="Edge tracker id of the patient (per boot).")
+    state: MobilityState = Field(description="State entered (on `end`: the state it ended in).")
+    previous: MobilityState | None = Field(
+        default=None, description="State left; None on a summary."
+    )
+    staff_count: int = Field(
+        ge=0, le=10, description="Other people beside the patient during the transition."
+    )
+    duration_s: float = Field(
+        ge=0, description="Transition: seconds spent in `previous`; end: session length."
+    )
+    ims_level: int = Field(
+        ge=0, le=10, description="ICU Mobility Scale level of `state` (end: highest reached)."
+    )
+    active_s: float = Field(
+        default=0.0, ge=0, description="Seconds out of bed and upright in this session so far."
+    )
+
+
+class MobilityDayData(Strict):
+    """One patient-day of mobility, sent once a day (`instant`)."""
+
+    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="UTC date summarised.")
+    max_ims_level: int = Field(ge=0, le=10)
+    active_s: float = Field(ge=0, description="Seconds out of bed and upright.")
+    sessions: int = Field(ge=0, le=1000)
+    out_of_bed: bool
+    max_staff: int = Field(ge=0, le=10, description="Most staff beside the patient at once.")
+
+
+class HandHygieneData(Strict):
+    """One hand-hygiene opportunity: a person crossing the doorway (`instant`).
+
+    Entry and exit of one visit share the event's ``episode_id``.
+    """
+
+    direction: Literal["entry", "exit"]
+    track_id: int = Field(ge=0)
+    dispenser_used: bool = Field(description="Used a dispenser within the window of the crossing.")
+    dispenser_offset_s: float | None = Field(
+        default=None, description="Dispenser use minus crossing time (s); None when not used."
+    )
+    patient_contact: bool | None = Field(
+        default=None,
+        description="Went near the bed zone during the visit; None when unknown (no bed zone).",
+    )
+    window_s: float = Field(ge=0, description="The ± window the dispenser use was matched in.")
+
+
+class ActivityData(Strict):
+    """A person's activity changed (`instant`); the previous one lasted ``duration_s``."""
+
+    track_id: int = Field(ge=0)
+    state: ActivityState
+    previous: ActivityState | None = None
+    duration_s: float = Field(ge=0)
+    zone: str | None = Field(
+        default=None, pattern=r"^[a-z0-9_-]{1,32}$", description="Zone kind: bed, chair, ..."
+    )
+
+
+class NoMotionData(Strict):
+    """Someone is in the room and nothing has moved for ``still_s`` (start/update/end)."""
+
+    still_s: float = Field(ge=0)
+    people: int = Field(ge=0, le=50)
+
+
+class SensorHealthData(Strict):
+    """The agent cannot trust its input (start/update) or trusts it again (end).
+
+    While such an episode is open the agent sends no confident alerts from that sensor.
+    """
+
+    state: Literal["blocked", "uncertain", "unfamiliar", "no_floor", "no_frames"]
+    detail: str = Field(max_length=120, pattern=r"^[A-Za-z0-9 _.,:%/()+=<>-]*$")
 
 
 class EventBase(Strict):
@@ -107,16 +222,83 @@ class BedExitEvent(EventBase):
     data: BedExitData
 
 
-Event = Annotated[FallEvent | OccupancyEvent | BedExitEvent, Field(discriminator="type")]
+class MobilityEvent(EventBase):
+    type: Literal[EventType.MOBILITY]
+    data: MobilityData
 
-event_adapter: TypeAdapter[FallEvent | OccupancyEvent | BedExitEvent] = TypeAdapter(Event)
+
+class MobilityDayEvent(EventBase):
+    type: Literal[EventType.MOBILITY_DAY]
+    data: MobilityDayData
 
 
-def parse_event(payload: bytes | str) -> FallEvent | OccupancyEvent | BedExitEvent:
+class HandHygieneEvent(EventBase):
+    type: Literal[EventType.HAND_HYGIENE]
+    data: HandHygieneData
+
+
+class ActivityEvent(EventBase):
+    type: Literal[EventType.ACTIVITY]
+    data: ActivityData
+
+
+class NoMotionEvent(EventBase):
+    type: Literal[EventType.NO_MOTION]
+    data: NoMotionData
+
+
+class SensorHealthEvent(EventBase):
+    type: Literal[EventType.SENSOR_HEALTH]
+    data: SensorHealthData
+
+
+AnyEvent = (
+    FallEvent
+    | OccupancyEvent
+    | BedExitEvent
+    | MobilityEvent
+    | MobilityDayEvent
+    | HandHygieneEvent
+    | ActivityEvent
+    | NoMotionEvent
+    | SensorHealthEvent
+)
+"""Every event type on the wire."""
+
+EventData = (
+    FallData
+    | OccupancyData
+    | BedExitData
+    | MobilityData
+    | MobilityDayData
+    | HandHygieneData
+    | ActivityData
+    | NoMotionData
+    | SensorHealthData
+)
+
+EVENT_CLASSES: dict[EventType, type[AnyEvent]] = {
+    EventType.FALL: FallEvent,
+    EventType.OCCUPANCY: OccupancyEvent,
+    EventType.BED_EXIT: BedExitEvent,
+    EventType.MOBILITY: MobilityEvent,
+    EventType.MOBILITY_DAY: MobilityDayEvent,
+    EventType.HAND_HYGIENE: HandHygieneEvent,
+    EventType.ACTIVITY: ActivityEvent,
+    EventType.NO_MOTION: NoMotionEvent,
+    EventType.SENSOR_HEALTH: SensorHealthEvent,
+}
+
+Event = Annotated[AnyEvent, Field(discriminator="type")]
+
+event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(Event)
+
+
+def parse_event(payload: bytes | str) -> AnyEvent:
     """Validate a JSON payload into its typed event; raises pydantic.ValidationError."""
     return event_adapter.validate_json(payload)
 
 
-def dump_event(event: FallEvent | OccupancyEvent | BedExitEvent) -> bytes:
+def dump_event(event: AnyEvent) -> bytes:
     """Serialise for the wire (schema under its wire name, no nulls dropped)."""
     return event.model_dump_json(by_alias=True).encode()

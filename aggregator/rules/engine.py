@@ -1,7 +1,8 @@
 """Pure routing from one stored input to the alert it concerns and its transition.
 
 Kept apart from the consumer loop so the question "which alert does this event touch, and
-how" is answered without Redis. Occupancy updates room state and never alerts.
+how" is answered without Redis. Occupancy updates room state and never alerts; shadow
+events and the analytics types (mobility, hand hygiene, activity...) touch no alert here.
 """
 
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 from aggregator.alerts.lifecycle import AlertAction, on_agent_status, on_bed_exit, on_fall
 from aggregator.alerts.model import Alert, AlertKind, episode_alert_id, offline_alert_id
-from protocol import AgentState, AgentStatus, BedExitEvent, FallEvent, OccupancyEvent
+from protocol import AgentState, AgentStatus, AnyEvent, BedExitEvent, FallEvent, OccupancyEvent
 
 Transition = Callable[[Alert | None], list[AlertAction]]
 
@@ -32,10 +33,12 @@ class RoomWork:
 
 
 def route_event(
-    event: FallEvent | OccupancyEvent | BedExitEvent,
+    event: AnyEvent,
     now: datetime,
     fall_risk_beds: list[str] | None,
 ) -> AlertWork | RoomWork | None:
+    if event.shadow:
+        return None  # a shadow model's events are stored and compared, never alerted
     if isinstance(event, FallEvent):
         return AlertWork(
             episode_alert_id(AlertKind.FALL, event.episode_id),
@@ -51,7 +54,9 @@ def route_event(
             None,
             lambda alert: on_bed_exit(alert, event, now, fall_risk),
         )
-    return RoomWork(event.room, {"occupied": event.data.count, "ts": event.ts.isoformat()})
+    if isinstance(event, OccupancyEvent):
+        return RoomWork(event.room, {"occupied": event.data.count, "ts": event.ts.isoformat()})
+    return None
 
 
 def route_status(status: AgentStatus, now: datetime) -> AlertWork:

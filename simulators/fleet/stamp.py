@@ -14,15 +14,13 @@ from protocol import (
     STATUS_SCHEMA,
     AgentState,
     AgentStatus,
-    BedExitEvent,
-    FallEvent,
+    AnyEvent,
     ModelRef,
-    OccupancyEvent,
     event_adapter,
 )
 from simulators.fleet.generators import Occurrence, RoomSpec
 
-WireEvent = FallEvent | OccupancyEvent | BedExitEvent
+WireEvent = AnyEvent
 SOFTWARE_VERSION = "sim-fleet/0.1.0"
 CONFIG_HASH = "5137f1ee"
 MODELS = [

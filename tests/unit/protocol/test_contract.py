@@ -19,9 +19,18 @@ def _sample(name: str) -> dict[str, object]:
     return value
 
 
-@pytest.mark.parametrize("name", ["fall-start.json", "occupancy.json"])
+EVENT_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.json") if p.name != "agent-status.json")
+
+
+def test_every_event_type_has_a_sample() -> None:
+    types = {json.loads((SAMPLES / name).read_text())["type"] for name in EVENT_SAMPLES}
+    assert types == {t.value for t in protocol.EventType}
+
+
+@pytest.mark.parametrize("name", EVENT_SAMPLES)
 def test_sample_events_round_trip(name: str) -> None:
     event = protocol.parse_event((SAMPLES / name).read_bytes())
+    assert type(event) is protocol.EVENT_CLASSES[event.type]
     again = protocol.parse_event(dump_event(event))
     assert again == event
     assert len(dump_event(event)) < protocol.MAX_PAYLOAD_BYTES
