@@ -150,6 +150,10 @@ class Pipeline:
             zone_id=zone.id if zone else None,
             zone_kind=zone.kind if zone else None,
             fall_risk=zone.fall_risk if zone else False,
+            centroid_m=track.centroid_m,
+            extent_m=track.extent_m,
+            speed_mps=track.speed_mps,
+            vspeed_mps=track.vspeed_mps,
         )
 
     def _calibrate(self, deproj: Deprojector) -> None:

@@ -22,3 +22,13 @@ class Observation:
     """"bed" or "chair" when the centroid is inside a configured zone."""
     fall_risk: bool = False
     """The zone is a bed of a fall-risk patient."""
+    centroid_m: float = 0.0
+    """Mean height of the visible body above the floor."""
+    extent_m: float = 0.0
+    """Largest horizontal extent (standing ≈ 0.5 m, lying ≈ 1.6 m)."""
+    speed_mps: float = 0.0
+    """Horizontal speed on the floor plane."""
+    vspeed_mps: float = 0.0
+    """Vertical speed of the top of the body (negative going down)."""
+    zones: tuple[str, ...] = ()
+    """Kinds of every configured zone the centroid is in (bed, chair, door, dispenser...)."""

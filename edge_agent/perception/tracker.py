@@ -31,6 +31,14 @@ class Track:
     points: int
     born_t: float
     last_t: float
+    centroid_m: float = 0.0
+    """Mean height of the visible points above the floor (smoothed)."""
+    extent_m: float = 0.0
+    """Largest horizontal extent of the blob (standing ≈ 0.5, lying ≈ 1.6)."""
+    speed_mps: float = 0.0
+    """Horizontal speed of the centroid (smoothed)."""
+    vspeed_mps: float = 0.0
+    """Vertical speed of the top (smoothed; negative when going down)."""
     born_x: float = 0.0
     born_y: float = 0.0
     moved_m: float = 0.0
@@ -73,6 +81,8 @@ class Tracker:
                     y=b.y,
                     top_m=b.top_m,
                     bottom_m=b.bottom_m,
+                    centroid_m=b.z,
+                    extent_m=max(b.extent_x_m, b.extent_y_m),
                     points=b.points,
                     born_t=t,
                     last_t=t,
@@ -111,7 +121,15 @@ class Tracker:
     def _observe(self, track: Track, blob: Blob, index: int, t: float) -> None:
         a = self.config.height_smoothing
         track.moved_m = max(track.moved_m, math.hypot(blob.x - track.born_x, blob.y - track.born_y))
+        dt = t - track.last_t
+        if dt > 0:
+            speed = math.hypot(blob.x - track.x, blob.y - track.y) / dt
+            vspeed = (a * blob.top_m + (1 - a) * track.top_m - track.top_m) / dt
+            track.speed_mps = 0.5 * speed + 0.5 * track.speed_mps
+            track.vspeed_mps = 0.5 * vspeed + 0.5 * track.vspeed_mps
         track.x, track.y = blob.x, blob.y
+        track.centroid_m = a * blob.z + (1 - a) * track.centroid_m
+        track.extent_m = a * max(blob.extent_x_m, blob.extent_y_m) + (1 - a) * track.extent_m
         track.top_m = a * blob.top_m + (1 - a) * track.top_m
         track.bottom_m = a * blob.bottom_m + (1 - a) * track.bottom_m
         track.points = blob.points
