@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli as aggregator_cli
     from ambient import demo_cli
     from edge_agent import cli as edge_cli
+    from models import cli as models_cli
     from protocol import cli as protocol_cli
     from simulators import cli as sim_cli
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     edge_cli.register(commands)
     aggregator_cli.register(commands)
     sim_cli.register(commands)
+    models_cli.register(commands)
     protocol_cli.register(commands)
     return parser
 
