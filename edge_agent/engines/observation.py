@@ -32,3 +32,11 @@ class Observation:
     """Vertical speed of the top of the body (negative going down)."""
     zones: tuple[str, ...] = ()
     """Kinds of every configured zone the centroid is in (bed, chair, door, dispenser...)."""
+    posture: str | None = None
+    """The posture model's label (standing, walking, sitting, lying, on_floor...); None when
+    no model ran for this track yet: engines then fall back to geometry."""
+    posture_conf: float = 0.0
+    fall_p: float | None = None
+    """The fall model's probability that this track fell in its last window."""
+    dispenser_p: float | None = None
+    """The dispenser model's probability that this track is using a dispenser now."""
