@@ -2,9 +2,13 @@
 
 The occupant is a person lying in the bed zone (top below sitting height, body above the
 floor), or one who appeared from the bed (their lying body was part of the background).
-Sitting up in the zone opens an episode (`start`, stage ``predicted``): the earliest useful
-warning. Leaving the zone for a while reports ``exit``; lying in the zone again for a while
+Sitting up in the zone, or at its edge with the legs over the side (lowest points near the
+floor), opens an episode (`start`, stage ``predicted``): the earliest useful warning, given
+while the patient is still on the mattress. A posture model saying ``sitting`` counts as
+sitting up. Leaving the zone for a while reports ``exit``; lying in the zone again for a while
 ends the episode (stage ``return``). Only beds marked ``fall_risk`` are watched.
+Staff in the room do not silence anything here: suppression is the aggregator's rule.
+While the input is not trusted (``trusted=False``) no new episode begins.
 """
 
 import logging
@@ -22,12 +26,13 @@ from protocol import BedExitData, EventType, ModelRef, Phase, new_uuid7
 
 logger = logging.getLogger(__name__)
 
-BED_EXIT_MODEL = ModelRef(name="bed-exit-rule", version="0.1.0")
+BED_EXIT_MODEL = ModelRef(name="bed-exit-rule", version="0.2.0")
 Stage = Literal["predicted", "exit", "return"]
-_SIT_M = 1.1
-"""Top height in the bed zone above which the occupant is sitting up, not lying."""
-_ON_BED_M = 0.3
-"""Lowest points above this: the body rests on the mattress, not on the floor."""
+_CONFIDENCE = 0.8
+_AGREED = 0.9
+"""Geometry and the posture model both say sitting."""
+_DOUBTED = 0.6
+"""Geometry says sitting up, the posture model is sure the patient lies."""
 
 
 @dataclass(slots=True)
@@ -37,6 +42,7 @@ class _Bed:
     exited: bool = False
     out_since: float | None = None
     lying_since: float | None = None
+    confidence: float = _CONFIDENCE
 
 
 class BedExitEngine:
@@ -50,12 +56,15 @@ class BedExitEngine:
         self._beds = {bed.id: _Bed() for bed in beds if bed.fall_risk}
         self._outlines = {bed.id: np.asarray(bed.polygon, dtype=np.float64) for bed in beds}
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+    def step(
+        self, t: float, observations: list[Observation], *, trusted: bool = True
+    ) -> list[Detection]:
+        """Detections at ``t``; ``trusted=False`` (sensor unhealthy) starts no new episode."""
         out: list[Detection] = []
         by_track = {o.track_id: o for o in observations}
         for bed_id, bed in self._beds.items():
             in_zone = [o for o in observations if o.zone_id == bed_id and o.is_person]
-            lying = [o for o in in_zone if o.top_m < _SIT_M and o.bottom_m > _ON_BED_M]
+            lying = [o for o in in_zone if self._lying(o)]
             occupant = by_track.get(bed.occupant) if bed.occupant is not None else None
             if bed.episode is None:
                 if lying:
@@ -66,9 +75,9 @@ class BedExitEngine:
                     if born_here:
                         bed.occupant = born_here[0].track_id
                         occupant = born_here[0]
-                sitting_up = occupant is not None and occupant.top_m >= _SIT_M
-                if sitting_up and occupant is not None and occupant.zone_id == bed_id:
+                if trusted and occupant is not None and self._getting_up(occupant, bed_id):
                     bed.episode = new_uuid7(int(t * 1000))
+                    bed.confidence = self._confidence(occupant)
                     out.append(self._detection(t, bed_id, bed, Phase.START, "predicted"))
                 continue
             if occupant is None or self._is_out(occupant, bed_id):  # out of bed, or of view
@@ -93,6 +102,47 @@ class BedExitEngine:
                 bed.lying_since = None
         return out
 
+    def flush(self, t: float) -> list[Detection]:
+        """End open episodes (shutdown): the last stage reached, since no return was seen."""
+        out = []
+        for bed_id, bed in self._beds.items():
+            if bed.episode is not None:
+                stage: Stage = "exit" if bed.exited else "predicted"
+                out.append(self._detection(t, bed_id, bed, Phase.END, stage))
+                self._beds[bed_id] = _Bed(occupant=bed.occupant)
+        return out
+
+    def _posture(self, obs: Observation) -> str | None:
+        if obs.posture is not None and obs.posture_conf >= self._cfg.posture_min_conf:
+            return obs.posture
+        return None
+
+    def _lying(self, obs: Observation) -> bool:
+        posture = self._posture(obs)
+        if posture is not None:
+            return posture == "lying" and obs.bottom_m > self._cfg.on_bed_bottom_m
+        return obs.top_m < self._cfg.sit_top_m and obs.bottom_m > self._cfg.on_bed_bottom_m
+
+    def _getting_up(self, obs: Observation, bed_id: str) -> bool:
+        """Sitting up in bed, or at the edge with the legs over the side."""
+        cfg = self._cfg
+        at_bed = obs.zone_id == bed_id or (
+            distance_outside(obs.x, obs.y, self._outlines[bed_id]) <= cfg.exit_margin_m
+        )
+        if not at_bed:
+            return False
+        sitting = obs.top_m >= cfg.sit_top_m or self._posture(obs) == "sitting"
+        legs_over = obs.bottom_m <= cfg.edge_bottom_m and obs.zone_id != bed_id
+        return sitting or legs_over
+
+    def _confidence(self, obs: Observation) -> float:
+        posture = self._posture(obs)
+        if posture == "sitting":
+            return _AGREED
+        if posture == "lying":
+            return _DOUBTED
+        return _CONFIDENCE
+
     def _is_out(self, obs: Observation, bed_id: str) -> bool:
         away = distance_outside(obs.x, obs.y, self._outlines[bed_id])
         return away > self._cfg.exit_margin_m
@@ -106,7 +156,7 @@ class BedExitEngine:
             phase=phase,
             episode_id=bed.episode,
             ts=t,
-            confidence=0.8,
+            confidence=bed.confidence,
             data=BedExitData(stage=stage, track_id=bed.occupant or 0),
             model=self._model,
             bed=bed_id,

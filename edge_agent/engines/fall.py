@@ -6,6 +6,17 @@ whose lowest points are at the floor (not on a bed or sofa), outside any bed or 
 and who stays down for a confirmation time.
 The episode then reports time on the floor every few seconds and ends when the person is up
 again for a while (``recovered=True``) or has been out of sight too long (``False``).
+A long lie escalates: when the time on the floor passes each of ``escalation_s`` (e.g. 5, 15
+and 60 min) an `update` with the next ``escalation`` number goes out on that very frame.
+
+A fall model, when one runs (``Observation.fall_p``), is a second witness: a probability of
+at least ``fall_p_threshold`` for someone down on the floor opens an episode even when the
+drop itself was not seen (the track was born on the floor, the drop was occluded). The
+reported confidence is the evidence: geometry alone gives ``confidence``; geometry and the
+model average their belief, so a model that doubts the fall makes the alert less confident;
+the model alone gives its probability, scaled down because the drop was not seen.
+While the input is not trusted (``trusted=False``: a blocked or unfamiliar view) no new
+episode begins; open ones go on, since a person on the floor is still on the floor.
 Pure: times come from the frames.
 """
 
@@ -20,10 +31,12 @@ from protocol import EventType, FallData, ModelRef, Phase, new_uuid7
 
 logger = logging.getLogger(__name__)
 
-FALL_MODEL = ModelRef(name="fall-rule", version="0.1.0")
+FALL_MODEL = ModelRef(name="fall-rule", version="0.2.0")
 _ADOPT_M = 1.2
 _FORGET_S = 60.0
 _PENDING_LOST_S = 3.0
+_UNSEEN_DROP_WEIGHT = 0.85
+"""The model alone, without a seen drop, is believed this much of its probability."""
 
 
 @dataclass(slots=True)
@@ -44,6 +57,12 @@ class _Episode:
     """Set when the episode is confirmed (`start` emitted)."""
     last_report_t: float = 0.0
     up_since: float | None = None
+    dropped: bool = True
+    """Geometry saw a fast drop (else the fall model alone opened it)."""
+    fall_p: float | None = None
+    """Highest fall model probability while confirming."""
+    confidence: float = 0.0
+    escalation: int = 0
 
 
 class FallEngine:
@@ -59,7 +78,10 @@ class FallEngine:
     def open_episodes(self) -> int:
         return sum(1 for ep in self._episodes.values() if ep.episode_id is not None)
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+    def step(
+        self, t: float, observations: list[Observation], *, trusted: bool = True
+    ) -> list[Detection]:
+        """Detections at time ``t``; ``trusted=False`` (sensor unhealthy) starts nothing new."""
         out: list[Detection] = []
         seen = {o.track_id for o in observations}
         for obs in observations:
@@ -74,7 +96,8 @@ class FallEngine:
                 person.last_upright_t = t  # standing, or up on a bed: a drop from here is a fall
             episode = self._episodes.get(obs.track_id)
             if episode is None:
-                self._maybe_begin(t, obs, person)
+                if trusted:
+                    self._maybe_begin(t, obs, person)
             else:
                 out.extend(self._follow(t, obs, episode))
         for track_id, episode in list(self._episodes.items()):
@@ -85,6 +108,8 @@ class FallEngine:
                     del self._episodes[track_id]  # unconfirmed and gone: nothing to report
             elif t - episode.last_seen_t >= self._cfg.lost_end_s:
                 out.append(self._end(t, episode, recovered=False))
+            else:
+                out.extend(self._escalate(t, episode))  # unseen but presumably still down
         for track_id, person in list(self._people.items()):
             if t - person.last_seen_t > _FORGET_S:
                 del self._people[track_id]
@@ -109,13 +134,42 @@ class FallEngine:
 
     def _maybe_begin(self, t: float, obs: Observation, person: _Person) -> None:
         cfg = self._cfg
-        if not obs.is_person or person.last_upright_t is None:
+        if not obs.is_person or not self._is_down(obs, cfg.fallen_height_m):
             return
-        if self._is_down(obs, cfg.fallen_height_m) and t - person.last_upright_t <= cfg.max_drop_s:
-            logger.debug("track %d down %.2f m after being upright", obs.track_id, obs.top_m)
+        dropped = person.last_upright_t is not None and t - person.last_upright_t <= cfg.max_drop_s
+        modelled = obs.fall_p is not None and obs.fall_p >= cfg.fall_p_threshold
+        if dropped or modelled:
+            logger.debug("track %d down %.2f m (drop seen: %s)", obs.track_id, obs.top_m, dropped)
             self._episodes[obs.track_id] = _Episode(
-                obs.track_id, t, obs.x, obs.y, obs.top_m, last_seen_t=t
+                obs.track_id,
+                t,
+                obs.x,
+                obs.y,
+                obs.top_m,
+                last_seen_t=t,
+                dropped=dropped,
+                fall_p=obs.fall_p,
             )
+
+    def _evidence(self, ep: _Episode) -> float:
+        """Confidence from what was seen: geometry, the fall model, or both."""
+        if ep.fall_p is None:
+            return self._cfg.confidence
+        if ep.dropped:
+            return (self._cfg.confidence + ep.fall_p) / 2
+        return ep.fall_p * _UNSEEN_DROP_WEIGHT
+
+    def _escalate(self, t: float, ep: _Episode) -> list[Detection]:
+        """An `update` on the frame the time on the floor passes the next long-lie step."""
+        if ep.episode_id is None:
+            return []
+        passed = sum(1 for step in self._cfg.escalation_s if t - ep.down_t >= step)
+        if passed <= ep.escalation:
+            return []
+        ep.escalation = passed
+        ep.last_report_t = t
+        logger.warning("long lie: track %d on the floor %.0f s", ep.track_id, t - ep.down_t)
+        return [self._detection(t, ep, Phase.UPDATE)]
 
     def _adopt(self, obs: Observation, seen: set[int]) -> None:
         """A fallen person's track may break (merge, occlusion): hand the episode over."""
@@ -135,10 +189,13 @@ class FallEngine:
             if not self._is_down(obs, cfg.recover_height_m):
                 del self._episodes[obs.track_id]  # got up (or onto a bed) before confirmation
                 return []
+            if obs.fall_p is not None:
+                ep.fall_p = max(ep.fall_p or 0.0, obs.fall_p)
             if t - ep.down_t < cfg.confirm_s:
                 return []
             ep.episode_id = new_uuid7(int(t * 1000))
             ep.last_report_t = t
+            ep.confidence = self._evidence(ep)
             return [self._detection(t, ep, Phase.START)]
         if obs.top_m >= cfg.recover_height_m:
             ep.up_since = t if ep.up_since is None else ep.up_since
@@ -146,6 +203,9 @@ class FallEngine:
                 return [self._end(t, ep, recovered=True)]
         else:
             ep.up_since = None
+        escalated = self._escalate(t, ep)
+        if escalated:
+            return escalated
         if t - ep.last_report_t >= cfg.update_interval_s:
             ep.last_report_t = t
             return [self._detection(t, ep, Phase.UPDATE)]
@@ -166,12 +226,13 @@ class FallEngine:
             phase=phase,
             episode_id=ep.episode_id,
             ts=t,
-            confidence=self._cfg.confidence,
+            confidence=ep.confidence,
             data=FallData(
                 on_floor_s=max(0.0, t - ep.down_t),
                 track_id=ep.track_id,
                 height_m=min(3.0, max(0.0, ep.top_m)),
                 recovered=recovered,
+                escalation=ep.escalation,
             ),
             model=self._model,
         )

@@ -8,7 +8,7 @@ depth camera. Distances are metres, times seconds, heights are above the floor.
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -152,7 +152,29 @@ class FallConfig(_Section):
     lost_end_s: float = Field(
         default=30.0, gt=0, description="A fallen person unseen this long ends unrecovered."
     )
-    confidence: float = Field(default=0.9, ge=0, le=1, description="Reported confidence.")
+    confidence: float = Field(
+        default=0.9, ge=0, le=1, description="Reported confidence of a fall seen by geometry."
+    )
+    escalation_s: list[float] = Field(
+        default_factory=lambda: [300.0, 900.0, 3600.0],
+        max_length=10,
+        description="Long-lie steps: seconds on the floor after which an `update` with the "
+        "next escalation number is sent (1 after the first, 2 after the second...). "
+        "≥ 1 h on the floor is the clinical long lie.",
+    )
+    fall_p_threshold: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="A fall model probability at least this high counts as evidence of a fall "
+        "on its own (the person must still be down on the floor).",
+    )
+    @field_validator("escalation_s")
+    @classmethod
+    def _ascending(cls, steps: list[float]) -> list[float]:
+        if any(s <= 0 for s in steps) or steps != sorted(set(steps)):
+            raise ValueError("escalation_s must be positive and strictly increasing")
+        return steps
 
 
 class OccupancyConfig(_Section):
@@ -175,6 +197,204 @@ class BedExitConfig(_Section):
     return_s: float = Field(
         default=5.0, ge=0, description="Time back in the bed zone before a `return`."
     )
+    sit_top_m: float = Field(
+        default=1.1,
+        gt=0,
+        description="Top height in or at the bed above which the occupant sits up, not lies.",
+    )
+    on_bed_bottom_m: float = Field(
+        default=0.3,
+        ge=0,
+        description="Lowest points above this: the body rests on the mattress, not the floor.",
+    )
+    edge_bottom_m: float = Field(
+        default=0.25,
+        ge=0,
+        description="An occupant sitting up at the bed's edge whose lowest points are below "
+        "this has their legs over the side: the earliest sign of getting up.",
+    )
+    posture_min_conf: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="A posture model label ('sitting', 'lying') counts when at least this sure.",
+    )
+
+
+class MobilityConfig(_Section):
+    enabled: bool = Field(default=True, description="Run the mobility engine.")
+    patient_bed: str | None = Field(
+        default=None,
+        description="Bed id whose occupant is the patient; by default the first bed, and with "
+        "no bed the lone person in view (a home).",
+    )
+    min_dwell_s: float = Field(
+        default=3.0, ge=0, description="A new state must hold this long to count (debounce)."
+    )
+    edge_margin_m: float = Field(
+        default=0.45,
+        ge=0,
+        description="Sitting on the edge: the body centre within this of the bed outline.",
+    )
+    sit_top_m: float = Field(
+        default=1.1, gt=0, description="Top height above which someone in bed is sitting up."
+    )
+    stand_ratio: float = Field(
+        default=0.88,
+        gt=0,
+        le=1,
+        description="Standing: top at least this share of the patient's height (learned from "
+        "walking; `default_height_m` before that).",
+    )
+    default_height_m: float = Field(
+        default=1.65, gt=0, le=2.5, description="Patient height assumed until seen walking."
+    )
+    walk_speed_mps: float = Field(
+        default=0.25, gt=0, description="Upright and at least this fast: walking."
+    )
+    staff_radius_m: float = Field(
+        default=1.5, gt=0, description="Other people this close to the patient count as staff."
+    )
+    end_still_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="The session ends once the patient is back in bed or in a chair this long.",
+    )
+    adopt_m: float = Field(
+        default=1.0,
+        gt=0,
+        description="A new track this close to where the lost patient track was is the patient.",
+    )
+    posture_min_conf: float = Field(
+        default=0.6, ge=0, le=1, description="Posture model labels count when this sure."
+    )
+
+
+class HandHygieneConfig(_Section):
+    enabled: bool = Field(default=True, description="Run the hand-hygiene engine (needs a door).")
+    window_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A dispenser use within ± this of a doorway crossing counts for it.",
+    )
+    rub_min_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Standing in a dispenser zone (or the dispenser model saying so) this long "
+        "is a use; walking past is not.",
+    )
+    dispenser_p_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="Dispenser model probability that means in use."
+    )
+    contact_m: float = Field(
+        default=0.5,
+        ge=0,
+        description="Patient contact: the body centre within this of the bed outline.",
+    )
+    contact_wait_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="An entry is reported at the exit, or after this long (contact so far).",
+    )
+    gone_s: float = Field(
+        default=1.5,
+        gt=0,
+        description="A track unseen this long after being at the door has left the room.",
+    )
+    relink_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="A track lost inside the room and a new one appearing within this time ...",
+    )
+    relink_m: float = Field(
+        default=1.5, ge=0, description="... and this distance are the same visitor."
+    )
+
+
+class NoMotionConfig(_Section):
+    enabled: bool = Field(default=True, description="Run the no-motion engine.")
+    still_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Someone present and nothing moving this long opens a no-motion episode.",
+    )
+    update_interval_s: float = Field(
+        default=300.0, gt=0, description="Seconds between `update`s of an open episode."
+    )
+    move_m: float = Field(
+        default=0.3, gt=0, description="A body centre moving this far from where it rested."
+    )
+    height_change_m: float = Field(
+        default=0.2, gt=0, description="A top height changing this much (sitting up, standing)."
+    )
+    speed_mps: float = Field(
+        default=0.3, gt=0, description="A measured speed above this (averaged by the tracker)."
+    )
+
+
+class ActivityConfig(_Section):
+    enabled: bool = Field(default=True, description="Run the per-person activity engine.")
+    min_dwell_s: float = Field(
+        default=3.0, ge=0, description="A new activity must hold this long to be reported."
+    )
+    out_of_view_s: float = Field(
+        default=5.0, gt=0, description="A track unseen this long is out of view."
+    )
+    floor_top_m: float = Field(
+        default=0.6, gt=0, description="Top below this with the body at the floor: on the floor."
+    )
+    floor_bottom_m: float = Field(
+        default=0.25, ge=0, description="Lowest points within this of the floor: at the floor."
+    )
+    lying_top_m: float = Field(
+        default=0.85, gt=0, description="Top below this, off the floor: lying (sofa, bed)."
+    )
+    stand_top_m: float = Field(
+        default=1.3, gt=0, description="Top at least this high: standing (or walking)."
+    )
+    walk_speed_mps: float = Field(
+        default=0.25, gt=0, description="Upright and at least this fast: walking."
+    )
+    posture_min_conf: float = Field(
+        default=0.6, ge=0, le=1, description="Posture model labels count when this sure."
+    )
+
+
+class SensorHealthConfig(_Section):
+    blocked_valid_below: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Blocked: fewer than this share of pixels have a depth reading ...",
+    )
+    blocked_near_above: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="... or more than this share are closer than 0.3 m (a hand, a cloth).",
+    )
+    blocked_s: float = Field(default=5.0, ge=0, description="... for this long.")
+    unfamiliar_fg_above: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Unfamiliar: more than this share of the view is foreground (moved "
+        "furniture, a scene unlike the learned one) ...",
+    )
+    unfamiliar_s: float = Field(default=30.0, ge=0, description="... for this long.")
+    uncertain_conf_below: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="Uncertain: the models' mean confidence below this ...",
+    )
+    uncertain_s: float = Field(default=30.0, ge=0, description="... for this long.")
+    recover_s: float = Field(
+        default=5.0, ge=0, description="Healthy again after this long without any problem."
+    )
+    update_interval_s: float = Field(
+        default=300.0, gt=0, description="Seconds between `update`s of an open episode."
+    )
 
 
 _FRAME = (
@@ -183,25 +403,62 @@ _FRAME = (
 )
 
 
-class BedZone(_Section):
-    id: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Opaque bed id (wire `bed`)."
-    )
+_ZONE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+def _check_polygon(polygon: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A zone outline must enclose some floor: three points on a line are a typo."""
+    area = 0.0
+    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        area += x0 * y1 - x1 * y0
+    if abs(area) / 2 < 0.01:
+        raise ValueError("polygon encloses less than 0.01 m² (points on a line or repeated?)")
+    return polygon
+
+
+class _Zone(_Section):
+    id: str = Field(pattern=_ZONE_ID, description="Opaque zone id, unique in the room.")
     polygon: list[tuple[float, float]] = Field(
-        min_length=3,
-        description="Bed outline on the floor, [[x, y], ...] in room metres " + _FRAME,
+        min_length=3, description="Outline on the floor, [[x, y], ...] in room metres " + _FRAME
     )
+
+    @field_validator("polygon")
+    @classmethod
+    def _has_area(cls, polygon: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return _check_polygon(polygon)
+
+
+class BedZone(_Zone):
+    """A bed (wire `bed` is its id); lying there is fine."""
+
     fall_risk: bool = Field(default=False, description="Report bed exits for this bed.")
 
 
-class ChairZone(_Section):
-    id: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Opaque chair/sofa id."
+class ChairZone(_Zone):
+    """A chair or sofa: sitting or lying there is fine."""
+
+
+class DoorZone(_Zone):
+    """The floor just inside a room door: people appear and vanish here when they come and go.
+
+    Cover the threshold and about half a metre into the room; the hand-hygiene engine counts
+    a person who comes from here into the room as an entry and one who leaves the room through
+    here (and vanishes or goes on to the corridor) as an exit.
+    """
+
+
+class DispenserZone(_Zone):
+    """Where a person stands to use a hand-rub dispenser (about 0.6 × 0.6 m in front of it)."""
+
+    where: Literal["inside", "outside"] = Field(
+        default="inside",
+        description="'inside' the room, or 'outside' in the corridor (seen only when the "
+        "camera sees through the door; its zone counts as outside the room).",
     )
-    polygon: list[tuple[float, float]] = Field(
-        min_length=3,
-        description="Seat outline on the floor, [[x, y], ...] in room metres " + _FRAME,
-    )
+
+
+class BathroomZone(_Zone):
+    """The floor in front of a bathroom door: a person vanishing here is in the bathroom."""
 
 
 class ZonesConfig(_Section):
@@ -209,6 +466,24 @@ class ZonesConfig(_Section):
     chairs: list[ChairZone] = Field(
         default_factory=list, description="Chairs and sofas (sitting or lying there is fine)."
     )
+    doors: list[DoorZone] = Field(
+        default_factory=list, description="Room doors (hand-hygiene entries and exits)."
+    )
+    dispensers: list[DispenserZone] = Field(
+        default_factory=list, description="Hand-rub dispensers, inside or outside the room."
+    )
+    bathrooms: list[BathroomZone] = Field(
+        default_factory=list, description="Bathroom doors (visits out of view)."
+    )
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "ZonesConfig":
+        seen: set[str] = set()
+        for zone in [*self.beds, *self.chairs, *self.doors, *self.dispensers, *self.bathrooms]:
+            if zone.id in seen:
+                raise ValueError(f"zone id {zone.id!r} is used twice; zone ids must be unique")
+            seen.add(zone.id)
+        return self
 
 
 class PerceptionConfig(_Section):
@@ -238,7 +513,23 @@ class PerceptionConfig(_Section):
         default_factory=OccupancyConfig, description="Occupancy engine."
     )
     bed_exit: BedExitConfig = Field(default_factory=BedExitConfig, description="Bed-exit engine.")
-    zones: ZonesConfig = Field(default_factory=ZonesConfig, description="Beds and chairs.")
+    mobility: MobilityConfig = Field(default_factory=MobilityConfig, description="Mobility engine.")
+    hand_hygiene: HandHygieneConfig = Field(
+        default_factory=HandHygieneConfig, description="Hand-hygiene engine."
+    )
+    no_motion: NoMotionConfig = Field(
+        default_factory=NoMotionConfig, description="No-motion engine."
+    )
+    activity: ActivityConfig = Field(
+        default_factory=ActivityConfig, description="Per-person activity engine."
+    )
+    sensor_health: SensorHealthConfig = Field(
+        default_factory=SensorHealthConfig, description="Sensor-health engine."
+    )
+    zones: ZonesConfig = Field(
+        default_factory=ZonesConfig,
+        description="Beds, chairs, doors, dispensers and bathroom doors.",
+    )
 
     @field_validator("zones")
     @classmethod

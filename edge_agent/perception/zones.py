@@ -1,4 +1,10 @@
-"""Which configured zone (bed, chair) a floor position is in: even-odd point-in-polygon."""
+"""Which configured zones a floor position is in: even-odd point-in-polygon.
+
+Beds and chairs are where lying or sitting is normal (the fall and bed-exit engines use
+`ZoneMap.at`); doors, dispensers and bathroom doors only say where someone is, so a position
+may be in several zones at once (a dispenser beside the door) and `ZoneMap.kinds_at` lists
+them all.
+"""
 
 from dataclasses import dataclass
 
@@ -7,12 +13,15 @@ import numpy.typing as npt
 
 from edge_agent.perception.config import ZonesConfig
 
+ZONE_KINDS = ("bed", "chair", "door", "dispenser_in", "dispenser_out", "bathroom")
+"""Every zone kind an observation may be in; `dispenser_out` is a corridor dispenser."""
+
 
 @dataclass(frozen=True, slots=True)
 class Zone:
     id: str
     kind: str
-    """"bed" or "chair"."""
+    """One of `ZONE_KINDS`."""
     fall_risk: bool
     polygon: npt.NDArray[np.float64]
 
@@ -38,20 +47,45 @@ def distance_outside(x: float, y: float, polygon: npt.NDArray[np.float64]) -> fl
     return float(np.min(np.linalg.norm(ap - f[:, None] * ab, axis=1)))
 
 
+def _outline(points: list[tuple[float, float]]) -> npt.NDArray[np.float64]:
+    return np.asarray(points, dtype=np.float64)
+
+
 class ZoneMap:
     """The zones of one room."""
 
     def __init__(self, config: ZonesConfig) -> None:
-        self.zones = [
-            Zone(b.id, "bed", b.fall_risk, np.asarray(b.polygon, dtype=np.float64))
-            for b in config.beds
-        ] + [
-            Zone(c.id, "chair", False, np.asarray(c.polygon, dtype=np.float64))
-            for c in config.chairs
-        ]
+        self.zones = (
+            [Zone(b.id, "bed", b.fall_risk, _outline(b.polygon)) for b in config.beds]
+            + [Zone(c.id, "chair", False, _outline(c.polygon)) for c in config.chairs]
+            + [Zone(d.id, "door", False, _outline(d.polygon)) for d in config.doors]
+            + [
+                Zone(
+                    d.id,
+                    "dispenser_in" if d.where == "inside" else "dispenser_out",
+                    False,
+                    _outline(d.polygon),
+                )
+                for d in config.dispensers
+            ]
+            + [Zone(b.id, "bathroom", False, _outline(b.polygon)) for b in config.bathrooms]
+        )
+        self._seats = [z for z in self.zones if z.kind in ("bed", "chair")]
 
     def at(self, x: float, y: float) -> Zone | None:
-        for zone in self.zones:
+        """The bed or chair at this position (where lying or sitting is normal), if any."""
+        for zone in self._seats:
             if point_in_polygon(x, y, zone.polygon):
                 return zone
         return None
+
+    def all_at(self, x: float, y: float) -> list[Zone]:
+        """Every zone at this position, in configuration order (beds, chairs, doors...)."""
+        return [z for z in self.zones if point_in_polygon(x, y, z.polygon)]
+
+    def kinds_at(self, x: float, y: float) -> tuple[str, ...]:
+        """The kinds of every zone at this position (`Observation.zones`), without repeats."""
+        return tuple(dict.fromkeys(z.kind for z in self.all_at(x, y)))
+
+    def of_kind(self, kind: str) -> list[Zone]:
+        return [z for z in self.zones if z.kind == kind]
