@@ -8,8 +8,9 @@ file without reading code.
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from aggregator.alerts.model import AlertKind
 from ambient.yamlconfig import ConfigError, load_yaml_model, parse_yaml_model
 from protocol import MAX_PAYLOAD_BYTES
 
@@ -72,16 +73,76 @@ class IngestConfig(_Section):
     )
 
 
+Role = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+"""A recipient role (``primary_nurse``, ``charge_nurse``, ``caregiver``): never a person."""
+
+
+class EscalationStep(_Section):
+    after_s: float = Field(
+        gt=0, le=24 * 3600, description="Seconds after the alert was raised, unacknowledged."
+    )
+    to: Role = Field(description="Role told when this step is reached.")
+
+
+def _default_escalation() -> dict[AlertKind, list[EscalationStep]]:
+    return {
+        AlertKind.FALL: [
+            EscalationStep(after_s=60, to="charge_nurse"),
+            EscalationStep(after_s=180, to="unit_manager"),
+        ],
+        AlertKind.BED_EXIT: [EscalationStep(after_s=120, to="charge_nurse")],
+        AlertKind.NO_MOTION: [EscalationStep(after_s=300, to="charge_nurse")],
+    }
+
+
+class SuppressionConfig(_Section):
+    staff_present_count: int = Field(
+        default=2,
+        ge=2,
+        le=50,
+        description="People in the room from which someone besides the patient is there: "
+        "bed-exit alerts are then suppressed (recorded, not raised).",
+    )
+    max_snooze_minutes: int = Field(
+        default=120, ge=1, le=24 * 60, description="Longest per-room snooze of advisories."
+    )
+
+
 class RulesConfig(_Section):
     fall_risk_beds: list[str] | None = Field(
         default=None,
         description="Beds whose exits raise an alert; None: every bed with bed-exit sensing.",
+    )
+    primary_recipient: Role = Field(
+        default="primary_nurse", description="Role told first when an alert is raised."
+    )
+    escalation: dict[AlertKind, list[EscalationStep]] = Field(
+        default_factory=_default_escalation,
+        description="Per alert kind, steps (increasing `after_s`) taken while nobody "
+        "acknowledges; a kind not listed never escalates by time.",
+    )
+    escalation_tick_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often due escalations are looked for."
+    )
+    suppression: SuppressionConfig = Field(
+        default_factory=SuppressionConfig, description="When alerts are held back."
     )
     claim_idle_ms: int = Field(
         default=30_000,
         ge=1000,
         description="Pending stream entries idle this long are claimed from dead consumers.",
     )
+
+    @field_validator("escalation")
+    @classmethod
+    def _steps_in_order(
+        cls, value: dict[AlertKind, list[EscalationStep]]
+    ) -> dict[AlertKind, list[EscalationStep]]:
+        for kind, steps in value.items():
+            times = [step.after_s for step in steps]
+            if times != sorted(set(times)):
+                raise ValueError(f"escalation.{kind.value}: after_s must strictly increase")
+        return value
 
 
 UnitRef = Annotated[

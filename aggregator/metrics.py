@@ -25,6 +25,14 @@ class Metrics:
             "ambient_alerts_opened", "Alerts opened.", ["kind", "priority"],
             registry=self.registry,
         )  # fmt: skip
+        self.alerts_escalated = Counter(
+            "ambient_alerts_escalated", "Escalations (timer or long lie) to the next role.",
+            ["kind", "cause"], registry=self.registry,
+        )  # fmt: skip
+        self.alerts_suppressed = Counter(
+            "ambient_alerts_suppressed", "Alerts recorded but not raised (staff in room, snooze).",
+            ["kind", "cause"], registry=self.registry,
+        )  # fmt: skip
         self.ingest_latency = Histogram(
             "ambient_ingest_latency_seconds",
             "From MQTT receipt to durable append in Redis (PUBACK follows).",

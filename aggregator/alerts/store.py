@@ -1,5 +1,9 @@
 """Alerts in Redis (asyncio): a hash per alert, a sorted set of open alerts per partition,
-and a pub/sub message per change for the live feed.
+a sorted set of every alert by the time it was raised (history: metrics and audit export),
+room snoozes, and a pub/sub message per change for the live feed.
+
+Suppressed alerts are stored (hash and history) but never published nor listed as active:
+the feed never sees them.
 
 Every change goes through `update`, an optimistic transaction (WATCH the alert, compute the
 pure lifecycle, MULTI the writes), so the rules task and a nurse's click cannot overwrite
@@ -8,20 +12,43 @@ each other.
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from aggregator.alerts.lifecycle import ActionKind, AlertAction
-from aggregator.alerts.model import Alert, AlertKind
+from aggregator.alerts.model import Alert, AlertKind, AlertStatus
+from aggregator.alerts.suppression import RoomContext, Snooze
 from aggregator.store import (
     ALERT_INDEX_KEY,
     PARTITIONS_KEY,
+    PREFIX,
     Partition,
     agents_key,
     feed_channel,
 )
+
+SNOOZE_LOG_MAXLEN = 10_000
+
+
+# These three belong with the other key builders in aggregator.store (as Partition
+# properties); they are here until that module takes them. Same hash tag as the partition.
+def history_key(part: Partition) -> str:
+    """Sorted set alert_id -> time raised (epoch s): every alert, resolved and suppressed too."""
+    return f"{PREFIX}:{{{part.name}}}:alerts:history"
+
+
+def snoozes_key(part: Partition) -> str:
+    """Hash room -> JSON `Snooze`, the room's current (or last) snooze."""
+    return f"{PREFIX}:{{{part.name}}}:snoozes"
+
+
+def snooze_log_key(part: Partition) -> str:
+    """Stream of every snooze asked for (field ``snooze``: JSON), for the audit export."""
+    return f"{PREFIX}:{{{part.name}}}:snooze-log"
+
 
 Transition = Callable[[Alert | None], list[AlertAction]]
 
@@ -86,6 +113,69 @@ class AlertStore:
                     alerts.append(alert)
         return sorted(alerts, key=Alert.sort_score)
 
+    async def history(
+        self, part: Partition, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Alert]:
+        """Every alert of a unit raised in [start, end), oldest first, suppressed included."""
+        low = "-inf" if start is None else start.timestamp()
+        high = "+inf" if end is None else f"({end.timestamp()}"
+        ids = cast(list[bytes], await self._client.zrangebyscore(history_key(part), low, high))
+        async with self._client.pipeline(transaction=False) as pipe:
+            for alert_id in ids:
+                pipe.hgetall(part.alert(_text(alert_id)))
+            raws = await pipe.execute()
+        return [a for a in (decode_alert(raw) for raw in raws) if a is not None]
+
+    async def backfill_history(self) -> int:
+        """Index alerts written before the history set existed; returns how many it saw."""
+        seen = 0
+        async for alert_id, where in self._client.hscan_iter(ALERT_INDEX_KEY):
+            part = Partition.parse(_text(where))
+            alert = await self.get_in(part, _text(alert_id))
+            if alert is not None:
+                await self._client.zadd(
+                    history_key(part), {alert.alert_id: alert.opened_at.timestamp()}, nx=True
+                )
+                seen += 1
+        return seen
+
+    async def set_snooze(self, part: Partition, snooze: Snooze) -> None:
+        body = snooze.model_dump_json()
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.hset(snoozes_key(part), snooze.room, body)
+            pipe.xadd(
+                snooze_log_key(part), {"snooze": body}, maxlen=SNOOZE_LOG_MAXLEN, approximate=True
+            )
+            await pipe.execute()
+
+    async def clear_snooze(self, part: Partition, room: str) -> bool:
+        return bool(await self._client.hdel(snoozes_key(part), room))
+
+    async def snooze(self, part: Partition, room: str) -> Snooze | None:
+        raw = await self._client.hget(snoozes_key(part), room)
+        return None if raw is None else Snooze.model_validate_json(raw)
+
+    async def snooze_log(self, part: Partition) -> list[Snooze]:
+        """Every snooze asked for in this unit (bounded), oldest first."""
+        entries = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            await self._client.xrange(snooze_log_key(part)),
+        )
+        return [Snooze.model_validate_json(fields[b"snooze"]) for _, fields in entries]
+
+    async def room_context(self, part: Partition, room: str) -> RoomContext:
+        """Occupancy and snooze of one room, for the suppression rules."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.hget(part.rooms, room)
+            pipe.hget(snoozes_key(part), room)
+            state_raw, snooze_raw = await pipe.execute()
+        occupied = None
+        if state_raw is not None:
+            value = json.loads(state_raw).get("occupied")
+            occupied = value if isinstance(value, int) else None
+        snooze = None if snooze_raw is None else Snooze.model_validate_json(snooze_raw)
+        return RoomContext(occupied=occupied, snooze=snooze)
+
     async def agent_alert_id(self, part: Partition, agent_id: str) -> str | None:
         value = await self._client.hget(part.agent_alerts, agent_id)
         return None if value is None else _text(value)
@@ -129,6 +219,7 @@ class AlertStore:
     def _write(pipe: Any, part: Partition, action: AlertAction) -> None:
         alert = action.alert
         pipe.hset(part.alert(alert.alert_id), mapping=encode_alert(alert))
+        pipe.zadd(history_key(part), {alert.alert_id: alert.opened_at.timestamp()})
         if alert.open:
             pipe.zadd(part.active_alerts, {alert.alert_id: alert.sort_score()})
         else:
@@ -138,4 +229,5 @@ class AlertStore:
                 pipe.hset(part.agent_alerts, alert.agent_id, alert.alert_id)
             elif not alert.open:
                 pipe.hdel(part.agent_alerts, alert.agent_id)
-        pipe.publish(feed_channel(part), feed_message(action))
+        if alert.status is not AlertStatus.SUPPRESSED:
+            pipe.publish(feed_channel(part), feed_message(action))

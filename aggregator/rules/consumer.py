@@ -4,6 +4,10 @@ An entry is acknowledged only after its effect is stored, so a crash re-delivers
 transitions are idempotent (deterministic alert ids, one alert per episode), so re-applying
 is harmless. On start, and after any Redis error, the consumer first re-reads its own pending
 entries, and it periodically claims entries left pending by a dead consumer (XAUTOCLAIM).
+
+About once a second (by its own clock, so tests can drive time) it also looks for open
+alerts nobody acknowledged past a step of their escalation chain (`due_escalations`) and
+escalates each once, inside the store's transaction so an acknowledgement wins a race.
 """
 
 import asyncio
@@ -17,11 +21,14 @@ import redis.asyncio as aioredis
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError, ResponseError
 
-from aggregator.alerts.lifecycle import ActionKind
+from aggregator.alerts.escalation import due_escalations, escalate_if_due
+from aggregator.alerts.lifecycle import ActionKind, AlertAction
+from aggregator.alerts.policy import EscalationPolicy
 from aggregator.alerts.store import AlertStore
+from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
 from aggregator.metrics import Metrics
-from aggregator.rules.engine import AlertWork, RoomWork, route_event, route_status
+from aggregator.rules.engine import AlertWork, RoomWork, needs_room, route_event, route_status
 from aggregator.store import RULES_GROUP, Partition
 from protocol import AgentStatus, parse_event
 
@@ -55,6 +62,9 @@ class RulesConsumer:
         self._known: set[Partition] = set()
         self._recover = True
         self._last_claim = float("-inf")
+        self._policy = EscalationPolicy.from_config(cfg)
+        self._last_tick: datetime | None = None
+        self._backfilled = False
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.1
@@ -72,6 +82,9 @@ class RulesConsumer:
 
     async def _step(self) -> None:
         parts = await self._store.partitions()
+        if not self._backfilled:
+            await self._store.backfill_history()
+            self._backfilled = True
         for part in parts:
             if part not in self._known:
                 await self._ensure_group(part)
@@ -89,6 +102,7 @@ class RulesConsumer:
         if not parts:
             await asyncio.sleep(self._block_ms / 1000)
             return
+        await self._escalation_tick(parts)
         # One XREADGROUP per partition (each touches one hash slot, as Redis Cluster needs),
         # sent together in one pipeline; a short idle pause replaces a multi-key BLOCK.
         pipe = self._client.pipeline(transaction=False)
@@ -102,6 +116,37 @@ class RulesConsumer:
                 await self._apply_all(part, entries)
         if not got:
             await asyncio.sleep(min(self._block_ms, IDLE_POLL_MS) / 1000)
+
+    async def _escalation_tick(self, parts: list[Partition]) -> None:
+        now = self._clock()
+        if self._last_tick is not None and (
+            (now - self._last_tick).total_seconds() < self._cfg.escalation_tick_s
+        ):
+            return
+        self._last_tick = now
+        for part in parts:
+            for due in due_escalations(await self._store.active([part]), now, self._policy):
+                actions = await self._store.update(
+                    part, due.alert_id, lambda a: escalate_if_due(a, now, self._policy)
+                )
+                self._count(actions, cause="timer")
+
+    def _count(self, actions: list[AlertAction], cause: str = "event") -> None:
+        for action in actions:
+            a = action.alert
+            if action.kind is ActionKind.OPEN:
+                self._metrics.alerts_opened.labels(a.kind.value, a.priority.value).inc()
+                logger.info("alert opened: %s %s in %s/%s", a.kind, a.alert_id, a.unit, a.room)
+            elif action.kind is ActionKind.ESCALATE and action.notify:
+                level_cause = "long_lie" if a.kind == "fall" and cause == "event" else cause
+                self._metrics.alerts_escalated.labels(a.kind.value, level_cause).inc()
+                logger.info(
+                    "alert escalated: %s %s to %s (level %d)",
+                    a.kind, a.alert_id, a.recipient, a.escalation_level,
+                )  # fmt: skip
+            elif action.kind is ActionKind.SUPPRESS:
+                why = "snooze" if (a.reason or "").startswith("snoozed") else "staff_present"
+                self._metrics.alerts_suppressed.labels(a.kind.value, why).inc()
 
     async def _ensure_group(self, part: Partition) -> None:
         try:
@@ -155,9 +200,20 @@ class RulesConsumer:
             if kind == "status":
                 status = _status_adapter.validate_json(payload)
                 await self._store.set_agent(status.site, status.agent_id, payload)
-                work: AlertWork | RoomWork | None = route_status(status, now)
+                work: AlertWork | RoomWork | None = route_status(status, now, self._policy)
             else:
-                work = route_event(parse_event(payload), now, self._cfg.fall_risk_beds)
+                event = parse_event(payload)
+                room = RoomContext()
+                if needs_room(event):
+                    room = await self._store.room_context(part, event.room)
+                work = route_event(
+                    event,
+                    now,
+                    self._cfg.fall_risk_beds,
+                    room=room,
+                    policy=self._policy,
+                    staff_present_count=self._cfg.suppression.staff_present_count,
+                )
         except ValidationError:
             logger.exception("rules: stored entry of %s does not parse; skipped", part.name)
             return
@@ -169,8 +225,4 @@ class RulesConsumer:
                 alert_id = await self._store.agent_alert_id(part, work.agent_id)
             if alert_id is None:
                 return
-            for action in await self._store.update(part, alert_id, work.transition):
-                if action.kind is ActionKind.OPEN:
-                    a = action.alert
-                    self._metrics.alerts_opened.labels(a.kind.value, a.priority.value).inc()
-                    logger.info("alert opened: %s %s in %s/%s", a.kind, a.alert_id, a.unit, a.room)
+            self._count(await self._store.update(part, alert_id, work.transition))

@@ -3,6 +3,8 @@
 Kept apart from the consumer loop so the question "which alert does this event touch, and
 how" is answered without Redis. Occupancy updates room state and never alerts; shadow
 events and the analytics types (mobility, hand hygiene, activity...) touch no alert here.
+Advisories (bed exit, no motion, sensor health) are checked against the room's occupancy
+and snooze, which the consumer reads first (see `needs_room`).
 """
 
 from collections.abc import Callable
@@ -10,11 +12,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aggregator.alerts.lifecycle import AlertAction, on_agent_status, on_bed_exit, on_fall
+from aggregator.alerts.lifecycle import (
+    AlertAction,
+    on_agent_status,
+    on_bed_exit,
+    on_fall,
+    on_no_motion,
+    on_sensor_health,
+)
 from aggregator.alerts.model import Alert, AlertKind, episode_alert_id, offline_alert_id
-from protocol import AgentState, AgentStatus, AnyEvent, BedExitEvent, FallEvent, OccupancyEvent
+from aggregator.alerts.policy import DEFAULT_POLICY, EscalationPolicy
+from aggregator.alerts.suppression import RoomContext, suppression_reason
+from protocol import (
+    AgentState,
+    AgentStatus,
+    AnyEvent,
+    BedExitEvent,
+    FallEvent,
+    NoMotionEvent,
+    OccupancyEvent,
+    SensorHealthEvent,
+)
 
 Transition = Callable[[Alert | None], list[AlertAction]]
+_NO_ROOM = RoomContext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +53,19 @@ class RoomWork:
     state: dict[str, Any]
 
 
+def needs_room(event: AnyEvent) -> bool:
+    """Events whose alert may be suppressed by the room's occupancy or snooze."""
+    return not event.shadow and isinstance(event, BedExitEvent | NoMotionEvent | SensorHealthEvent)
+
+
 def route_event(
     event: AnyEvent,
     now: datetime,
     fall_risk_beds: list[str] | None,
+    *,
+    room: RoomContext = _NO_ROOM,
+    policy: EscalationPolicy = DEFAULT_POLICY,
+    staff_present_count: int = 2,
 ) -> AlertWork | RoomWork | None:
     if event.shadow:
         return None  # a shadow model's events are stored and compared, never alerted
@@ -43,25 +73,46 @@ def route_event(
         return AlertWork(
             episode_alert_id(AlertKind.FALL, event.episode_id),
             None,
-            lambda alert: on_fall(alert, event, now),
+            lambda alert: on_fall(alert, event, now, policy=policy),
         )
+    if isinstance(event, OccupancyEvent):
+        return RoomWork(event.room, {"occupied": event.data.count, "ts": event.ts.isoformat()})
     if isinstance(event, BedExitEvent):
         fall_risk = fall_risk_beds is None or (
             event.bed is not None and event.bed in fall_risk_beds
         )
+        why = suppression_reason(AlertKind.BED_EXIT, room, now, staff_present_count)
         return AlertWork(
             episode_alert_id(AlertKind.BED_EXIT, event.episode_id),
             None,
-            lambda alert: on_bed_exit(alert, event, now, fall_risk),
+            lambda alert: on_bed_exit(alert, event, now, fall_risk, why, policy=policy),
         )
-    if isinstance(event, OccupancyEvent):
-        return RoomWork(event.room, {"occupied": event.data.count, "ts": event.ts.isoformat()})
+    if isinstance(event, NoMotionEvent):
+        why = suppression_reason(AlertKind.NO_MOTION, room, now, staff_present_count)
+        return AlertWork(
+            episode_alert_id(AlertKind.NO_MOTION, event.episode_id),
+            None,
+            lambda alert: on_no_motion(alert, event, now, why, policy=policy),
+        )
+    if isinstance(event, SensorHealthEvent):
+        why = suppression_reason(AlertKind.SENSOR_HEALTH, room, now, staff_present_count)
+        return AlertWork(
+            episode_alert_id(AlertKind.SENSOR_HEALTH, event.episode_id),
+            None,
+            lambda alert: on_sensor_health(alert, event, now, why, policy=policy),
+        )
     return None
 
 
-def route_status(status: AgentStatus, now: datetime) -> AlertWork:
+def route_status(
+    status: AgentStatus, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
+) -> AlertWork:
     """Offline: the alert of the boot that went away; online/stopped: the agent's open one."""
     if status.state is AgentState.OFFLINE:
         alert_id = offline_alert_id(status.site, status.agent_id, status.boot_id)
-        return AlertWork(alert_id, None, lambda alert: on_agent_status(alert, status, now))
-    return AlertWork(None, status.agent_id, lambda alert: on_agent_status(alert, status, now))
+        return AlertWork(
+            alert_id, None, lambda alert: on_agent_status(alert, status, now, policy=policy)
+        )
+    return AlertWork(
+        None, status.agent_id, lambda alert: on_agent_status(alert, status, now, policy=policy)
+    )
