@@ -3,7 +3,9 @@
 Defaults are plausible figures, stated once here so tests and reports can quote them:
 staff visits every 10–60 min by day and every 1–3 h at night in a hospital room, a few bed
 exits per patient-day for fall-risk beds (mostly at night), and falls rare (about 3 per
-1,000 patient-days in hospital), a fraction of which become long lies (≥ 1 h on the floor).
+1,000 patient-days in hospital), a fraction of which become long lies (≥ 1 h on the floor);
+hand-hygiene compliance 40–70 % (exits above entries), one or two mobilization sessions per
+hospital patient-day.
 Times of day are UTC hours of the simulated clock.
 """
 
@@ -83,6 +85,30 @@ class RoomRates(BaseModel):
     unrecovered_fraction: float = Field(
         default=0.05, ge=0, le=1, description="Falls that end out of view (recovered=False)."
     )
+    hh_entry_compliance: float = Field(
+        default=0.45, ge=0, le=1, description="Share of room entries with dispenser use."
+    )
+    hh_exit_compliance: float = Field(
+        default=0.65, ge=0, le=1, description="Share of room exits with dispenser use."
+    )
+    hh_contact_fraction: float = Field(
+        default=0.8, ge=0, le=1, description="Share of staff visits that touch the patient."
+    )
+    mobility_sessions_per_day: float = Field(
+        default=1.5, ge=0, description="Mean mobilization sessions per patient-day (Poisson)."
+    )
+    mobility_stand_fraction: float = Field(
+        default=0.85, ge=0, le=1, description="Share of sessions that get to standing."
+    )
+    mobility_walk_fraction: float = Field(
+        default=0.6, ge=0, le=1, description="Share of standing sessions that go on to walk."
+    )
+    home_activity: bool = Field(
+        default=False, description="Report the resident's activity (in bed, sitting, up...)."
+    )
+    bathroom_visits_per_day: float = Field(
+        default=5.0, ge=0, description="Daytime bathroom visits (Poisson), home only."
+    )
 
 
 DEFAULT_RATES: dict[RoomKind, RoomRates] = {
@@ -100,6 +126,12 @@ DEFAULT_RATES: dict[RoomKind, RoomRates] = {
         falls_per_1000_days=1.0,
         long_lie_fraction=0.0,
         lie_min=(0.5, 5.0),
+        hh_entry_compliance=0.6,
+        hh_exit_compliance=0.7,
+        hh_contact_fraction=0.9,
+        mobility_sessions_per_day=1.0,
+        mobility_stand_fraction=0.6,
+        mobility_walk_fraction=0.4,
     ),
     RoomKind.HOME: RoomRates(
         staff_gap_day_min=(180.0, 420.0),
@@ -118,6 +150,11 @@ DEFAULT_RATES: dict[RoomKind, RoomRates] = {
         long_lie_fraction=0.3,
         lie_min=(1.0, 30.0),
         staff_respond=False,
+        hh_entry_compliance=0.4,
+        hh_exit_compliance=0.5,
+        hh_contact_fraction=0.7,
+        mobility_sessions_per_day=0.0,
+        home_activity=True,
     ),
 }
 """Per kind of room; override any field with ``rates.model_copy(update={...})``."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from protocol import EventType, ModelRef, OccupancyData, Phase
+from protocol import EventType, HandHygieneData, ModelRef, OccupancyData, Phase
 from simulators.fleet.generators import (
     DayContext,
     Generator,
@@ -24,7 +24,7 @@ from simulators.fleet.generators import (
     default_generators,
 )
 from simulators.fleet.rates import RoomRates
-from simulators.fleet.truth import DayTruth, RoomTruth
+from simulators.fleet.truth import DayTruth, RoomTruth, iso_ms, shift_of
 
 OCCUPANCY_MODEL = ModelRef(name="occupancy-rule", version="0.1.0")
 
@@ -86,9 +86,20 @@ class RoomModel:
         day = self._next_day
         self._next_day = day + timedelta(days=1)
         start = day_start_ms(day)
-        rng = random.Random(f"{self.seed}/{self.spec.site}/{self.spec.unit}/{self.spec.room}/{day}")
+        key = f"{self.seed}/{self.spec.site}/{self.spec.unit}/{self.spec.room}/{day}"
+        rng = random.Random(key)
         truth = DayTruth(date=day.isoformat())
-        ctx = DayContext(self.spec, self.rates, rng, start, self._state, truth, self.update_s)
+        ctx = DayContext(
+            self.spec,
+            self.rates,
+            rng,
+            start,
+            self._state,
+            truth,
+            self.update_s,
+            key=key,
+            room_truth=self.truth,
+        )
         if self._reported is None:  # the first report says who is there
             self._report(ctx, start)
         for generator in self.generators:
@@ -101,6 +112,7 @@ class RoomModel:
         while pending and pending[0][0] < ctx.day_end_ms:
             out.append(heapq.heappop(pending)[2])
         truth.events = dict(Counter(occ.type.value for occ in out))
+        truth.hand_hygiene = hand_hygiene_truth(out)
         self.truth.days.append(truth)
         return DayResult(day, out, truth)
 
@@ -122,6 +134,8 @@ class RoomModel:
     def _report(self, ctx: DayContext, ms: int) -> None:
         count = max(0, min(50, self._count))
         self._reported = self._count
+        if count > 0 and self.truth.admission is None:
+            self.truth.admission = iso_ms(ms)
         ctx.state.push_event(
             Occurrence(
                 ms,
@@ -133,3 +147,17 @@ class RoomModel:
                 OCCUPANCY_MODEL,
             )
         )
+
+
+def hand_hygiene_truth(occurrences: Sequence[Occurrence]) -> dict[str, list[int]]:
+    """Opportunities and dispenser uses released today, as the truth file keys them."""
+    out: dict[str, list[int]] = {}
+    for occ in occurrences:
+        if occ.type is not EventType.HAND_HYGIENE or not isinstance(occ.data, HandHygieneData):
+            continue
+        data = occ.data
+        contact = {True: "contact", False: "nocontact", None: "unknown"}[data.patient_contact]
+        cell = out.setdefault(f"{data.direction}.{contact}.{shift_of(occ.ts_ms)}", [0, 0])
+        cell[0] += 1
+        cell[1] += int(data.dispenser_used)
+    return dict(sorted(out.items()))

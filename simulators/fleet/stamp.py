@@ -2,7 +2,9 @@
 
 Like the edge `EventStamper`, but every id (event ids, boot ids) comes from a seeded random
 stream, so the same seed gives byte-identical events and a second back-fill is deduplicated
-by ``event_id``. A new boot gets a new ``boot_id`` and ``seq`` starts again at 0.
+by ``event_id``. A new boot gets a new ``boot_id`` and ``seq`` starts again at 0. Event ids
+of the types added after falls, bed exits and occupancy come from a stream of their own, so
+those three keep their ids for a seed (their ``seq`` does move: one counter per boot).
 """
 
 import random
@@ -15,6 +17,7 @@ from protocol import (
     AgentState,
     AgentStatus,
     AnyEvent,
+    EventType,
     ModelRef,
     event_adapter,
 )
@@ -28,6 +31,7 @@ MODELS = [
     ModelRef(name="bed-exit-rule", version="0.1.0"),
     ModelRef(name="occupancy-rule", version="0.1.0"),
 ]
+_FIRST_TYPES = frozenset({EventType.FALL, EventType.BED_EXIT, EventType.OCCUPANCY})
 
 
 def utc(ms: int) -> datetime:
@@ -40,6 +44,7 @@ class SimStamper:
     def __init__(self, spec: RoomSpec, seed: int) -> None:
         self.spec = spec
         self._rng = random.Random(f"{seed}/stamp/{spec.site}/{spec.agent_id}")
+        self._rng_new = random.Random(f"{seed}/stamp-new/{spec.site}/{spec.agent_id}")
         self.boot_id = self._uuid4()
         self.boots = 1
         self.seq = 0
@@ -58,7 +63,7 @@ class SimStamper:
         event = event_adapter.validate_python(
             {
                 "schema": EVENT_SCHEMA,
-                "event_id": self._uuid7(occ.ts_ms),
+                "event_id": self._uuid7(occ.ts_ms, occ.type in _FIRST_TYPES),
                 "episode_id": occ.episode_id,
                 "phase": occ.phase,
                 "site": spec.site,
@@ -100,7 +105,8 @@ class SimStamper:
     def _uuid4(self) -> uuid.UUID:
         return uuid.UUID(int=self._rng.getrandbits(128), version=4)
 
-    def _uuid7(self, ms: int) -> uuid.UUID:
-        rand_a, rand_b = self._rng.getrandbits(12), self._rng.getrandbits(62)
+    def _uuid7(self, ms: int, first_types: bool = True) -> uuid.UUID:
+        rng = self._rng if first_types else self._rng_new
+        rand_a, rand_b = rng.getrandbits(12), rng.getrandbits(62)
         value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
         return uuid.UUID(int=value)

@@ -4,7 +4,9 @@ A generator plans one kind of happening for one room-day (falls, bed exits, staf
 from the room's seeded random stream. It writes protocol-shaped `Occurrence`s and its share
 of the ground truth into the `DayContext`, and may add people entering and leaving the room
 (the occupancy count is composed from everyone's presence by the room model). New event
-types (hand-hygiene opportunities, room entries, mobility transitions) are new generators.
+types (hand-hygiene opportunities, mobility sessions, home activity) are new generators; they
+draw from their own streams (`DayContext.sub_rng`) so adding one leaves the others' histories
+as they were for a seed.
 """
 
 import heapq
@@ -18,7 +20,7 @@ from pydantic import BaseModel
 
 from protocol import EventType, ModelRef, Phase
 from simulators.fleet.rates import RoomKind, RoomRates
-from simulators.fleet.truth import DayTruth
+from simulators.fleet.truth import DayTruth, RoomTruth
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -69,6 +71,8 @@ class RoomState:
     pending: list[tuple[int, int, Occurrence]] = field(default_factory=list)
     """Heap of (ms, order, occurrence) not yet released."""
     order: int = 0
+    carry: dict[str, object] = field(default_factory=dict)
+    """What a generator keeps from one day to the next (e.g. the activity going on)."""
 
     def push_event(self, occ: Occurrence) -> None:
         self.order += 1
@@ -94,17 +98,27 @@ class DayContext:
     """Spells the patient is out of the room today (no bed exits or falls then)."""
     busy: list[tuple[int, int]] = field(default_factory=list)
     """Episodes planned today (a fall, a bed exit): no other episode overlaps them."""
+    key: str = ""
+    """The room-day's seed text: later generators draw from their own streams under it."""
+    staff_visits: list[tuple[int, int, int]] = field(default_factory=list)
+    """Staff visits starting today: (start, end, people), for hand hygiene and mobility."""
+    bed_exits: list[tuple[int, int]] = field(default_factory=list)
+    """Bed exits planned today: (out of bed, back), for the home activity timeline."""
+    room_truth: RoomTruth | None = None
+    """The room's whole truth, for firsts (first time out of bed, first walk)."""
 
     @property
     def day_end_ms(self) -> int:
         return self.day_start_ms + DAY_MS
 
+    def sub_rng(self, name: str) -> random.Random:
+        """A stream of its own for a generator added later, so the older generators' draws
+        (and hence their histories) stay the same for a seed."""
+        return random.Random(f"{self.key}/{name}")
+
     def new_id(self, ms: int) -> uuid.UUID:
         """A UUIDv7 at ``ms`` whose random bits come from the room's seeded stream."""
-        rand_a = self.rng.getrandbits(12)
-        rand_b = self.rng.getrandbits(62)
-        value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
-        return uuid.UUID(int=value)
+        return uuid7_from(self.rng, ms)
 
     def uniform_ms(self, span: tuple[float, float], unit_ms: int) -> int:
         return int(self.rng.uniform(span[0], span[1]) * unit_ms)
@@ -137,13 +151,25 @@ class DayContext:
         self.busy.append((start_ms, end_ms))
 
     def poisson(self, mean: float) -> int:
-        """Knuth's method: fine for the small means of a room-day."""
-        limit, k, p = math.exp(-mean), 0, 1.0
-        while True:
-            p *= self.rng.random()
-            if p <= limit:
-                return k
-            k += 1
+        return poisson(self.rng, mean)
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: fine for the small means of a room-day."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def uuid7_from(rng: random.Random, ms: int) -> uuid.UUID:
+    """A UUIDv7 at ``ms`` whose random bits come from ``rng``."""
+    rand_a = rng.getrandbits(12)
+    rand_b = rng.getrandbits(62)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return uuid.UUID(int=value)
 
 
 class Generator(Protocol):

@@ -29,6 +29,7 @@ class BedExitGenerator:
             if not ctx.patient_free(start, back):
                 continue
             ctx.occupy(start, back)
+            ctx.bed_exits.append((exit_ms, back))
             episode = ctx.new_id(start)
             track = ctx.rng.randrange(1000)
             for ts, (phase, stage) in zip((start, exit_ms, back), _STAGES, strict=True):

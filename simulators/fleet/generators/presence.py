@@ -46,6 +46,7 @@ class StaffGenerator:
             people = 2 if ctx.rng.random() < rates.two_staff_fraction else 1
             end = start + ctx.uniform_ms(rates.staff_visit_min, MINUTE_MS)
             state.push_presence(start, end, people)
+            ctx.staff_visits.append((start, end, people))
             ctx.truth.staff_visits += 1
             state.next_staff_ms = start + ctx.uniform_ms(gap, MINUTE_MS)
 
