@@ -1,0 +1,168 @@
+"""The notifier's input: the partition streams of configured homes, through its own consumer
+group, plus a timer for "not seen" and inactivity.
+
+Why the streams and not the alert feed: the feed is Redis pub/sub (a restart loses what was
+published meanwhile) and the alert lifecycle is a ward's (acknowledge, resolve); a caregiver
+is told about the condition itself. A consumer group ``notify`` on the same durable streams
+the rules read gives at-least-once input for free: an entry is acknowledged only after its
+notifications are queued in the outbox and the home's state is saved, so a crash re-reads it
+and the deterministic ids make that harmless. On first start the group begins
+``stale_after_s`` back, so a home's old history is not notified.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from pydantic import TypeAdapter, ValidationError
+from redis.exceptions import RedisError, ResponseError
+
+from aggregator.notify.config import HomeNotifyConfig, NotifyConfig
+from aggregator.notify.home import HomeState, observe, observe_status
+from aggregator.notify.metrics import NotifyMetrics
+from aggregator.notify.model import Notification
+from aggregator.notify.outbox import Outbox, home_key
+from aggregator.notify.rules import event_notifications
+from aggregator.notify.timers import due
+from aggregator.store import Partition
+from protocol import AgentStatus, parse_event
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_GROUP = "notify"
+Entry = tuple[bytes, dict[bytes, bytes]]
+_status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
+
+
+class NotifySource:
+    def __init__(
+        self,
+        client: "aioredis.Redis",
+        outbox: Outbox,
+        cfg: NotifyConfig,
+        metrics: NotifyMetrics,
+        *,
+        consumer: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_queued: Callable[[], None] = lambda: None,
+        idle_s: float = 0.1,
+    ) -> None:
+        self._client = client
+        self._outbox = outbox
+        self._cfg = cfg
+        self._metrics = metrics
+        self._consumer = consumer
+        self._clock = clock
+        self._on_queued = on_queued
+        self._idle_s = idle_s
+        self._homes = {Partition(h.site, h.unit): h for h in cfg.homes}
+        self._ready = False
+        self._last_tick = float("-inf")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 0.1
+        while not stop.is_set():
+            try:
+                got = await self.step()
+                delay = 0.1
+                if not got:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self._idle_s)
+            except RedisError as e:
+                logger.warning("notify: redis error (%s); retrying in %.1f s", e, delay)
+                self._ready = False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, 5.0)
+
+    async def step(self) -> int:
+        """Read new entries of every home once, and run the timers when due; returns entries."""
+        if not self._ready:
+            for part in self._homes:
+                await self._ensure_group(part)
+                await self._drain_pending(part)
+            self._ready = True
+        pipe = self._client.pipeline(transaction=False)
+        parts = list(self._homes)
+        for part in parts:
+            pipe.xreadgroup(NOTIFY_GROUP, self._consumer, cast(Any, {part.events: ">"}), count=200)
+        replies = await pipe.execute()
+        got = 0
+        for part, reply in zip(parts, replies, strict=True):
+            for _, entries in cast(list[tuple[bytes, list[Entry]]], reply or []):
+                got += len(entries)
+                await self._apply_all(part, entries)
+        loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._last_tick >= self._cfg.tick_s:
+            self._last_tick = loop_now
+            await self.tick()
+        return got
+
+    async def tick(self) -> None:
+        """Run the not-seen and inactivity timers of every home against the clock."""
+        now = self._clock()
+        for part, home in self._homes.items():
+            state = HomeState.load(await self._client.get(home_key(part.site, part.unit)))
+            for note in due(state, home, now):
+                await self._queue(note, home)
+
+    async def _ensure_group(self, part: Partition) -> None:
+        start_ms = int((self._clock().timestamp() - self._cfg.stale_after_s) * 1000)
+        try:
+            await self._client.xgroup_create(
+                part.events, NOTIFY_GROUP, id=f"{max(start_ms, 0)}-0", mkstream=True
+            )
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+
+    async def _drain_pending(self, part: Partition) -> None:
+        """Entries read before a crash and never acknowledged."""
+        start = "0"
+        while True:
+            reply = cast(
+                list[tuple[bytes, list[Entry]]],
+                await self._client.xreadgroup(
+                    NOTIFY_GROUP, self._consumer, cast(Any, {part.events: start}), count=200
+                ),
+            )
+            entries = reply[0][1] if reply else []
+            if not entries:
+                return
+            await self._apply_all(part, entries)
+            start = entries[-1][0].decode()
+
+    async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
+        home = self._homes[part]
+        key = home_key(part.site, part.unit)
+        state = HomeState.load(await self._client.get(key))
+        zone = home.zone
+        now = self._clock()
+        for _, fields in entries:
+            kind = fields.get(b"kind", b"").decode()
+            payload = fields.get(b"payload", b"")
+            try:
+                if kind == "status":
+                    state = observe_status(state, _status_adapter.validate_json(payload))
+                    continue
+                event = parse_event(payload)
+            except ValidationError:
+                logger.warning("notify: an entry of %s does not parse; skipped", part.name)
+                continue
+            state = observe(state, event, zone)
+            for note in event_notifications(event, home, now, self._cfg.stale_after_s):
+                await self._queue(note, home)
+        await self._client.set(key, state.dump())
+        # Acknowledged after the notifications are queued and the state saved.
+        await self._client.xack(part.events, NOTIFY_GROUP, *(entry_id for entry_id, _ in entries))
+
+    async def _queue(self, note: Notification, home: HomeNotifyConfig) -> None:
+        channels = self._cfg.channels_of(home)
+        if await self._outbox.enqueue(note, channels, self._clock().timestamp()):
+            self._metrics.queued.labels(note.kind.value).inc()
+            logger.info("notify: %s queued for %s/%s", note.kind.value, note.site, note.unit)
+            self._on_queued()
