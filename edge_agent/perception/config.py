@@ -88,7 +88,10 @@ class BlobConfig(_Section):
 
 class TrackingConfig(_Section):
     gate_m: float = Field(
-        default=0.8, gt=0, description="Max floor distance between a track and its next blob."
+        default=0.8,
+        gt=0,
+        description="Max floor distance between a track's predicted position and its next "
+        "blob (widens by 0.6 m per second unseen, up to 1 m more).",
     )
     confirm_frames: int = Field(
         default=5,
@@ -103,13 +106,36 @@ class TrackingConfig(_Section):
         "away (a fall moves the body's centre by about a metre within a frame or two).",
     )
     max_missing_s: float = Field(
-        default=3.0, gt=0, description="A track unseen for this long is dropped."
+        default=3.0,
+        gt=0,
+        description="A track unseen for this long is dropped; until then it coasts at its "
+        "velocity (someone hidden behind someone else for a second or two keeps their id).",
+    )
+    max_merged_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A track sharing one blob with another (two people close together, as "
+        "in an assisted transfer) is kept this long; when the blob splits, heights and "
+        "predicted positions give each person their id back.",
     )
     height_smoothing: float = Field(
         default=0.5,
         gt=0,
         le=1,
-        description="EMA weight of the newest top-height sample (1 = no smoothing).",
+        description="EMA weight per frame of the newest top, centroid and lowest heights and "
+        "extent (1 = no smoothing).",
+    )
+    speed_tau_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="Time constant (s) of the EMA of the floor velocity (finite differences of "
+        "the blob centroid); speed_mps is its magnitude.",
+    )
+    vspeed_tau_s: float = Field(
+        default=0.25,
+        gt=0,
+        description="Time constant (s) of the EMA of the vertical speed of the top (finite "
+        "differences); a fall reads below −1 m/s.",
     )
 
 
