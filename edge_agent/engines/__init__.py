@@ -1,8 +1,24 @@
 """Event engines: pure state machines from per-frame observations to `Detection`s."""
 
+from edge_agent.engines.activity import ActivityEngine
 from edge_agent.engines.bed_exit import BedExitEngine
 from edge_agent.engines.fall import FallEngine
+from edge_agent.engines.hand_hygiene import HandHygieneEngine
+from edge_agent.engines.mobility import MobilityEngine, ims_level
+from edge_agent.engines.no_motion import NoMotionEngine
 from edge_agent.engines.observation import Observation
 from edge_agent.engines.occupancy import OccupancyEngine
+from edge_agent.engines.sensor_health import SensorHealthEngine
 
-__all__ = ["BedExitEngine", "FallEngine", "Observation", "OccupancyEngine"]
+__all__ = [
+    "ActivityEngine",
+    "BedExitEngine",
+    "FallEngine",
+    "HandHygieneEngine",
+    "MobilityEngine",
+    "NoMotionEngine",
+    "Observation",
+    "OccupancyEngine",
+    "SensorHealthEngine",
+    "ims_level",
+]

@@ -1,0 +1,289 @@
+"""Hand-hygiene engine: every room entry and exit is an opportunity; was the dispenser used?
+
+Doorway crossings. The door zone is the floor just inside the door; a dispenser zone marked
+``outside`` (a corridor dispenser the camera sees through the door) counts as outside the
+room, everything else as inside. A person track first seen at the door (or outside) that
+then walks into the room is an **entry**, at the first frame inside. A track that was inside
+and goes to the door, then vanishes there for ``gone_s`` or walks on outside, is an **exit**,
+at the last frame at the door (or the first outside). Track breaks are common, so:
+
+- a track that appears inside the room away from the door is not an entry: if another
+  track was lost inside within ``relink_s`` and ``relink_m`` it continues that visit, else it
+  is a visitor whose entry was not seen (their exit still counts, in a visit of its own);
+- a track that peeks in at the door and leaves without stepping inside is no opportunity;
+- the patient (a track seen lying in a bed zone) makes no opportunities.
+
+Dispenser use: a person standing in a dispenser zone for ``rub_min_s``, or the dispenser
+model (``Observation.dispenser_p``) above its threshold that long; the use is dated at its
+onset. A use within ± ``window_s`` of a crossing counts for it, each use for one crossing
+only: uses after the first patient contact do not count for the entry and uses before the
+last contact do not count for the exit (before/after patient contact, the WHO moments); with
+no contact a use between the two goes to the nearer crossing. Rubbing at the corridor
+dispenser is seen only when its zone is in view, else such entries and exits read as
+``dispenser_used=False``.
+
+Patient contact: the visitor's body centre came within ``contact_m`` of a bed outline during
+the visit (None when no bed zone is configured).
+
+When it is reported (`instant`, dated at the crossing; entry and exit share an episode):
+the entry once ``window_s`` has passed after it and the contact question is settled (contact
+seen, the visitor left or was lost, or ``contact_wait_s`` passed: contact so far); the exit
+once ``window_s`` has passed after it. `flush` reports whatever is pending.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from edge_agent.detections import Detection
+from edge_agent.engines.observation import Observation
+from edge_agent.perception.config import BedZone, HandHygieneConfig
+from edge_agent.perception.zones import distance_outside
+from protocol import EventType, HandHygieneData, ModelRef, Phase, new_uuid7
+
+logger = logging.getLogger(__name__)
+
+HAND_HYGIENE_MODEL = ModelRef(name="hand-hygiene", version="1.0.0")
+_CONFIDENCE = 0.8
+_PATIENT_TOP_M = 1.1
+_PATIENT_BOTTOM_M = 0.3
+Side = Literal["door", "in", "out"]
+
+
+@dataclass(slots=True)
+class _Visit:
+    episode_id: uuid.UUID
+    entry_t: float | None = None
+    exit_t: float | None = None
+    uses: list[float] = field(default_factory=list)
+    first_contact: float | None = None
+    last_contact: float | None = None
+    entry_use: float | None = None
+    entry_done: bool = False
+    exit_done: bool = False
+    lost_t: float | None = None
+    """When its track was lost inside the room (may be continued by a new track)."""
+    lost_at: tuple[float, float] = (0.0, 0.0)
+    track_id: int = 0
+
+
+@dataclass(slots=True)
+class _Track:
+    id: int
+    outside_origin: bool
+    """First seen at the door or outside: stepping inside is an entry."""
+    last_seen_t: float
+    x: float
+    y: float
+    side: Side
+    visit: _Visit | None = None
+    inside: bool = False
+    """Has been in the room proper (so reaching the door and leaving is an exit)."""
+    last_door_t: float | None = None
+    rub_since: float | None = None
+    rub_logged: bool = False
+    uses: list[float] = field(default_factory=list)
+    """Uses outside a visit (the corridor dispenser before coming in)."""
+    left: _Visit | None = None
+    """The visit just left: a corridor dispenser use soon after still counts for its exit."""
+    patient: bool = False
+
+
+class HandHygieneEngine:
+    """One per room with a door zone; feed it every frame's observations in time order."""
+
+    def __init__(
+        self,
+        config: HandHygieneConfig,
+        beds: list[BedZone],
+        model: ModelRef = HAND_HYGIENE_MODEL,
+    ) -> None:
+        self._cfg = config
+        self._model = model
+        self._beds = [np.asarray(b.polygon, dtype=np.float64) for b in beds]
+        self._tracks: dict[int, _Track] = {}
+        self._visits: list[_Visit] = []
+
+    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+        for obs in observations:
+            self._see(t, obs)
+        seen = {o.track_id for o in observations}
+        for track_id, track in list(self._tracks.items()):
+            if track_id not in seen and t - track.last_seen_t >= self._cfg.gone_s:
+                self._lose(track)
+                del self._tracks[track_id]
+        return self._report(t, final=False)
+
+    def flush(self, t: float) -> list[Detection]:
+        """Report every pending opportunity with what is known now (shutdown)."""
+        return self._report(t, final=True)
+
+    def _see(self, t: float, obs: Observation) -> None:
+        side: Side = (
+            "out" if "dispenser_out" in obs.zones else "door" if "door" in obs.zones else "in"
+        )
+        track = self._tracks.get(obs.track_id)
+        if track is None:
+            visit = self._relink(t, obs) if side != "out" else None
+            track = self._tracks[obs.track_id] = _Track(
+                obs.track_id, side != "in" and visit is None, t, obs.x, obs.y, side, visit
+            )
+            track.inside = visit is not None or side == "in"
+        track.last_seen_t, track.x, track.y, track.side = t, obs.x, obs.y, side
+        if obs.zone_kind == "bed" and obs.top_m < _PATIENT_TOP_M:
+            track.patient = track.patient or obs.bottom_m > _PATIENT_BOTTOM_M
+        if not obs.is_person or track.patient:
+            return
+        visit = track.visit
+        if side == "door":
+            track.last_door_t = t
+        elif side == "in" and not track.inside:
+            track.inside = True
+            if track.outside_origin and visit is None:
+                visit = track.visit = _Visit(
+                    new_uuid7(int(t * 1000)), entry_t=t, track_id=obs.track_id
+                )
+                visit.uses.extend(track.uses)
+                self._visits.append(visit)
+                logger.debug("track %d entered", obs.track_id)
+        elif side == "out" and track.inside:
+            self._exit(track, t)
+            visit = None
+        self._rub(t, obs, track)
+        if visit is not None and self._beds and visit.exit_t is None:
+            near = min(distance_outside(obs.x, obs.y, bed) for bed in self._beds)
+            if near <= self._cfg.contact_m:
+                if visit.first_contact is None:
+                    visit.first_contact = t
+                visit.last_contact = t
+
+    def _rub(self, t: float, obs: Observation, track: _Track) -> None:
+        cfg = self._cfg
+        using = "dispenser_in" in obs.zones or "dispenser_out" in obs.zones
+        if obs.dispenser_p is not None:
+            using = using or obs.dispenser_p >= cfg.dispenser_p_threshold
+        if not using:
+            track.rub_since, track.rub_logged = None, False
+            return
+        track.rub_since = t if track.rub_since is None else track.rub_since
+        if track.rub_logged or t - track.rub_since < cfg.rub_min_s:
+            return
+        track.rub_logged = True
+        if track.visit is not None:
+            track.visit.uses.append(track.rub_since)
+        else:
+            track.uses.append(track.rub_since)
+            if track.left is not None and not track.left.exit_done:
+                track.left.uses.append(track.rub_since)
+        logger.debug("track %d used a dispenser", obs.track_id)
+
+    def _relink(self, t: float, obs: Observation) -> _Visit | None:
+        """A new track continues a visit whose track was just lost nearby in the room."""
+        cfg = self._cfg
+        for visit in self._visits:
+            if visit.lost_t is None or t - visit.lost_t > cfg.relink_s:
+                continue
+            lx, ly = visit.lost_at
+            if (obs.x - lx) ** 2 + (obs.y - ly) ** 2 <= cfg.relink_m**2:
+                visit.lost_t = None
+                visit.track_id = obs.track_id
+                return visit
+        return None
+
+    def _exit(self, track: _Track, t: float) -> None:
+        visit = track.visit
+        if visit is None:  # entry not seen: an exit of its own
+            visit = _Visit(new_uuid7(int(t * 1000)), entry_done=True, track_id=track.id)
+            visit.uses.extend(track.uses)
+            self._visits.append(visit)
+        visit.exit_t = track.last_door_t if track.last_door_t is not None else t
+        track.visit, track.inside, track.uses, track.left = None, False, [], visit
+        logger.debug("track %d left", visit.track_id)
+
+    def _lose(self, track: _Track) -> None:
+        if track.patient or not track.inside:
+            return
+        if track.side == "door":
+            self._exit(track, track.last_seen_t)
+        elif track.visit is not None:
+            track.visit.lost_t, track.visit.lost_at = track.last_seen_t, (track.x, track.y)
+
+    def _report(self, t: float, *, final: bool) -> list[Detection]:
+        cfg = self._cfg
+        out: list[Detection] = []
+        for visit in list(self._visits):
+            if not visit.entry_done and visit.entry_t is not None:
+                settled = (
+                    visit.exit_t is not None
+                    or visit.first_contact is not None
+                    or visit.lost_t is not None
+                    or t - visit.entry_t >= cfg.contact_wait_s
+                )
+                if final or (t - visit.entry_t >= cfg.window_s and settled):
+                    out.append(self._entry(visit))
+            exit_due = visit.exit_t is not None and (final or t - visit.exit_t >= cfg.window_s)
+            if exit_due and visit.entry_done and not visit.exit_done:
+                out.append(self._exit_detection(visit))
+            lost_for_good = visit.lost_t is not None and t - visit.lost_t > cfg.relink_s
+            if visit.entry_done and (visit.exit_done or lost_for_good or final):
+                self._visits.remove(visit)
+        return out
+
+    def _entry(self, visit: _Visit) -> Detection:
+        entry = visit.entry_t
+        if entry is None:
+            raise RuntimeError("entry report without an entry")
+        w = self._cfg.window_s
+        uses = [
+            u
+            for u in visit.uses
+            if abs(u - entry) <= w
+            and (visit.first_contact is None or u <= visit.first_contact)
+            and (
+                visit.exit_t is None
+                or visit.first_contact is not None
+                or u - entry <= visit.exit_t - u
+            )
+        ]
+        visit.entry_use = min(uses, key=lambda u: abs(u - entry)) if uses else None
+        visit.entry_done = True
+        return self._detection(visit, "entry", entry, visit.entry_use)
+
+    def _exit_detection(self, visit: _Visit) -> Detection:
+        exit_t = visit.exit_t
+        if exit_t is None:
+            raise RuntimeError("exit report without an exit")
+        uses = [
+            u
+            for u in visit.uses
+            if abs(u - exit_t) <= self._cfg.window_s
+            and u != visit.entry_use
+            and (visit.last_contact is None or u >= visit.last_contact)
+        ]
+        visit.exit_done = True
+        use = min(uses, key=lambda u: abs(u - exit_t)) if uses else None
+        return self._detection(visit, "exit", exit_t, use)
+
+    def _detection(
+        self, visit: _Visit, direction: Literal["entry", "exit"], at: float, use: float | None
+    ) -> Detection:
+        logger.info("hand hygiene %s: dispenser %s", direction, "used" if use else "not used")
+        return Detection(
+            type=EventType.HAND_HYGIENE,
+            phase=Phase.INSTANT,
+            episode_id=visit.episode_id,
+            ts=at,
+            confidence=_CONFIDENCE,
+            data=HandHygieneData(
+                direction=direction,
+                track_id=visit.track_id,
+                dispenser_used=use is not None,
+                dispenser_offset_s=None if use is None else use - at,
+                patient_contact=(visit.first_contact is not None) if self._beds else None,
+                window_s=self._cfg.window_s,
+            ),
+            model=self._model,
+        )
