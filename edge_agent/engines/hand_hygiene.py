@@ -183,6 +183,13 @@ class HandHygieneEngine:
     def _relink(self, t: float, obs: Observation) -> _Visit | None:
         """A new track continues a visit whose track was just lost nearby in the room."""
         cfg = self._cfg
+        for old in self._tracks.values():  # unseen, not yet given up
+            stale = old.last_seen_t < t and old.visit is not None and old.side == "in"
+            if stale and (obs.x - old.x) ** 2 + (obs.y - old.y) ** 2 <= cfg.relink_m**2:
+                visit, old.visit, old.inside = old.visit, None, False
+                if visit is not None:
+                    visit.track_id = obs.track_id
+                return visit
         for visit in self._visits:
             if visit.lost_t is None or t - visit.lost_t > cfg.relink_s:
                 continue

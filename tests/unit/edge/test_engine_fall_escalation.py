@@ -47,6 +47,7 @@ def test_six_minute_lie_escalates_once_exactly_at_five_minutes() -> None:
 def test_escalation_comes_even_while_the_person_is_out_of_sight() -> None:
     engine = FallEngine(FallConfig(escalation_s=[10.0], lost_end_s=60.0))
     landing, out = _lie(engine, 5.0)
+    assert [d.phase for d in out] == [Phase.START]
     unseen = [d for i in range(40) for d in engine.step(landing + 5.5 + i / 2, [])]
     assert [(d.ts - landing, _data(d).escalation) for d in unseen] == [(10.0, 1)]
 
