@@ -1,13 +1,72 @@
 """`ambient models evaluate` arguments (nothing heavy imported here)."""
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
-    parser = sub.add_parser("evaluate", help="evaluate on held-out data, write report and cards")
-    parser.set_defaults(handler=_not_yet)
+    parser = sub.add_parser(
+        "evaluate",
+        help="evaluate on held-out data, write report and cards",
+        description="Run the edge pipeline on a simulated dataset's held-out clips and days, "
+        "score it against the labels and write an HTML report, metrics.json and model cards.",
+    )
+    parser.add_argument("--dataset", type=Path, required=True, help="dataset dir (manifest.json)")
+    parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
+    parser.add_argument("--days", type=int, default=None, help="at most this many days")
+    parser.add_argument(
+        "--day-hours", type=float, default=None, help="run only the first H hours of each day"
+    )
+    parser.add_argument(
+        "--day-fps", type=int, default=None, help="render days at this frame rate (default: spec)"
+    )
+    parser.add_argument(
+        "--thermal", type=Path, default=None, help="dir of thermal .npz clips with labels"
+    )
+    parser.add_argument("--out", type=Path, default=Path("report"), help="report dir")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--models-dir", type=Path, default=Path("models"), help="where the model cards go"
+    )
+    parser.add_argument(
+        "--cards", action=argparse.BooleanOptionalAction, default=True, help="write CARD.md files"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="at most N clips (quick look)")
+    parser.set_defaults(handler=_run)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    raise SystemExit("ambient models evaluate: not built yet")
+def _run(args: argparse.Namespace) -> int:
+    from models.evaluate.evaluate import EvaluationError, Options, evaluate
+
+    if args.workers < 1:
+        print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    options = Options(
+        dataset=args.dataset,
+        out=args.out,
+        split=args.split,
+        days=args.days,
+        day_hours=args.day_hours,
+        day_fps=args.day_fps,
+        thermal=args.thermal,
+        workers=args.workers,
+        models_dir=args.models_dir,
+        cards=args.cards,
+        limit=args.limit,
+    )
+    try:
+        summary = evaluate(options)
+    except EvaluationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for target in summary["targets"]:
+        value = target["value"]
+        shown = "–" if value is None else f"{value:.3g}"
+        print(
+            f"{target['task']:>12} | {target['what']:<38} | {shown:>7} "
+            f"({target['direction']} {target['target']:g}) {target['verdict']}"
+        )
+    print(f"report: {args.out / 'index.html'}")
+    return 0
