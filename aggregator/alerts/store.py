@@ -155,6 +155,11 @@ class AlertStore:
         raw = await self._client.hget(snoozes_key(part), room)
         return None if raw is None else Snooze.model_validate_json(raw)
 
+    async def snoozes(self, part: Partition) -> list[Snooze]:
+        """The last snooze of each room of a unit (some may have run out)."""
+        raw = await self._client.hgetall(snoozes_key(part))
+        return [Snooze.model_validate_json(v) for v in raw.values()]
+
     async def snooze_log(self, part: Partition) -> list[Snooze]:
         """Every snooze asked for in this unit (bounded), oldest first."""
         entries = cast(

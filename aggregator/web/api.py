@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
+from aggregator.alerts.api import alert_router
 from aggregator.alerts.lifecycle import AlertError, acknowledge, resolve
 from aggregator.alerts.model import Alert, Outcome
 from aggregator.alerts.store import AlertStore
@@ -72,12 +73,14 @@ def create_app(
     units: list[Partition] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stopping: asyncio.Event | None = None,
+    max_snooze_minutes: float = 120,
 ) -> FastAPI:
     """``stopping``, when set, ends open live feeds so the server can stop promptly."""
     store = AlertStore(client)
     stopping = stopping or asyncio.Event()
     app = FastAPI(title="ambient aggregator", docs_url="/api/docs", redoc_url=None)
     feed_html = _page("feed.html")
+    app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
 
     async def unit_alerts(part: Partition) -> list[Alert]:
         return await store.active([part])
