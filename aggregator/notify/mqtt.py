@@ -52,6 +52,10 @@ class MqttChannel:
         self._client.disconnect()
         self._client.loop_stop()
 
+    @property
+    def connected(self) -> bool:
+        return self._client.is_connected()
+
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, reason: Any, _p: object
     ) -> None:
