@@ -195,6 +195,7 @@ class FallConfig(_Section):
         description="A fall model probability at least this high counts as evidence of a fall "
         "on its own (the person must still be down on the floor).",
     )
+
     @field_validator("escalation_s")
     @classmethod
     def _ascending(cls, steps: list[float]) -> list[float]:
