@@ -111,7 +111,9 @@ class NotifySource:
                 await self._queue(note, home)
 
     async def _ensure_group(self, part: Partition) -> None:
-        start_ms = int((self._clock().timestamp() - self._cfg.stale_after_s) * 1000)
+        # Stream ids are the Redis server's milliseconds, so the start is taken on its clock.
+        seconds, micros = await self._client.time()
+        start_ms = int((seconds + micros / 1e6 - self._cfg.stale_after_s) * 1000)
         try:
             await self._client.xgroup_create(
                 part.events, NOTIFY_GROUP, id=f"{max(start_ms, 0)}-0", mkstream=True

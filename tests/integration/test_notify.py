@@ -11,6 +11,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as daytime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import paho.mqtt.client as mqtt
@@ -163,10 +165,11 @@ def start(
     cfg: NotifyConfig,
     channels: list[Channel],
     mqtt_channel: MqttChannel | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Running:
     notifier = Notifier(
         cfg, redis, channels, CollectorRegistry(), consumer="notify-test", mqtt=mqtt_channel,
-        poll_s=0.05,
+        clock=clock, poll_s=0.05,
     )  # fmt: skip
     stop = asyncio.Event()
     return Running(notifier, stop, asyncio.create_task(notifier.run(stop)))
@@ -373,4 +376,54 @@ async def test_mqtt_notification_and_retained_home_assistant_discovery(
     finally:
         if subscriber is not None:
             subscriber.close()
+        await running.close()
+
+
+async def test_not_seen_is_sent_once_when_the_clock_passes_n_hours(
+    client: aioredis.Redis, receivers: list[Receiver]
+) -> None:
+    receiver = Receiver(script=[]).start()
+    receivers.append(receiver)
+    part = home()
+    all_day = HomeNotifyConfig(
+        home=f"{part.site}/{part.unit}",
+        not_seen_hours=1,
+        inactivity_hours=None,
+        day_start=daytime(0, 0),
+        day_end=daytime(23, 59, 59),
+    )
+    cfg = config(part, [hook(receiver.url)], tick_s=0.05).model_copy(update={"homes": [all_day]})
+    st = samples.stamper(site=part.site, unit=part.unit, room="living", agent_id="agent-living")
+    left = time.time() - 1800  # someone was in view until half an hour ago
+    await client.sadd(PARTITIONS_KEY, part.name)
+    for ts, count in ((left - 600, 1), (left, 0)):
+        event = samples.occupancy(st, count, ts)
+        payload = dump_event(event)
+        await client.xadd(part.events, {"kind": "event", "payload": payload, "recv_ts": "0"})
+    ahead = timedelta(0)
+    running = start(
+        client, cfg, [WebhookChannel(cfg.webhooks[0])], clock=lambda: datetime.now(UTC) + ahead
+    )
+    try:
+
+        async def consumed() -> bool:
+            groups = await client.xinfo_groups(part.events)
+            return bool(groups) and groups[0]["lag"] == 0 and groups[0]["pending"] == 0
+
+        await wait_for(consumed, 5, "the occupancy events to be read")
+        await asyncio.sleep(0.3)  # several timer ticks at 30 minutes of absence
+        assert receiver.requests == []
+
+        ahead = timedelta(minutes=31)  # now 61 minutes since last seen
+
+        async def sent() -> bool:
+            return bool(receiver.accepted())
+
+        await wait_for(sent, 5, "the not-seen notification")
+        await asyncio.sleep(0.3)  # more ticks: the same absence is not sent again
+        (request,) = receiver.requests
+        note = json.loads(request[1])
+        assert note["kind"] == "not_seen" and note["quiet_s"] >= 3600
+        assert datetime.fromisoformat(note["since"]).timestamp() == pytest.approx(left, abs=0.01)
+    finally:
         await running.close()
