@@ -124,6 +124,16 @@ class HomeNotifyConfig(_Section):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("day_start", "day_end", mode="before")
+    @classmethod
+    def _sexagesimal(cls, value: object) -> object:
+        """YAML 1.1 reads an unquoted ``22:00`` as the number 1320 (base 60): read it back."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value < 24 * 60:
+                raise ValueError("a time of day is HH:MM")
+            return time(value // 60, value % 60)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -1,5 +1,7 @@
 """The notify section: opt-in per home, checked references, secrets kept out of sight."""
 
+from datetime import time
+
 import pytest
 from pydantic import BaseModel, ConfigDict
 
@@ -76,3 +78,11 @@ def test_signing_secret_comes_from_the_environment_first(monkeypatch: pytest.Mon
     monkeypatch.setenv("AMBIENT_WEBHOOK_FAMILY", "from-env")
     assert family.signing_secret() == b"from-env"
     assert carer.signing_secret() == b"s3cret"
+
+
+def test_unquoted_times_of_day_read_as_written() -> None:
+    text = "notify:\n  homes:\n    - home: a/b\n      day_start: 7:30\n      day_end: 22:00\n"
+    (home,) = parse_yaml_model(text, Central, "central.yaml").notify.homes
+    assert (home.day_start, home.day_end) == (time(7, 30), time(22, 0))
+    quoted = "notify:\n  homes:\n    - home: a/b\n      day_start: '06:45'\n"
+    assert parse_yaml_model(quoted, Central, "c.yaml").notify.homes[0].day_start == time(6, 45)
