@@ -77,7 +77,7 @@ class Dispatcher:
             wait = min(wait, max(0.01, next_due - self._clock()))
         self.wake.clear()
         waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())}
-        _, pending = await asyncio.wait(waiters, timeout=wait, return_when="FIRST_COMPLETED")
+        _, pending = await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
 

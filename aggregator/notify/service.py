@@ -42,7 +42,7 @@ class Notifier:
     ) -> None:
         self.metrics = NotifyMetrics(registry)
         self.outbox = Outbox(client, dedupe_ttl_s=cfg.dedupe_ttl_s)
-        self._mqtt = mqtt
+        self.mqtt = mqtt
         every = {c.name: c for c in channels}
         if mqtt is not None:
             every[mqtt.name] = mqtt
@@ -90,8 +90,8 @@ class Notifier:
         return cls(cfg, client, webhooks, registry, consumer=consumer, mqtt=mqtt)
 
     async def run(self, stop: asyncio.Event) -> None:
-        if self._mqtt is not None:
-            self._mqtt.start()
+        if self.mqtt is not None:
+            self.mqtt.start()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.source.run(stop), name="notify-source")
@@ -101,6 +101,6 @@ class Notifier:
             # leave the rest of the aggregator running; queued work waits in Redis.
             logger.exception("notifier failed; notifications stopped until restart")
         finally:
-            if self._mqtt is not None:
-                self._mqtt.stop()
+            if self.mqtt is not None:
+                self.mqtt.stop()
         logger.info("notifier stopped")

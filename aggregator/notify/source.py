@@ -34,6 +34,8 @@ from protocol import AgentStatus, parse_event
 logger = logging.getLogger(__name__)
 
 NOTIFY_GROUP = "notify"
+CLAIM_IDLE_MS = 60_000
+"""Entries another (dead) consumer of the group held this long are taken over."""
 Entry = tuple[bytes, dict[bytes, bytes]]
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
 
@@ -62,6 +64,7 @@ class NotifySource:
         self._homes = {Partition(h.site, h.unit): h for h in cfg.homes}
         self._ready = False
         self._last_tick = float("-inf")
+        self._last_claim = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.1
@@ -97,6 +100,10 @@ class NotifySource:
                 got += len(entries)
                 await self._apply_all(part, entries)
         loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._last_claim >= CLAIM_IDLE_MS / 1000:
+            self._last_claim = loop_now
+            for part in parts:
+                await self._claim_stale(part)
         if loop_now - self._last_tick >= self._cfg.tick_s:
             self._last_tick = loop_now
             await self.tick()
@@ -137,6 +144,21 @@ class NotifySource:
                 return
             await self._apply_all(part, entries)
             start = entries[-1][0].decode()
+
+    async def _claim_stale(self, part: Partition) -> None:
+        """Entries left pending by a consumer that went away (say, a renamed client id)."""
+        start = "0-0"
+        while True:
+            reply: list[Any] = await self._client.xautoclaim(
+                part.events, NOTIFY_GROUP, self._consumer, CLAIM_IDLE_MS, start, 200
+            )
+            start = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+            entries = [e for e in reply[1] if e and e[1] is not None]
+            if entries:
+                logger.info("notify: claimed %d stale entries of %s", len(entries), part.name)
+                await self._apply_all(part, entries)
+            if start in ("0-0", "0"):
+                return
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
         home = self._homes[part]

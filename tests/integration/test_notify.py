@@ -23,7 +23,6 @@ from prometheus_client import CollectorRegistry
 
 from aggregator import samples
 from aggregator.config import MqttConfig
-from aggregator.ingest.mqtt import make_client
 from aggregator.notify.config import (
     HomeNotifyConfig,
     MqttOutConfig,
@@ -333,16 +332,19 @@ async def test_mqtt_notification_and_retained_home_assistant_discovery(
     client: aioredis.Redis, broker: Service
 ) -> None:
     part = home()
-    out = MqttOutConfig(enabled=True, ha_discovery=True)
-    cfg = config(part, [], mqtt=out)
-    mqtt_cfg = MqttConfig(port=broker.port)
-    channel = MqttChannel(
-        make_client(mqtt_cfg, f"notify-{part.site}"), "127.0.0.1", broker.port, out, cfg.homes
+    cfg = config(part, [], mqtt=MqttOutConfig(enabled=True, ha_discovery=True))
+    # The production wiring, as the aggregator builds it.
+    mqtt_cfg = MqttConfig(port=broker.port, client_id=f"agg-{part.site}")
+    notifier = Notifier.from_config(
+        cfg, client, mqtt_cfg, CollectorRegistry(), consumer="notify-test"
     )
+    channel = notifier.mqtt
+    assert channel is not None
     base = f"ambient/v1/{part.site}/homes/home"
     event_cfg = f"homeassistant/event/ambient_{part.site}_home/alerts/config"
     sensor_cfg = f"homeassistant/binary_sensor/ambient_{part.site}_home/on_floor/config"
-    running = start(client, cfg, [], channel)
+    stop = asyncio.Event()
+    running = Running(notifier, stop, asyncio.create_task(notifier.run(stop)))
     subscriber = None
     try:
         await wait_for(lambda: asyncio.sleep(0, result=channel.connected), 5, "MQTT connect")
