@@ -17,7 +17,11 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
         "replay", help="run the pipeline on a recording as fast as possible, no broker"
     )
     replay.add_argument(
-        "recordings", type=Path, nargs="+", metavar="REC", help="RealSense recordings (.db3, .bag)"
+        "recordings",
+        type=Path,
+        nargs="+",
+        metavar="REC",
+        help="RealSense recordings (.db3, .bag) or thermal array recordings (.npz)",
     )
     outputs = replay.add_mutually_exclusive_group(required=True)
     outputs.add_argument("--out", type=Path, help="events as JSON lines (one recording only)")

@@ -8,6 +8,10 @@ from the recording itself, so a device's calibration file is neither used nor ov
 
 Many recordings at once (`--out-dir`) run in worker processes, one `<stem>.jsonl` each, so a
 site can validate on hundreds of its own clips; a bad file is reported and skipped.
+
+The file's suffix picks the sensor: `.db3`/`.bag` are RealSense depth recordings, `.npz` are
+thermal array recordings (docs/thermal-recordings.md) of any size from 8×8 up, whose sensor
+geometry comes from the recording's own meta, so they need no config either.
 """
 
 import logging
@@ -17,17 +21,37 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from edge_agent.calibration import CalibrationError
-from edge_agent.detections import EventStamper, Identity
+from edge_agent.detections import Detection, EventStamper, Identity
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.pipeline import Pipeline
 from edge_agent.sources.base import FrameSource, SourceError
 from protocol import dump_event
 
 logger = logging.getLogger(__name__)
+
+THERMAL_SUFFIXES = frozenset((".npz",))
+
+
+class _Frames(Protocol):
+    def frames(self) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
+
+
+class _Pipeline(Protocol):
+    def process(self, frame: Any) -> list[Detection]: ...
+
+    def flush(self, t: float) -> list[Detection]: ...
+
+
+def is_thermal(recording: Path) -> bool:
+    """A thermal array recording (.npz), not a depth one."""
+    return recording.suffix.lower() in THERMAL_SUFFIXES
 
 
 def room_id(recording: Path) -> str:
@@ -38,7 +62,8 @@ def room_id(recording: Path) -> str:
 
 def _settings(recording: Path, config: Path | None) -> tuple[PerceptionConfig, Identity]:
     if config is None:
-        identity = Identity("replay", "replay", room_id(recording), "replay", "depth0")
+        sensor = "thermal0" if is_thermal(recording) else "depth0"
+        identity = Identity("replay", "replay", room_id(recording), "replay", sensor)
         return PerceptionConfig(), identity
     from edge_agent.config import load_config
 
@@ -55,7 +80,9 @@ def _open(recording: Path) -> FrameSource:
     return RealSenseSource(recording, real_time=False, loop=False)
 
 
-def replay(source: FrameSource, pipeline: Pipeline, stamper: EventStamper, out: Path) -> int:
+def replay(
+    source: FrameSource | _Frames, pipeline: Pipeline | _Pipeline, stamper: EventStamper, out: Path
+) -> int:
     """Run every frame through the pipeline; returns the number of events written."""
     written = 0
     last_t: float | None = None
@@ -77,9 +104,30 @@ def _run_file(recording: Path, out: Path, config: Path | None) -> int:
     perception, identity = _settings(recording, config)
     if not recording.exists():
         raise SourceError(f"recording not found: {recording}")
+    if is_thermal(recording):
+        return _run_thermal(recording, out, perception, identity)
     source = _open(recording)
     try:
         return replay(source, Pipeline(perception), EventStamper(identity), out)
+    finally:
+        source.close()
+
+
+def _run_thermal(
+    recording: Path, out: Path, perception: PerceptionConfig, identity: Identity
+) -> int:
+    """A thermal recording: geometry from its meta, the activity model from models/."""
+    from edge_agent.sources.thermal import ThermalRecordingSource
+    from edge_agent.thermal.pipeline import ThermalPipeline
+    from models.runtime import ModelError
+
+    source = ThermalRecordingSource(recording, real_time=False, loop=False)
+    try:
+        try:
+            pipeline = ThermalPipeline(perception)
+        except ModelError as e:
+            raise SourceError(f"thermal activity model unavailable: {e}") from e
+        return replay(source, pipeline, EventStamper(identity), out)
     finally:
         source.close()
 

@@ -1,0 +1,121 @@
+"""Settings of the thermal pipeline: background, blobs, tracking and the fall rule.
+
+Temperatures are °C, times seconds. Every default is chosen for arrays from 8×8 to 160×120;
+thresholds that depend on the sensor are multiples of its measured noise, not fixed degrees.
+"""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThermalBackgroundConfig(_Section):
+    noise_k: float = Field(
+        default=4.0, gt=0, description="Foreground: warmer than background by this many σ."
+    )
+    min_excess_c: float = Field(
+        default=0.6, ge=0, description="...and by at least this much (quantised 8×8 arrays)."
+    )
+    learn_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="The first seconds learn the background from every pixel (running mean); "
+        "the array should see nobody then. No detections while learning.",
+    )
+    follow_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time constant of the per-pixel background where nobody is (fixed-pattern "
+        "offsets, slow gradients); room-wide drift is followed every frame by a global offset.",
+    )
+    absorb_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="A warm pixel that stayed foreground this long with no tracked person on it "
+        "becomes background (a radiator turned on, a laptop, a hot drink): 10 minutes. A "
+        "tracked person (one who moved) is never absorbed, however long they lie still.",
+    )
+    cold_absorb_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="A pixel colder than background by the foreground margin this long is "
+        "relearned (a warm object taken away leaves a cold ghost; people are never cold).",
+    )
+
+
+class ThermalBlobConfig(_Section):
+    min_pixels: int = Field(default=1, ge=1, description="Smaller blobs are noise.")
+    min_peak_k: float = Field(
+        default=6.0,
+        gt=0,
+        description="A blob's warmest pixel must exceed background by this many σ (a person on "
+        "an 8×8 array is 1–4 pixels, so size alone cannot reject noise).",
+    )
+
+
+class ThermalTrackingConfig(_Section):
+    gate_m: float = Field(default=1.2, gt=0, description="Max floor distance track → next blob.")
+    max_missing_s: float = Field(default=3.0, gt=0, description="Unseen this long: dropped.")
+    person_moved_m: float = Field(
+        default=0.5,
+        gt=0,
+        description="A blob that moved this far from where it appeared is a person (never "
+        "absorbed into the background).",
+    )
+    confirm_frames: int = Field(default=3, ge=1, description="Frames in a row to confirm.")
+
+
+class ThermalFallConfig(_Section):
+    """The thermal fall rule; update interval, escalation steps and the lost timeout come
+    from the shared `FallConfig` (perception.fall), so both sensors escalate alike."""
+
+    on_floor_p: float = Field(
+        default=0.6, ge=0, le=1, description="Model probability of on_floor that counts as down."
+    )
+    confirm_s: float = Field(
+        default=3.0, ge=0, description="Down this long (every model run) before `start`."
+    )
+    gap_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="A 'down' run survives model runs saying otherwise this long.",
+    )
+    moving_before_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Somebody must have been seen moving (model: moving, or a person track "
+        "walking) at most this long before going down: a fall follows activity, while someone "
+        "lying on the floor since the start or after a slow lie-down does not start one.",
+    )
+    recover_s: float = Field(
+        default=4.0, ge=0, description="Seen moving this long ends the episode as recovered."
+    )
+    confidence: float = Field(default=0.85, ge=0, le=1, description="Reported confidence cap.")
+
+
+class ThermalHealthConfig(_Section):
+    """What makes a thermal frame unusable (fed to the shared sensor-health engine as the
+    share of valid pixels)."""
+
+    flat_std_c: float = Field(
+        default=0.005,
+        ge=0,
+        description="A frame with less spread is dead or covered: no pixel counts as valid.",
+    )
+    min_c: float = Field(default=-20.0, description="Readings below this are not plausible.")
+    max_c: float = Field(default=150.0, description="Readings above this are not plausible.")
+
+
+class ThermalConfig(_Section):
+    """Everything the thermal pipeline needs; geometry comes from the recording or device."""
+
+    background: ThermalBackgroundConfig = Field(default_factory=ThermalBackgroundConfig)
+    blobs: ThermalBlobConfig = Field(default_factory=ThermalBlobConfig)
+    tracking: ThermalTrackingConfig = Field(default_factory=ThermalTrackingConfig)
+    fall: ThermalFallConfig = Field(default_factory=ThermalFallConfig)
+    health: ThermalHealthConfig = Field(default_factory=ThermalHealthConfig)
+    model_every_s: float = Field(
+        default=0.5, gt=0, description="Run the activity model this often (seconds)."
+    )

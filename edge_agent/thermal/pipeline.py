@@ -1,0 +1,162 @@
+"""Thermal frames in, detections out: health check → background → warm blobs → tracks →
+activity model every 0.5 s → fall, occupancy and sensor-health engines.
+
+Geometry (field of view, ceiling or wall, height, tilt) comes from each frame's meta (a
+recording's, or the device's thermal source), so any array from 8×8 to 160×120 runs with no
+setup. The first `learn_s` seconds learn the background and produce no detections. Per frame
+the work is a few vectorised numpy passes over the array plus a short loop per warm blob;
+the model runs on a (8, 12, 16) window twice a second.
+"""
+
+import logging
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_agent.detections import Detection
+from edge_agent.engines.occupancy import OccupancyEngine
+from edge_agent.engines.sensor_health import SensorHealthEngine
+from edge_agent.perception.config import PerceptionConfig
+from edge_agent.sources.thermal import ThermalFrame
+from edge_agent.thermal.config import ThermalConfig
+from edge_agent.thermal.fall import Subject, ThermalFallEngine
+from edge_agent.thermal.geometry import SensorGeometry
+from edge_agent.thermal.perception import PerceptionResult, ThermalPerception
+from edge_agent.thermal.tracker import ThermalTrack
+from edge_agent.thermal.window import WindowSampler
+from models.runtime import OnnxModel, load_model
+from protocol import ModelRef
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "thermal-activity"
+THERMAL_OCCUPANCY_MODEL = ModelRef(name="thermal-occupancy", version="1.0.0")
+THERMAL_HEALTH_MODEL = ModelRef(name="thermal-health", version="1.0.0")
+_WALKING_MPS = 0.4
+_MIN_VALID = 0.5
+
+F32 = npt.NDArray[np.float32]
+
+
+class ThermalPipeline:
+    """Per-stream thermal perception and engines; one caller feeds frames in time order."""
+
+    def __init__(
+        self,
+        perception: PerceptionConfig | None = None,
+        thermal: ThermalConfig | None = None,
+        *,
+        model: OnnxModel | None = None,
+        geometry: SensorGeometry | None = None,
+    ) -> None:
+        self.perception_config = perception or PerceptionConfig()
+        self.config = thermal or ThermalConfig()
+        self.model = model if model is not None else load_model(MODEL_NAME)
+        self.labels = list(self.model.sidecar.labels)
+        self._geometry = geometry
+        self._perception: ThermalPerception | None = None
+        self._sampler: WindowSampler | None = None
+        self._fall = ThermalFallEngine(
+            self.config.fall, self.perception_config.fall, self.model.ref
+        )
+        self._occupancy = OccupancyEngine(self.perception_config.occupancy, THERMAL_OCCUPANCY_MODEL)
+        self._health = SensorHealthEngine(
+            self.perception_config.sensor_health, THERMAL_HEALTH_MODEL
+        )
+        self._start_t: float | None = None
+        self._last_model_t: float | None = None
+        self.probs: dict[str, float] | None = None
+        """The model's last output (label → probability)."""
+        self.last: PerceptionResult | None = None
+
+    @property
+    def geometry(self) -> SensorGeometry | None:
+        return self._geometry
+
+    @property
+    def tracks(self) -> list[ThermalTrack]:
+        return [] if self.last is None else list(self.last.tracks)
+
+    def process(self, frame: ThermalFrame) -> list[Detection]:
+        """Detections caused by this frame (none while the background is being learned)."""
+        t = frame.t
+        perception, sampler = self._setup(frame)
+        if self._start_t is None:
+            self._start_t = t
+        temps, valid = self._screen(frame.temps_c)
+        conf = None if self.probs is None else max(self.probs.values())
+        if valid < _MIN_VALID:
+            return self._health.step(t, valid, 0.0, 0.0, conf)
+        result = self.last = perception.step(temps, t)
+        fg = sum(b.pixels for b in result.blobs) / temps.size
+        out = self._health.step(t, valid, 0.0, fg, conf)
+        ran = False
+        due = self._last_model_t is None or (
+            t - self._last_model_t >= self.config.model_every_s - 1e-6
+        )
+        if sampler.push(result.excess, t) and sampler.full and due:
+            self._last_model_t = t
+            p = self.model.predict(sampler.window()[None])[0]
+            self.probs = {k: float(v) for k, v in zip(self.labels, p, strict=True)}
+            ran = True
+        if t - self._start_t < self.config.background.learn_s:
+            return out
+        people = [tr for tr in result.tracks if tr.is_person]
+        if ran and self.probs is not None and (self._health.healthy or self._fall.open):
+            moving = any(tr.blob_index >= 0 and tr.speed_mps >= _WALKING_MPS for tr in people)
+            out += self._fall.step(t, self.probs, moving, _subject(people))
+        out += self._occupancy.step(t, len(people))
+        return out
+
+    def flush(self, t: float) -> list[Detection]:
+        """Close open episodes (end of a recording, shutdown)."""
+        return self._fall.flush(t) + self._health.flush(t)
+
+    def _setup(self, frame: ThermalFrame) -> tuple[ThermalPerception, WindowSampler]:
+        if self._perception is None or self._sampler is None:
+            geometry = self._geometry or SensorGeometry.from_meta(frame.meta)
+            self._geometry = geometry
+            self._perception = ThermalPerception(geometry, self.config)
+            self._sampler = WindowSampler(
+                geometry.height,
+                geometry.width,
+                frames=self.model.sidecar.window_frames,
+                fps=self.model.sidecar.window_fps,
+            )
+            logger.info(
+                "thermal %dx%d %s mount at %.2f m, tilt %.0f°",
+                geometry.width,
+                geometry.height,
+                geometry.mount,
+                geometry.height_m,
+                geometry.tilt_deg,
+            )
+        if frame.temps_c.shape != (self._geometry.height, self._geometry.width):  # type: ignore[union-attr]
+            raise ValueError(f"thermal frame is {frame.temps_c.shape}, the stream began otherwise")
+        return self._perception, self._sampler
+
+    def _screen(self, temps: F32) -> tuple[F32, float]:
+        """Frame with implausible pixels filled, and the share of valid pixels (0 when the
+        frame is flat: a dead or covered array)."""
+        cfg = self.config.health
+        ok = np.isfinite(temps) & (temps >= cfg.min_c) & (temps <= cfg.max_c)
+        n_ok = int(ok.sum())
+        if n_ok == temps.size:
+            if float(temps.std()) < cfg.flat_std_c:
+                return temps, 0.0
+            return temps, 1.0
+        if n_ok == 0:
+            return temps, 0.0
+        filled = np.where(ok, temps, np.float32(np.median(temps[ok]))).astype(np.float32)
+        if float(filled[ok].std()) < cfg.flat_std_c:
+            return filled, 0.0
+        return filled, n_ok / temps.size
+
+
+def _subject(people: list[ThermalTrack]) -> Subject | None:
+    """The person most likely down: the largest warm footprint in view."""
+    seen = [tr for tr in people if tr.blob_index >= 0]
+    if not seen:
+        return None
+    tr = max(seen, key=lambda tr: tr.area_m2)
+    return Subject(tr.id, tr.top_m if tr.top_m is not None else 0.0)

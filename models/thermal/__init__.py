@@ -1,0 +1,1 @@
+"""Training code of the `thermal-activity` model (torch is imported only inside `train`)."""
