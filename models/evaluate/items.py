@@ -168,7 +168,8 @@ def fall_groups(
 
 
 def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
-    """`ZonesConfig` fields (as plain data) for the simulated room's bed and seats."""
+    """`ZonesConfig` fields (as plain data): the simulated room's beds, seats, door,
+    dispensers and bathroom door, as an installer would draw them."""
     camera = _camera(meta)
     room = meta.get("room") or {}
     # Newer rooms name their zones; the compact ones only list furniture boxes.
@@ -178,7 +179,7 @@ def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
         if name in ("bed", "chair_seat", "sofa_seat")
     }
     if camera is None:
-        return {"beds": [], "chairs": []}
+        return {}
     (cx, cy, _), rot = camera
     right = (rot[0][0], rot[1][0])
     norm = math.hypot(rot[0][2], rot[1][2]) or 1.0
@@ -197,17 +198,38 @@ def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
             for x, y in corners
         ]
 
-    beds = [
-        {"id": f"bed-{i + 1}", "polygon": outline(box), "fall_risk": True}
-        for i, (name, box) in enumerate(sorted(zones.items()))
-        if name == "bed" or name.startswith("bed_")
-    ]
-    chairs = [
-        {"id": f"seat-{i + 1}", "polygon": outline(box)}
-        for i, (name, box) in enumerate(sorted(zones.items()))
-        if name.startswith(("chair", "sofa"))
-    ]
-    return {"beds": beds, "chairs": chairs}
+    named = sorted(zones.items())
+    return {
+        "beds": [
+            {"id": f"bed-{i + 1}", "polygon": outline(box), "fall_risk": True}
+            for i, (name, box) in enumerate(named)
+            if name == "bed" or name.startswith("bed_")
+        ],
+        "chairs": [
+            {"id": f"seat-{i + 1}", "polygon": outline(box)}
+            for i, (name, box) in enumerate(named)
+            if name.startswith(("chair", "sofa"))
+        ],
+        "doors": [
+            {"id": f"door-{i + 1}", "polygon": outline(box)}
+            for i, (name, box) in enumerate(named)
+            if name == "door"
+        ],
+        "dispensers": [
+            {
+                "id": f"dispenser-{i + 1}",
+                "polygon": outline(box),
+                "where": "outside" if box.get("where") == "outside" else "inside",
+            }
+            for i, (name, box) in enumerate(named)
+            if name.startswith("dispenser")
+        ],
+        "bathrooms": [
+            {"id": f"bathroom-{i + 1}", "polygon": outline(box)}
+            for i, (name, box) in enumerate(named)
+            if name == "bathroom_door"
+        ],
+    }
 
 
 def read_manifest_items(manifest: dict[str, Any], split: str) -> list[dict[str, Any]]:

@@ -354,7 +354,7 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         elif detail is not None and detail.get("ci95") and verdict == "met":
             lo = detail["ci95"][0]
             if lo < bar:
-                note = f"95% interval reaches down to {lo:.3f}"
+                note = f"95% interval reaches down to {lo * 100:.1f}%"
         out.append(
             {
                 "key": key,

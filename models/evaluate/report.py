@@ -10,7 +10,7 @@ STYLE = """
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0 1.2em}td,th{border:1px solid #ccc;padding:.25em .6em;
-text-align:right;font-size:.92em}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+text-align:left;font-size:.92em}th{background:#f3f3f3}
 .met{background:#e3f4e1}.missed{background:#fbe1de}.not-run,.not-shown{background:#f4f0dc}
 .note{color:#555;font-size:.9em}.charts{display:flex;flex-wrap:wrap;gap:1em}
 .banner{background:#fff6d6;border:1px solid #e0c060;padding:.6em 1em}

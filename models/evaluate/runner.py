@@ -64,7 +64,9 @@ def _run_depth(job: Job) -> JobResult:
     from protocol import dump_event
 
     started = time.perf_counter()
-    config = PerceptionConfig(zones=ZonesConfig.model_validate(job.zones))
+    # Only the zone kinds this agent version knows (older ones have beds and chairs only).
+    known = {k: v for k, v in job.zones.items() if k in ZonesConfig.model_fields}
+    config = PerceptionConfig(zones=ZonesConfig.model_validate(known))
     pipeline = Pipeline(config)
     stamper = EventStamper(Identity("eval", "eval", room_id(job.source), "eval", "depth0"))
     source = _depth_source(job)
