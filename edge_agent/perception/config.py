@@ -36,11 +36,13 @@ class BackgroundConfig(_Section):
         default=3.0, gt=0, description="Foreground: at least this many σ closer than background."
     )
     update_after_s: float = Field(
-        default=120.0,
+        default=60.0,
         gt=0,
-        description="A pixel is absorbed into the background only after this long unchanged "
-        "foreground-free (or, for a stuck object, after this long still foreground and no "
-        "person nearby); keeps a person lying still on the floor visible for long lies.",
+        description="Foreground that stays put this long with no person on it (a chair pushed "
+        "to a new place, a bag left on the floor) is absorbed into the background. Pixels "
+        "around a tracked person never are, so a person lying still after a fall stays "
+        "visible for hours; places something left are background again within about a "
+        "second.",
     )
 
 
