@@ -1,0 +1,1 @@
+"""Analytics: incremental roll-ups of the partition streams, and the queries reports run."""
