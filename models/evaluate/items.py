@@ -56,7 +56,7 @@ def truth_from_labels(
     events = label_events(list(lines))
     if hours is not None and hours * 3600.0 < duration:
         duration = hours * 3600.0
-        events = [e for e in events if _first_time(e) < duration]
+        events = [e for e in events if _last_time(e) < duration]
     return Truth(item_id, kind, dict(meta), events, list(frames), start_s, duration)
 
 
@@ -68,11 +68,13 @@ def start_of(meta: dict[str, Any]) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def _first_time(event: dict[str, Any]) -> float:
-    for key in ("onset", "t", "landing", "exit"):
-        if key in event and event[key] is not None:
-            return float(event[key])
-    return 0.0
+TIME_KEYS = ("onset", "t", "landing", "lie_end", "edge", "stand_onset", "exit", "end")
+
+
+def _last_time(event: dict[str, Any]) -> float:
+    """When a labelled event is over: only events the run saw whole are scored."""
+    times = [float(event[k]) for k in TIME_KEYS if isinstance(event.get(k), int | float)]
+    return max(times, default=0.0)
 
 
 def _bin(value: float, bins: Sequence[tuple[float, str]]) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from models.evaluate import metrics, stats
 from models.evaluate.events import Ev, event_from_wire
-from models.evaluate.items import Truth
+from models.evaluate.items import Truth, truth_from_labels
 from models.evaluate.scoring import (
     score_bed_exits,
     score_falls,
@@ -197,3 +197,21 @@ def test_reliability_bins_and_calibration_error() -> None:
     assert top.n == 10 and top.accuracy == pytest.approx(0.9)
     ece = stats.expected_calibration_error(table)
     assert ece == pytest.approx((10 * 0.05 + 2 * 0.05) / 12)
+
+
+def test_a_day_cut_short_scores_only_events_it_saw_whole() -> None:
+    meta = {"start_time_ms": 1767250800000, "duration_s": 14400.0}
+    lines = [
+        {"type": "segment", "person": 1, "start": 0.0, "end": 900.0, "activity": "lying_bed"},
+        {"event": "bed_exit", "onset": 100.0, "edge": 110.0, "stand_onset": 115.0, "exit": 120.0},
+        {
+            "event": "bed_exit",
+            "onset": 1790.0,
+            "edge": 1800.0,
+            "stand_onset": 1805.0,
+            "exit": 1810.0,
+        },
+    ]
+    truth = truth_from_labels("day-0", kind="day", meta=meta, lines=lines, frames=[], hours=0.5)
+    assert truth.duration_s == 1800.0 and truth.start_s == 1767250800.0
+    assert [e["exit"] for e in truth.events] == [120.0]
