@@ -31,6 +31,8 @@ from aggregator.store import (
 )
 
 SNOOZE_LOG_MAXLEN = 10_000
+HISTORY_BACKFILLED_KEY = f"{PREFIX}:alerts:history-backfilled"
+"""Set once every alert older than the history sets has been indexed in them."""
 
 
 # These three belong with the other key builders in aggregator.store (as Partition
@@ -127,7 +129,9 @@ class AlertStore:
         return [a for a in (decode_alert(raw) for raw in raws) if a is not None]
 
     async def backfill_history(self) -> int:
-        """Index alerts written before the history set existed; returns how many it saw."""
+        """Index alerts written before the history set existed (once); returns how many."""
+        if await self._client.exists(HISTORY_BACKFILLED_KEY):
+            return 0
         seen = 0
         async for alert_id, where in self._client.hscan_iter(ALERT_INDEX_KEY):
             part = Partition.parse(_text(where))
@@ -137,6 +141,7 @@ class AlertStore:
                     history_key(part), {alert.alert_id: alert.opened_at.timestamp()}, nx=True
                 )
                 seen += 1
+        await self._client.set(HISTORY_BACKFILLED_KEY, "1")
         return seen
 
     async def set_snooze(self, part: Partition, snooze: Snooze) -> None:
