@@ -15,12 +15,13 @@ at the last frame at the door (or the first outside). Track breaks are common, s
 
 Dispenser use: a person standing in a dispenser zone for ``rub_min_s``, or the dispenser
 model (``Observation.dispenser_p``) above its threshold that long; the use is dated at its
-onset. A use within ± ``window_s`` of a crossing counts for it, each use for one crossing
-only: uses after the first patient contact do not count for the entry and uses before the
-last contact do not count for the exit (before/after patient contact, the WHO moments); with
-no contact a use between the two goes to the nearer crossing. Rubbing at the corridor
-dispenser is seen only when its zone is in view, else such entries and exits read as
-``dispenser_used=False``.
+onset (``dispenser_offset_s`` is onset minus crossing). A use within ± ``window_s`` of a
+crossing counts for it, each use for one crossing only: uses after the first patient contact
+do not count for the entry and uses before the last contact do not count for the exit
+(before/after patient contact, the WHO moments); with no contact a use between the two goes
+to the nearer crossing (entry to the use's onset against the use's end to the exit).
+Rubbing at the corridor dispenser is seen only when its zone is in view, else such entries
+and exits read as ``dispenser_used=False``.
 
 Patient contact: the visitor's body centre came within ``contact_m`` of a bed outline during
 the visit (None when no bed zone is configured).
@@ -54,14 +55,22 @@ Side = Literal["door", "in", "out"]
 
 
 @dataclass(slots=True)
+class _Use:
+    """One dispenser use; ``end`` grows while the rubbing goes on."""
+
+    onset: float
+    end: float
+
+
+@dataclass(slots=True)
 class _Visit:
     episode_id: uuid.UUID
     entry_t: float | None = None
     exit_t: float | None = None
-    uses: list[float] = field(default_factory=list)
+    uses: list[_Use] = field(default_factory=list)
     first_contact: float | None = None
     last_contact: float | None = None
-    entry_use: float | None = None
+    entry_use: _Use | None = None
     entry_done: bool = False
     exit_done: bool = False
     lost_t: float | None = None
@@ -84,8 +93,9 @@ class _Track:
     """Has been in the room proper (so reaching the door and leaving is an exit)."""
     last_door_t: float | None = None
     rub_since: float | None = None
-    rub_logged: bool = False
-    uses: list[float] = field(default_factory=list)
+    rub: _Use | None = None
+    """The use going on now, once it has lasted ``rub_min_s``."""
+    uses: list[_Use] = field(default_factory=list)
     """Uses outside a visit (the corridor dispenser before coming in)."""
     left: _Visit | None = None
     """The visit just left: a corridor dispenser use soon after still counts for its exit."""
@@ -166,18 +176,21 @@ class HandHygieneEngine:
         if obs.dispenser_p is not None:
             using = using or obs.dispenser_p >= cfg.dispenser_p_threshold
         if not using:
-            track.rub_since, track.rub_logged = None, False
+            track.rub_since, track.rub = None, None
             return
         track.rub_since = t if track.rub_since is None else track.rub_since
-        if track.rub_logged or t - track.rub_since < cfg.rub_min_s:
+        if track.rub is not None:
+            track.rub.end = t
             return
-        track.rub_logged = True
+        if t - track.rub_since < cfg.rub_min_s:
+            return
+        use = track.rub = _Use(track.rub_since, t)
         if track.visit is not None:
-            track.visit.uses.append(track.rub_since)
+            track.visit.uses.append(use)
         else:
-            track.uses.append(track.rub_since)
+            track.uses.append(use)
             if track.left is not None and not track.left.exit_done:
-                track.left.uses.append(track.rub_since)
+                track.left.uses.append(use)
         logger.debug("track %d used a dispenser", obs.track_id)
 
     def _relink(self, t: float, obs: Observation) -> _Visit | None:
@@ -243,39 +256,39 @@ class HandHygieneEngine:
         entry = visit.entry_t
         if entry is None:
             raise RuntimeError("entry report without an entry")
-        w = self._cfg.window_s
+        w, exit_t, contact = self._cfg.window_s, visit.exit_t, visit.first_contact
         uses = [
             u
             for u in visit.uses
-            if abs(u - entry) <= w
-            and (visit.first_contact is None or u <= visit.first_contact)
-            and (
-                visit.exit_t is None
-                or visit.first_contact is not None
-                or u - entry <= visit.exit_t - u
-            )
+            if u.onset <= entry + w
+            and u.end >= entry - w
+            and (contact is None or u.onset <= contact)
+            # no contact: a use between the crossings goes to the nearer one
+            and (exit_t is None or contact is not None or u.onset - entry <= exit_t - u.end)
         ]
-        visit.entry_use = min(uses, key=lambda u: abs(u - entry)) if uses else None
-        visit.entry_done = True
-        return self._detection(visit, "entry", entry, visit.entry_use)
+        use = min(uses, key=lambda u: abs(u.onset - entry)) if uses else None
+        visit.entry_use, visit.entry_done = use, True
+        return self._detection(visit, "entry", entry, use)
 
     def _exit_detection(self, visit: _Visit) -> Detection:
         exit_t = visit.exit_t
         if exit_t is None:
             raise RuntimeError("exit report without an exit")
+        w, contact = self._cfg.window_s, visit.last_contact
         uses = [
             u
             for u in visit.uses
-            if abs(u - exit_t) <= self._cfg.window_s
-            and u != visit.entry_use
-            and (visit.last_contact is None or u >= visit.last_contact)
+            if u.onset <= exit_t + w
+            and u.end >= exit_t - w
+            and u is not visit.entry_use
+            and (contact is None or u.onset >= contact)
         ]
         visit.exit_done = True
-        use = min(uses, key=lambda u: abs(u - exit_t)) if uses else None
+        use = min(uses, key=lambda u: abs(u.end - exit_t)) if uses else None
         return self._detection(visit, "exit", exit_t, use)
 
     def _detection(
-        self, visit: _Visit, direction: Literal["entry", "exit"], at: float, use: float | None
+        self, visit: _Visit, direction: Literal["entry", "exit"], at: float, use: _Use | None
     ) -> Detection:
         logger.info("hand hygiene %s: dispenser %s", direction, "used" if use else "not used")
         return Detection(
@@ -288,7 +301,7 @@ class HandHygieneEngine:
                 direction=direction,
                 track_id=visit.track_id,
                 dispenser_used=use is not None,
-                dispenser_offset_s=None if use is None else use - at,
+                dispenser_offset_s=None if use is None else use.onset - at,
                 patient_contact=(visit.first_contact is not None) if self._beds else None,
                 window_s=self._cfg.window_s,
             ),

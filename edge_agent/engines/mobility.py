@@ -218,6 +218,8 @@ class MobilityEngine:
                 return MobilityState.WALKING if moving else MobilityState.STANDING
         if on_mattress:
             return MobilityState.IN_BED  # lying, or sitting up in bed (IMS 0-1)
+        if in_bed:
+            return MobilityState.SITTING_EDGE  # over the mattress, legs down: nobody stands there
         if moving:
             return MobilityState.WALKING
         if obs.top_m >= cfg.stand_ratio * self._height_m:
