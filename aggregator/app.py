@@ -21,6 +21,7 @@ from aggregator.ingest.mqtt import MqttIngest
 from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
 from aggregator.metrics import Metrics
+from aggregator.notify.service import Notifier
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import Partition
 from aggregator.web.api import create_app
@@ -70,7 +71,16 @@ class App:
             ingest,
             units=[Partition(site, unit) for site, unit in cfg.listed_units()],
             stopping=self.stop_event,
+            max_snooze_minutes=cfg.rules.suppression.max_snooze_minutes,
         )
+        notifier = (
+            Notifier.from_config(
+                cfg.notify, async_redis, cfg.mqtt, self.metrics.registry,
+                consumer=cfg.mqtt.client_id,
+            )
+            if cfg.notify.enabled
+            else None
+        )  # fmt: skip
         server = _Server(
             uvicorn.Config(
                 app, host=cfg.web.host, port=cfg.web.port, log_level="warning",
@@ -83,6 +93,10 @@ class App:
             presence.start()
         rules_task = asyncio.create_task(consumer.run(self.stop_event), name="rules")
         web_task = asyncio.create_task(server.serve(), name="web")
+        # Not in the FIRST_COMPLETED wait: a notifier failure is logged, the ward feed runs on.
+        notify_tasks = (
+            [asyncio.create_task(notifier.run(self.stop_event), name="notify")] if notifier else []
+        )
         while not server.started and not web_task.done():
             await asyncio.sleep(0.05)
         if server.started:
@@ -94,7 +108,7 @@ class App:
 
         self.stop_event.set()
         server.should_exit = True
-        await asyncio.gather(web_task, rules_task, return_exceptions=True)
+        await asyncio.gather(web_task, rules_task, *notify_tasks, return_exceptions=True)
         for presence in reversed(presences):
             presence.stop()
         ingest.stop()

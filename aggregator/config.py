@@ -8,9 +8,10 @@ file without reading code.
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from aggregator.alerts.model import AlertKind
+from aggregator.notify.config import NotifyConfig
 from ambient.yamlconfig import ConfigError, load_yaml_model, parse_yaml_model
 from protocol import MAX_PAYLOAD_BYTES
 
@@ -174,6 +175,16 @@ class CentralConfig(_Section):
     web: WebConfig = Field(default_factory=WebConfig, description="Nurse-station web feed.")
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest limits.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Alert rules.")
+    notify: NotifyConfig = Field(
+        default_factory=NotifyConfig, description="Caregiver notifications of homes."
+    )
+
+    @model_validator(mode="after")
+    def _notify_sites_served(self) -> "CentralConfig":
+        for home in self.notify.homes:
+            if home.site not in self.sites:
+                raise ValueError(f"notify: home {home.home} is not on a served site (sites)")
+        return self
 
 
 def parse_config(text: str, source: str = "<config>") -> CentralConfig:
