@@ -211,7 +211,7 @@ def _bed(b: Mapping[str, Any]) -> str:
             ["measure", "value"],
             [
                 ["labelled bed exits", str(b["exits"])],
-                ["warned (`predicted`) before the exit", _prop(b["warned"])],
+                ["warned (predicted) before the exit", _prop(b["warned"])],
                 ["median warning before exit, misses as 0 s", _fmt(lead["median_all"])],
                 ["median warning before exit, warned exits only", _fmt(lead["median_warned"])],
                 [

@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 WIDTH, HEIGHT = 420, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 24, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 32, 40
 INK, GRID, BAR, ACCENT = "#222", "#ddd", "#4a7bb7", "#c0392b"
 
 
@@ -68,7 +68,7 @@ def histogram(
     start = math.floor((min(values) if lo is None else lo) / bin_width) * bin_width
     stop = math.ceil((max(values) if hi is None else hi) / bin_width) * bin_width
     if marker is not None:
-        stop = max(stop, math.ceil(marker / bin_width) * bin_width)
+        stop = max(stop, (math.floor(marker / bin_width) + 1) * bin_width)
     n_bins = max(1, round((stop - start) / bin_width))
     counts = [0] * n_bins
     for v in values:
