@@ -40,7 +40,9 @@ F32 = npt.NDArray[np.float32]
 B = npt.NDArray[np.bool_]
 
 _SIGMA0 = 0.3
-_SIGMA_ALPHA = 0.05
+_SIGMA_ALPHA = 0.1
+_SIGMA_EVERY = 4
+"""Noise is measured on every 4th frame pair (it changes slowly; saves a pass per frame)."""
 _MIN_SIGMA = 0.03
 _MAX_MEDIAN_SAMPLES = 2048
 _MEAN_ABS_TO_SIGMA = math.sqrt(math.pi) / 2.0
@@ -63,6 +65,7 @@ class ThermalBackground:
         self._bg_mask: B | None = None
         self._fg_since: npt.NDArray[np.float64] | None = None
         self._cold_since: npt.NDArray[np.float64] | None = None
+        self._frames = 0
 
     @property
     def threshold(self) -> float:
@@ -81,14 +84,16 @@ class ThermalBackground:
             sample = sample[:: sample.size // _MAX_MEDIAN_SAMPLES + 1]
         self.offset = float(np.median(sample))
         out: F32 = diff - np.float32(self.offset)
-        if self._prev is not None:
+        self._frames += 1
+        if self._prev is not None and self._frames % _SIGMA_EVERY == 0:
             change = np.abs(out - self._prev)[self._bg_mask]
             cap = 6.0 * self.sigma
             change = change[change < cap]
             if change.size >= 4:
                 measured = max(float(change.mean()) * _MEAN_ABS_TO_SIGMA, _MIN_SIGMA)
                 self.sigma += _SIGMA_ALPHA * (measured - self.sigma)
-        self._prev = out
+        if self._frames % _SIGMA_EVERY == _SIGMA_EVERY - 1:
+            self._prev = out
         return out
 
     def update(self, frame: F32, excess: F32, fg: B, protected: B, t: float) -> None:

@@ -99,10 +99,11 @@ class ThermalHealthConfig(_Section):
     """What makes a thermal frame unusable (fed to the shared sensor-health engine as the
     share of valid pixels)."""
 
-    flat_std_c: float = Field(
+    flat_range_c: float = Field(
         default=0.005,
         ge=0,
-        description="A frame with less spread is dead or covered: no pixel counts as valid.",
+        description="A frame whose warmest and coldest pixels differ by less is dead or "
+        "covered: no pixel counts as valid.",
     )
     min_c: float = Field(default=-20.0, description="Readings below this are not plausible.")
     max_c: float = Field(default=150.0, description="Readings above this are not plausible.")

@@ -139,16 +139,15 @@ class ThermalPipeline:
         """Frame with implausible pixels filled, and the share of valid pixels (0 when the
         frame is flat: a dead or covered array)."""
         cfg = self.config.health
+        lo, hi = float(temps.min()), float(temps.max())  # NaN anywhere makes both NaN
+        if cfg.min_c <= lo and hi <= cfg.max_c:  # the usual case: two reductions
+            return temps, 0.0 if hi - lo < cfg.flat_range_c else 1.0
         ok = np.isfinite(temps) & (temps >= cfg.min_c) & (temps <= cfg.max_c)
         n_ok = int(ok.sum())
-        if n_ok == temps.size:
-            if float(temps.std()) < cfg.flat_std_c:
-                return temps, 0.0
-            return temps, 1.0
         if n_ok == 0:
             return temps, 0.0
         filled = np.where(ok, temps, np.float32(np.median(temps[ok]))).astype(np.float32)
-        if float(filled[ok].std()) < cfg.flat_std_c:
+        if float(np.ptp(filled[ok])) < cfg.flat_range_c:
             return filled, 0.0
         return filled, n_ok / temps.size
 
