@@ -54,6 +54,10 @@ def _pct(p: Mapping[str, Any] | None) -> str:
     return f"{p['rate'] * 100:.1f}% ({p['k']}/{p['n']}, 95% CI {lo * 100:.1f}–{hi * 100:.1f}%)"
 
 
+def _num(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.3g}"
+
+
 def _task_metrics(task: str, section: Mapping[str, Any]) -> list[str]:
     if not section or str(section.get("status", "")).startswith("not run"):
         reason = section.get("reason", "no events of this type") if section else "not evaluated"
@@ -61,12 +65,13 @@ def _task_metrics(task: str, section: Mapping[str, Any]) -> list[str]:
     if task in ("fall", "thermal_fall"):
         fa = section["false_alerts"]["normal_activity"]
         return [
-            f"- Falls alerted within 10 s of landing: {_pct(section['sensitivity'])}",
-            f"- Median time from landing to alert: {section['delay_s']['median']} s",
+            f"- Falls alerted within 10 s of landing: {_pct(section['sensitivity'])} "
+            "(target >= 98%)",
+            f"- Median time from landing to alert: {_num(section['delay_s']['median'])} s",
             f"- False fall alerts: {fa['count']} in {fa['hours']:.1f} h of normal activity "
-            f"({fa['per_room_month']} per room-month; 95% upper bound "
-            f"{fa['upper95_per_room_month']} per room-month)",
-            f"- Confidence calibration (ECE): {section['calibration']['ece']}",
+            f"({_num(fa['per_room_month'])} per room-month; 95% upper bound "
+            f"{_num(fa['upper95_per_room_month'])} per room-month; target <= 1 per room-month)",
+            f"- Confidence calibration (ECE): {_num(section['calibration']['ece'])}",
         ]
     if task == "mobility":
         return [
@@ -84,8 +89,8 @@ def _task_metrics(task: str, section: Mapping[str, Any]) -> list[str]:
         lead = section["lead_s"]
         return [
             f"- Exits warned before they happened: {_pct(section['warned'])}",
-            f"- Median warning (misses as 0 s): {lead['median_all']} s; "
-            f"warned exits only: {lead['median_warned']} s",
+            f"- Median warning (misses as 0 s): {_num(lead['median_all'])} s; "
+            f"warned exits only: {_num(lead['median_warned'])} s",
         ]
     return []
 
@@ -114,7 +119,7 @@ def _targets(summary: Mapping[str, Any], task_name: str) -> list[str]:
         if t["task"] == wanted and task_name != "thermal_fall":
             lines.append(
                 f"- {t['what']}: target {t['direction']} {t['target']:g}, reached "
-                f"{t['value']!s} → **{t['verdict']}** {t['note']}".rstrip()
+                f"{_num(t['value'])} → **{t['verdict']}** {t['note']}".rstrip()
             )
     return lines
 
@@ -192,7 +197,7 @@ def model_card(directory: Path, summary: Mapping[str, Any]) -> str:
         "",
         *[f"- {limit}" for limit in COMMON_LIMITS],
         *[
-            f"- Misses its target: {t['what']} ({t['value']} against {t['direction']} "
+            f"- Misses its target: {t['what']} ({_num(t['value'])} against {t['direction']} "
             f"{t['target']:g})."
             for t in summary.get("targets", [])
             if t["verdict"] == "missed"

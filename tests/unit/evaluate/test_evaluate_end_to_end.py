@@ -88,7 +88,10 @@ def test_evaluate_writes_a_report_that_counts_the_fall(dataset: Path, tmp_path: 
     assert "<svg" in page and "simulated" in page and "<script" not in page
     assert json.loads((out / "metrics.json").read_text())["fall"]["sensitivity"]["k"] == 1
     card = (models / "fall" / "CARD.md").read_text()
-    assert "Simulated data only" in card and "Falls alerted within 10 s of landing: 100.0%" in card
+    assert (
+        "Simulated data only" in card
+        and "Falls alerted within 10 s of landing: 100.0% (1/1" in card
+    )
     assert (models / "rules" / "CARD.md").exists()  # bed exit, mobility, hand hygiene
 
 
