@@ -94,6 +94,19 @@ def _has(runs: Sequence[ItemRun], kind: str) -> bool:
     return any(e.type == kind for r in runs for e in r.events)
 
 
+def activity_at(t: float, labels: Sequence[dict[str, Any]]) -> str:
+    """The labelled activity going on at `t` (hard negatives first): what a false alert hit."""
+    hits = []
+    for e in labels:
+        onset, end = e.get("onset"), e.get("end")
+        if isinstance(onset, int | float) and isinstance(end, int | float):
+            if onset - 2.0 <= t <= end + 5.0:
+                hits.append((not e.get("hard_negative", False), str(e.get("event"))))
+        elif isinstance(e.get("t"), int | float) and abs(float(e["t"]) - t) <= 5.0:
+            hits.append((True, str(e.get("event"))))
+    return min(hits)[1] if hits else "no labelled event"
+
+
 def falls(runs: Sequence[ItemRun]) -> dict[str, Any]:
     """Fall sensitivity, delay, false alerts per room-day, calibration and subgroups."""
     outcomes: list[dict[str, Any]] = []
@@ -102,12 +115,16 @@ def falls(runs: Sequence[ItemRun]) -> dict[str, Any]:
     pairs: list[tuple[float, bool]] = []
     day_false = clip_false = fall_clip_false = late = 0
     day_s = clip_s = 0.0
+    causes: dict[str, int] = {}
     for run in runs:
         score = scoring.score_falls(
             run.truth.events, run.events, run.seconds or run.truth.duration_s
         )
         pairs += score.calibration
         late += len(score.late_alerts)
+        for alert in score.false_alerts:
+            cause = activity_at(alert.t, run.truth.events)
+            causes[cause] = causes.get(cause, 0) + 1
         for outcome in score.falls:
             label = next(
                 e
@@ -154,6 +171,7 @@ def falls(runs: Sequence[ItemRun]) -> dict[str, Any]:
             "normal_activity": per_room_day(day_false + clip_false, day_s + clip_s),
             "in_fall_clips_outside_falls": fall_clip_false,
             "late_starts_during_falls": late,
+            "by_activity": dict(sorted(causes.items())),
         },
         "negative_clips_without_false_alert": proportion(
             sum(1 for _, ok in negatives if ok), len(negatives)

@@ -119,6 +119,14 @@ def _calibration(name: str, section: Mapping[str, Any]) -> str:
     return svg.reliability(cal["bins"], title=title)
 
 
+def _causes(fa: Mapping[str, Any]) -> str:
+    causes = fa.get("by_activity") or {}
+    if not causes:
+        return ""
+    text = ", ".join(f"{k}: {v}" for k, v in causes.items())
+    return f"<p>False alerts by what the labels say was going on: {escape(text)}</p>"
+
+
 def _fall(f: Mapping[str, Any], heading: str) -> str:
     if (banner := _not_run(f)) is not None:
         return f"<h2>{heading}</h2>{banner}"
@@ -169,6 +177,7 @@ def _fall(f: Mapping[str, Any], heading: str) -> str:
                 "normal_activity": "both together",
             },
         )
+        + _causes(fa)
         + "<div class=charts>"
         + svg.histogram(
             delays["values"],

@@ -215,3 +215,14 @@ def test_a_day_cut_short_scores_only_events_it_saw_whole() -> None:
     truth = truth_from_labels("day-0", kind="day", meta=meta, lines=lines, frames=[], hours=0.5)
     assert truth.duration_s == 1800.0 and truth.start_s == 1767250800.0
     assert [e["exit"] for e in truth.events] == [120.0]
+
+
+def test_false_alerts_are_told_by_the_activity_they_hit() -> None:
+    labels = [
+        {"event": "sit_down", "onset": 40.0, "end": 43.0, "surface": "chair"},
+        {"event": "floor_exercise", "onset": 38.0, "end": 90.0, "hard_negative": True},
+    ]
+    truth = Truth("clip-9", "clip", {}, labels, [], 0.0, 120.0)
+    run = metrics.ItemRun(truth, [start(42.0), start(110.0)], 120.0)
+    causes = metrics.falls([run])["false_alerts"]["by_activity"]
+    assert causes == {"floor_exercise": 1, "no labelled event": 1}
