@@ -12,6 +12,7 @@ escalates each once, inside the store's transaction so an acknowledgement wins a
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,7 +29,15 @@ from aggregator.alerts.store import AlertStore
 from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
 from aggregator.metrics import Metrics
-from aggregator.rules.engine import AlertWork, RoomWork, needs_room, route_event, route_status
+from aggregator.rules.engine import (
+    AlertWork,
+    RoomWork,
+    needs_room,
+    room_work,
+    route_event,
+    route_status,
+)
+from aggregator.rules.room_state import apply_signal, read_state, rooms_channel
 from aggregator.store import RULES_GROUP, Partition
 from protocol import AgentStatus, parse_event
 
@@ -200,29 +209,44 @@ class RulesConsumer:
             if kind == "status":
                 status = _status_adapter.validate_json(payload)
                 await self._store.set_agent(status.site, status.agent_id, payload)
+                room = room_work(status, now)
                 work: AlertWork | RoomWork | None = route_status(status, now, self._policy)
             else:
                 event = parse_event(payload)
-                room = RoomContext()
+                room = room_work(event, now)
+                context = RoomContext()
                 if needs_room(event):
-                    room = await self._store.room_context(part, event.room)
+                    context = await self._store.room_context(part, event.room)
                 work = route_event(
                     event,
                     now,
                     self._cfg.fall_risk_beds,
-                    room=room,
+                    room=context,
                     policy=self._policy,
                     staff_present_count=self._cfg.suppression.staff_present_count,
                 )
         except ValidationError:
             logger.exception("rules: stored entry of %s does not parse; skipped", part.name)
             return
-        if isinstance(work, RoomWork):
-            await self._store.set_room(part, work.room, work.state)
-        elif isinstance(work, AlertWork):
+        if room is not None:
+            await self._apply_room(part, room)
+        if isinstance(work, AlertWork):
             alert_id = work.alert_id
             if alert_id is None and work.agent_id is not None:
                 alert_id = await self._store.agent_alert_id(part, work.agent_id)
             if alert_id is None:
                 return
             self._count(await self._store.update(part, alert_id, work.transition))
+
+    async def _apply_room(self, part: Partition, work: RoomWork) -> None:
+        """Read, change, write and announce one room's state (this task is its only writer)."""
+        raw = await self._client.hget(part.rooms, work.room)
+        state = read_state(work.room, None if raw is None else json.loads(raw))
+        changed = apply_signal(state, work.room, work.signal)
+        if changed is None:
+            return
+        body = changed.model_dump_json()
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.hset(part.rooms, work.room, body)
+            pipe.publish(rooms_channel(part), body)
+            await pipe.execute()

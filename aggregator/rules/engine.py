@@ -23,6 +23,7 @@ from aggregator.alerts.lifecycle import (
 from aggregator.alerts.model import Alert, AlertKind, episode_alert_id, offline_alert_id
 from aggregator.alerts.policy import DEFAULT_POLICY, EscalationPolicy
 from aggregator.alerts.suppression import RoomContext, suppression_reason
+from aggregator.rules.room_state import RoomSignal, signal_of
 from protocol import (
     AgentState,
     AgentStatus,
@@ -49,8 +50,21 @@ class AlertWork:
 
 @dataclass(frozen=True, slots=True)
 class RoomWork:
+    """Apply ``signal`` to the state of ``room`` (see `aggregator.rules.room_state`)."""
+
     room: str
-    state: dict[str, Any]
+    signal: RoomSignal
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """What this input says about the room, e.g. ``{"occupied": 2, "ts": ...}``."""
+        return self.signal.fields()
+
+
+def room_work(item: AnyEvent | AgentStatus, now: datetime) -> RoomWork | None:
+    """The room-state change an event or agent status makes (occupancy, bed, floor, sensor)."""
+    found = signal_of(item, now)
+    return None if found is None else RoomWork(*found)
 
 
 def needs_room(event: AnyEvent) -> bool:
@@ -76,7 +90,7 @@ def route_event(
             lambda alert: on_fall(alert, event, now, policy=policy),
         )
     if isinstance(event, OccupancyEvent):
-        return RoomWork(event.room, {"occupied": event.data.count, "ts": event.ts.isoformat()})
+        return room_work(event, now)
     if isinstance(event, BedExitEvent):
         fall_risk = fall_risk_beds is None or (
             event.bed is not None and event.bed in fall_risk_beds
