@@ -44,7 +44,14 @@ def test_compliance_is_used_over_opportunities_per_room_shift_and_moment() -> No
     assert f["other opportunities compliance %"] == 80.0  # (7 + 5) / (10 + 5)
     assert f["entry compliance %"] == 60.0 and f["exit compliance %"] == 70.0
     assert f["night shift compliance %"] == 70.0
-    assert report.table("By room").rows == [["r1", 20, 11, 55.0], ["r2", 5, 5, 100.0]]
+    assert report.table("By room").rows == [  # then entry, exit, day and night shift %
+        ["r1", 20, 11, 55.0, 40.0, 70.0, 40.0, 70.0],
+        ["r2", 5, 5, 100.0, 100.0, None, 100.0, None],
+    ]
+    assert report.table("By moment").rows == [
+        ["before patient contact", 10, 4, 40.0],
+        ["other", 15, 12, 80.0],
+    ]
     page = render_html(report)
     assert "Hawthorne" in page and "2.5–3×" in page and page.count("<svg") == 3
 
