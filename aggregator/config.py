@@ -6,7 +6,7 @@ file without reading code.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -51,6 +51,58 @@ class RedisConfig(_Section):
 class WebConfig(_Section):
     host: str = Field(default="127.0.0.1", description="Address the web feed listens on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Web feed port (0: any free).")
+
+
+UserRole = Literal["nurse", "charge_nurse", "quality", "admin"]
+"""What a signed-in person or API client may do (see `aggregator.web.auth`)."""
+_LOGIN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
+
+
+class AuthUser(_Section):
+    id: str = Field(pattern=_LOGIN_ID, description="Login id, recorded as the actor of changes.")
+    role: UserRole
+    password_hash: str = Field(
+        pattern=r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$",
+        description="From `ambient aggregator hash-password`; never the password itself.",
+    )
+
+
+class ApiToken(_Section):
+    id: str = Field(pattern=_LOGIN_ID, description="Client name, recorded as the actor.")
+    role: UserRole
+    token_hash: str = Field(
+        pattern=r"^sha256\$[0-9a-f]{64}$", description="sha256$<hex of the token's SHA-256>."
+    )
+
+
+class AuthConfig(_Section):
+    enabled: bool = Field(
+        default=False, description="Off: the feed and API are open (demo, a closed network)."
+    )
+    users: list[AuthUser] = Field(default_factory=list, description="People who sign in.")
+    api_tokens: list[ApiToken] = Field(
+        default_factory=list, description="`Authorization: Bearer` clients of the API."
+    )
+    session_ttl_h: float = Field(
+        default=12, gt=0, le=24 * 7, description="A sign-in lasts this long (a shift)."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing session cookies; unset: AMBIENT_SESSION_SECRET, else a "
+        "random key per start (everyone signs in again after a restart).",
+    )
+    secure_cookie: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    )
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "AuthConfig":
+        ids = [u.id for u in self.users] + [t.id for t in self.api_tokens]
+        if len(ids) != len(set(ids)):
+            raise ValueError("auth: user and token ids must be unique")
+        if self.enabled and not ids:
+            raise ValueError("auth: enabled with no users and no api_tokens")
+        return self
 
 
 class IngestConfig(_Section):
@@ -173,6 +225,9 @@ class CentralConfig(_Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
     redis: RedisConfig = Field(default_factory=RedisConfig, description="Redis connection.")
     web: WebConfig = Field(default_factory=WebConfig, description="Nurse-station web feed.")
+    auth: AuthConfig = Field(
+        default_factory=AuthConfig, description="Sign-in and roles for the web feed and API."
+    )
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest limits.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Alert rules.")
     notify: NotifyConfig = Field(

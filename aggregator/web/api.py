@@ -1,7 +1,11 @@
 """The FastAPI app: pages, JSON API, live SSE feed, health and metrics.
 
 Built by `create_app` from its dependencies (alert store, redis client, an MQTT health probe,
-metrics), so tests run it against a real Redis with httpx and no broker.
+metrics, the auth settings), so tests run it against a real Redis with httpx and no broker.
+
+Every route goes through one guard (`_guard`): with auth on it finds who is asking (session
+cookie or bearer token) and checks the route's permission (`aggregator.web.auth`); a page
+asked for without a session redirects to the sign-in page, an API call gets 401 or 403.
 """
 
 import asyncio
@@ -9,15 +13,22 @@ import html
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
@@ -25,8 +36,17 @@ from aggregator.alerts.api import alert_router
 from aggregator.alerts.lifecycle import AlertError, acknowledge, resolve
 from aggregator.alerts.model import Alert, Outcome
 from aggregator.alerts.store import AlertStore
+from aggregator.config import AuthConfig
 from aggregator.metrics import Metrics
+from aggregator.rules.room_state import RoomState, read_state, rooms_channel
 from aggregator.store import Partition, feed_channel
+from aggregator.web.auth import (
+    COOKIE,
+    ROLE_PERMISSIONS,
+    Authenticator,
+    Principal,
+    required_permission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +59,33 @@ class MqttHealth(Protocol):
     def connected(self) -> bool: ...
 
 
+_BY = "Staff id acting; with sign-in on it is ignored: the signed-in user is recorded."
+
+
 class AckBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    by: str = Field(min_length=1, max_length=64, description="Staff id acknowledging.")
+    by: str | None = Field(default=None, min_length=1, max_length=64, description=_BY)
 
 
 class ResolveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    by: str = Field(min_length=1, max_length=64, description="Staff id resolving.")
-    outcome: Outcome = Field(description="What it was: true_fall, false_alarm, assisted, other.")
+    by: str | None = Field(default=None, min_length=1, max_length=64, description=_BY)
+    outcome: Outcome = Field(
+        description="What it was: true_fall, false_alarm, assisted, not_found, other."
+    )
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class _LoginRequiredError(Exception):
+    """A page was asked for without a session: answered with a redirect to sign in."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
 
 
 def _partition(site: str, unit: str) -> Partition:
@@ -74,13 +112,61 @@ def create_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stopping: asyncio.Event | None = None,
     max_snooze_minutes: float = 120,
+    auth: AuthConfig | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """``stopping``, when set, ends open live feeds so the server can stop promptly."""
+    """``stopping``, when set, ends open live feeds so the server can stop promptly.
+
+    ``auth``: sign-in and roles (None or disabled: everything open, staff ids typed).
+    ``routers``: more routes (reports...), behind the same guard; a route the permission
+    table does not name needs ``admin``.
+    """
     store = AlertStore(client)
     stopping = stopping or asyncio.Event()
-    app = FastAPI(title="ambient aggregator", docs_url="/api/docs", redoc_url=None)
+    authn = Authenticator(auth or AuthConfig())
+
+    async def guard(request: Request) -> None:
+        request.state.principal = None
+        route = request.scope.get("route")
+        template = getattr(route, "path", request.url.path)
+        needed = required_permission(request.method, template)
+        if not authn.enabled or needed is None:
+            return
+        who = authn.from_bearer(request.headers.get("authorization")) or authn.from_cookie(
+            request.cookies.get(COOKIE), time.time()
+        )
+        if who is None:
+            if request.method == "GET" and not template.startswith("/api/"):
+                raise _LoginRequiredError(request.url.path)
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        if not who.may(needed):
+            raise HTTPException(403, f"role {who.role} may not do this (needs {needed})")
+        request.state.principal = who
+
+    app = FastAPI(
+        title="ambient aggregator",
+        docs_url="/api/docs",
+        redoc_url=None,
+        dependencies=[Depends(guard)],
+    )
+
+    @app.exception_handler(_LoginRequiredError)
+    async def to_login(_request: Request, exc: _LoginRequiredError) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
+
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
+
+    def actor(request: Request, typed: str | None) -> str:
+        """With sign-in on, the signed-in user; else the staff id typed on the page."""
+        who: Principal | None = request.state.principal
+        if who is not None:
+            return who.id
+        if authn.enabled:
+            raise HTTPException(401, "sign in first")
+        if not typed:
+            raise HTTPException(422, "`by` (staff id) is required")
+        return typed
 
     async def unit_alerts(part: Partition) -> list[Alert]:
         return await store.active([part])
@@ -137,20 +223,100 @@ def create_app(
         return alert.model_dump(mode="json")
 
     @app.post("/api/alerts/{alert_id}/ack")
-    async def ack(alert_id: str, body: AckBody) -> dict[str, Any]:
-        return await change(alert_id, lambda a: acknowledge(a, body.by, clock()))
+    async def ack(alert_id: str, body: AckBody, request: Request) -> dict[str, Any]:
+        by = actor(request, body.by)
+        return await change(alert_id, lambda a: acknowledge(a, by, clock()))
 
     @app.post("/api/alerts/{alert_id}/resolve")
-    async def resolve_alert(alert_id: str, body: ResolveBody) -> dict[str, Any]:
-        return await change(alert_id, lambda a: resolve(a, body.by, body.outcome, clock()))
+    async def resolve_alert(alert_id: str, body: ResolveBody, request: Request) -> dict[str, Any]:
+        by = actor(request, body.by)
+        return await change(alert_id, lambda a: resolve(a, by, body.outcome, clock()))
+
+    async def unit_rooms(part: Partition) -> list[dict[str, Any]]:
+        states = await store.rooms(part)
+        alerts = await unit_alerts(part)
+        now = clock()
+        snoozed = {s.room: s for s in await store.snoozes(part) if s.until > now}
+        names = sorted(set(states) | {a.room for a in alerts})
+        views = []
+        for name in names:
+            state = read_state(name, states.get(name)) or RoomState(room=name)
+            view = room_view(state)
+            view["alert_ids"] = [a.alert_id for a in alerts if a.room == name]
+            snooze = snoozed.get(name)
+            view["snoozed_until"] = None if snooze is None else snooze.until.isoformat()
+            views.append(view)
+        return views
+
+    @app.get("/api/sites/{site}/units/{unit}/rooms")
+    async def list_rooms(site: str, unit: str) -> list[dict[str, Any]]:
+        """Each room seen: its state word, since when, and its open alerts."""
+        return await unit_rooms(_partition(site, unit))
 
     @app.get("/api/sites/{site}/units/{unit}/stream")
     async def stream(site: str, unit: str, request: Request) -> StreamingResponse:
         return StreamingResponse(
-            _sse(client, _partition(site, unit), request, unit_alerts, stopping),
+            _sse(
+                client,
+                _partition(site, unit),
+                request,
+                snapshot=unit_alerts,
+                room_snapshot=unit_rooms,
+                stopping=stopping,
+            ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_page() -> str:
+        return _page("login.html")
+
+    @app.post("/api/login")
+    async def login(body: LoginBody) -> JSONResponse:
+        if not authn.enabled:
+            return JSONResponse(me_json(None))
+        who = await asyncio.to_thread(authn.login, body.id, body.password)
+        if who is None:
+            raise HTTPException(401, "wrong id or password")
+        response = JSONResponse(me_json(who))
+        response.set_cookie(
+            COOKIE,
+            authn.signer.sign(who.id, who.role, time.time()),
+            max_age=int(authn.signer.ttl_s),
+            httponly=True,
+            samesite="strict",
+            secure=authn.cfg.secure_cookie,
+            path="/",
+        )
+        logger.info("signed in: %s (%s)", who.id, who.role)
+        return response
+
+    @app.post("/api/logout")
+    async def logout() -> JSONResponse:
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        return response
+
+    @app.get("/api/me")
+    async def me(request: Request) -> dict[str, Any]:
+        """Who is signed in and what they may do; the page shows only what they may use."""
+        return me_json(request.state.principal)
+
+    def me_json(who: Principal | None) -> dict[str, Any]:
+        if who is None:
+            return {
+                "auth": authn.enabled,
+                "id": None,
+                "role": None,
+                "permissions": sorted(ROLE_PERMISSIONS["admin"]),
+            }
+        return {
+            "auth": True,
+            "id": who.id,
+            "role": who.role,
+            "permissions": sorted(who.permissions),
+        }
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -166,29 +332,62 @@ def create_app(
     async def prometheus() -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
+    # More routers (the reports routes: `aggregator.web.reports.report_router`) go here,
+    # through `routers`: the guard covers them, and `aggregator.web.auth` names who may use
+    # them (routes under /api/reports/ and /reports/ need the ``reports`` permission).
+    for router in routers:
+        app.include_router(router)
+
     return app
+
+
+def room_view(state: RoomState) -> dict[str, Any]:
+    """What a room tile shows (the stream's ``room`` events carry the same, minus alerts)."""
+    return {
+        "room": state.room,
+        "state": state.summary.value,
+        "since": None if state.since is None else state.since.isoformat(),
+        "occupied": state.occupied,
+        "in_bed": state.in_bed,
+        "on_floor": bool(state.on_floor),
+        "sensor_offline": bool(state.offline_agents),
+        "sensor_issues": sorted(set(state.sensor_issues.values())),
+    }
 
 
 async def _sse(
     client: "aioredis.Redis",
     part: Partition,
     request: Request,
+    *,
     snapshot: Callable[[Partition], Any],
+    room_snapshot: Callable[[Partition], Any],
     stopping: asyncio.Event,
 ) -> AsyncIterator[str]:
-    """Subscribe first, then send the full list, so no change falls between the two."""
+    """Subscribe first, then send the full lists, so no change falls between the two.
+
+    Events: ``snapshot`` (every open alert), ``rooms`` (every room), then ``alert`` and
+    ``room`` changes as they happen. Every (re)connect starts with both full lists, so a
+    page that was cut off loses nothing.
+    """
+    rooms = rooms_channel(part)
     pubsub = client.pubsub()
-    await pubsub.subscribe(feed_channel(part))
+    await pubsub.subscribe(feed_channel(part), rooms)
     try:
         alerts = await snapshot(part)
         data = json.dumps([a.model_dump(mode="json") for a in alerts])
         yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
+        yield f"event: rooms\ndata: {json.dumps(await room_snapshot(part))}\n\n"
         loop = asyncio.get_running_loop()
         last_sent = loop.time()
         while not stopping.is_set() and not await request.is_disconnected():
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if msg is not None:
-                yield f"event: alert\ndata: {msg['data'].decode()}\n\n"
+                if msg["channel"].decode() == rooms:
+                    view = room_view(RoomState.model_validate_json(msg["data"]))
+                    yield f"event: room\ndata: {json.dumps(view)}\n\n"
+                else:
+                    yield f"event: alert\ndata: {msg['data'].decode()}\n\n"
                 last_sent = loop.time()
             elif loop.time() - last_sent > KEEPALIVE_S:
                 yield ": keepalive\n\n"

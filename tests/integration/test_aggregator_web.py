@@ -4,6 +4,8 @@ The FastAPI app runs in-process over httpx against the real Redis; alerts are se
 the same store and lifecycle the rules task uses.
 """
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,16 +13,20 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from aggregator import samples
 from aggregator.alerts.lifecycle import on_bed_exit, on_fall
 from aggregator.alerts.model import Alert, AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
+from aggregator.config import RulesConfig
 from aggregator.metrics import Metrics
+from aggregator.rules.consumer import RulesConsumer
+from aggregator.rules.room_state import rooms_channel
 from aggregator.store import PARTITIONS_KEY, Partition
 from aggregator.web.api import create_app
 from ambient.services import Service
-from protocol import Phase
+from protocol import Phase, dump_event
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -172,3 +178,106 @@ async def test_two_homes_with_the_same_unit_id_never_share_a_feed(client: Feed) 
     listed = (await http.get(f"/api/sites/{mine}/units/home/alerts")).json()
     assert [(a["site"], a["room"]) for a in listed] == [(mine, "living")]
     assert (await http.get("/api/sites/-bad/units/home/alerts")).status_code == 404
+
+
+async def _applied(redis: aioredis.Redis, part: Partition) -> bool:
+    """Every entry of the stream read by the rules group and acknowledged."""
+    try:
+        groups = await redis.xinfo_groups(part.events)
+    except ResponseError:
+        return False
+    return bool(groups) and groups[0]["lag"] == 0 and groups[0]["pending"] == 0
+
+
+async def _run_rules(redis: aioredis.Redis, part: Partition, payloads: list[bytes]) -> None:
+    """Append entries as ingest does and let the real rules task apply all of them."""
+    await redis.sadd(PARTITIONS_KEY, part.name)
+    for payload in payloads:
+        await redis.xadd(part.events, {"kind": "event", "payload": payload, "recv_ts": "0"})
+    consumer = RulesConsumer(redis, AlertStore(redis), Metrics(), RulesConfig(), consumer="web")
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        for _ in range(200):
+            if await _applied(redis, part):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_rooms_show_their_state_since_when_and_their_open_alerts(client: Feed) -> None:
+    http, _store, redis = client
+    site, unit = _unit()
+    part = Partition(site, unit)
+    t0 = NOW.timestamp() - 600
+    fallen = samples.stamper(site=site, unit=unit, room="412", agent_id="a412")
+    up = samples.stamper(site=site, unit=unit, room="414", agent_id="a414")
+    episode = uuid.uuid4()
+    await _run_rules(
+        redis,
+        part,
+        [
+            dump_event(samples.occupancy(fallen, 1, t0)),
+            dump_event(samples.fall(fallen, Phase.START, episode, t0 + 60)),
+            dump_event(samples.occupancy(up, 1, t0)),
+            dump_event(samples.bed_exit(up, "exit", uuid.uuid4(), t0 + 120)),
+        ],
+    )
+    rooms = {r["room"]: r for r in (await http.get(f"/api/sites/{site}/units/{unit}/rooms")).json()}
+    assert rooms["412"]["state"] == "on_floor" and rooms["414"]["state"] == "out_of_bed"
+    assert rooms["412"]["since"] == datetime.fromtimestamp(t0 + 60, UTC).isoformat()
+    assert rooms["412"]["alert_ids"] == [episode_alert_id(AlertKind.FALL, episode)]
+    assert len(rooms["414"]["alert_ids"]) == 1 and rooms["414"]["snoozed_until"] is None
+
+    r = await http.post(
+        f"/api/sites/{site}/units/{unit}/rooms/414/snooze", json={"minutes": 30, "by": "cn-1"}
+    )
+    assert r.status_code == 200
+    rooms = {r["room"]: r for r in (await http.get(f"/api/sites/{site}/units/{unit}/rooms")).json()}
+    assert rooms["414"]["snoozed_until"] == (NOW + timedelta(minutes=30)).isoformat()
+
+
+async def test_the_stream_starts_with_alerts_and_rooms_then_pushes_room_changes(
+    redis_service: Service,
+) -> None:
+    redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
+    stopping = asyncio.Event()
+    app = create_app(redis, Metrics(), _Connected(), clock=lambda: NOW, stopping=stopping)
+    site, unit = _unit()
+    part = Partition(site, unit)
+    st = samples.stamper(site=site, unit=unit, room="301")
+    await _run_rules(redis, part, [dump_event(samples.occupancy(st, 1, NOW.timestamp() - 60))])
+
+    async def read_stream() -> str:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://feed") as http:
+            return (await http.get(f"/api/sites/{site}/units/{unit}/stream")).text
+
+    reader = asyncio.create_task(read_stream())
+    try:
+        for _ in range(100):  # until the stream has subscribed
+            if (await redis.pubsub_numsub(rooms_channel(part)))[0][1]:
+                break
+            await asyncio.sleep(0.05)
+        await _run_rules(
+            redis, part, [dump_event(samples.fall(st, Phase.START, uuid.uuid4(), NOW.timestamp()))]
+        )
+        await asyncio.sleep(0.3)
+    finally:
+        stopping.set()
+    text = await asyncio.wait_for(reader, 10)
+    await redis.aclose()
+    events = [
+        (block.split("\n")[0].removeprefix("event: "), block.split("data: ", 1)[1])
+        for block in text.replace("retry: 2000\n", "").split("\n\n")
+        if block.startswith("event: ")
+    ]
+    kinds = [kind for kind, _ in events]
+    assert kinds[:2] == ["snapshot", "rooms"]
+    assert json.loads(events[1][1])[0]["state"] == "occupied"
+    room_events = [json.loads(data) for kind, data in events if kind == "room"]
+    assert room_events and room_events[-1]["room"] == "301"
+    assert room_events[-1]["state"] == "on_floor"
+    assert "alert" in kinds, "the fall itself arrives on the same stream"

@@ -1,6 +1,7 @@
 """Room tiles from event sequences: what word a room shows, and since when."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from aggregator import samples
@@ -36,7 +37,7 @@ def health(st: EventStamper, phase: Phase, episode: uuid.UUID, ts: float) -> Any
     )
 
 
-def replay(items: list[AnyEvent | AgentStatus], now: datetime = NOW) -> RoomState | None:
+def replay(items: Sequence[AnyEvent | AgentStatus], now: datetime = NOW) -> RoomState | None:
     state: RoomState | None = None
     for item in items:
         work = room_work(item, now)
