@@ -38,6 +38,9 @@ _DRIFT_TAU_S = 30.0
 _FAR_MIN_SAMPLES = 3
 _CHECK_EVERY_S = 0.5
 """Long-stuck pixels are looked for, and the threshold refreshed, this often."""
+_UPDATE_EVERY_S = 0.2
+"""The model adapts at most this often: its time constants are seconds and minutes, so
+adapting on every frame would cost a dozen image passes per frame for nothing."""
 
 
 class BackgroundModel:
@@ -138,7 +141,8 @@ class BackgroundModel:
         t: float,
         samples: Depth | None = None,
     ) -> None:
-        """Adapt after a frame: follow what left, drift slowly, absorb long-stuck objects.
+        """Adapt after a frame (at most every 0.2 s): follow what left, drift slowly,
+        absorb long-stuck objects.
 
         ``protected`` marks pixels around people: no drift and no absorption there.
         ``samples`` (temporal filter): readings behind each value; the background follows a
@@ -147,6 +151,8 @@ class BackgroundModel:
         bg, thr, since = self.depth, self._thr, self._fg_since
         if bg is None or thr is None or since is None or self._half_thr is None:
             raise RuntimeError("background not learned yet")
+        if self._last_t is not None and 0.0 <= t - self._last_t < _UPDATE_EVERY_S:
+            return
         dt = max(0.0, t - (self._last_t if self._last_t is not None else t))
         self._last_t = t
         diff = depth - bg

@@ -58,5 +58,8 @@ class Deprojector:
         """(3, N) room points of flat pixel indices ``idx`` at depths ``d`` (one per index)."""
         if self._room_rays is None or self._room_t is None:
             raise RuntimeError("no room transform set")
-        pts: F32 = self._room_rays[:, idx] * d + self._room_t
+        # np.take along the pixel axis: several times faster than fancy indexing [:, idx].
+        pts: F32 = np.take(self._room_rays, idx, axis=1)
+        pts *= d
+        pts += self._room_t
         return pts

@@ -44,10 +44,20 @@ class TemporalFilter:
         self._rising: Mask | None = None
         self._falling: Mask | None = None
         self._last_t: float | None = None
+        self._delta: Depth | float | None = None
+        self._half: Depth | np.float32 = np.float32(0.0)
+        self._neg_half: Depth | np.float32 = np.float32(0.0)
 
     def reset(self) -> None:
         self._mean = self._n = self._hole_s = self._rising = self._falling = None
         self._last_t = None
+
+    def _halves(self, delta: Depth | float) -> tuple[Depth | np.float32, Depth | np.float32]:
+        """±delta/2, computed again only when the caller passes another threshold."""
+        if delta is not self._delta:
+            half = np.float32(0.5) * delta
+            self._delta, self._half, self._neg_half = delta, half, -half
+        return self._half, self._neg_half
 
     def step(self, depth: Depth, t: float, delta: Depth | float) -> tuple[Depth, Depth]:
         """Filtered depth (0 = unknown) and how many readings each value averages (0..max).
@@ -75,23 +85,26 @@ class TemporalFilter:
         valid = depth > 0
         hole = ~valid
         residual = depth - mean
-        half = np.float32(0.5) * delta
-        up = residual > half
-        down = residual < -half
+        half, neg_half = self._halves(delta)
+        up = residual > half  # never in a hole: there the residual is -mean <= 0
+        down = residual < neg_half
         # A clear (over half of delta) residual the same way two frames running: a surface
         # moving slowly, which noise rarely mimics; such a pixel starts again.
-        restart = (up & rising) | (down & falling) | (np.abs(residual) > delta)
+        restart = up & rising
+        restart |= down & falling
+        restart |= np.abs(residual) > delta
         restart &= valid
-        rising[...] = (up & valid) | (rising & hole)
-        falling[...] = (down & valid) | (falling & hole)
+        np.copyto(rising, up, where=valid)  # a hole keeps the last direction
+        np.copyto(falling, down, where=valid)
         # n ← min(n + 1, max) where a reading joins, 1 where it restarts, kept in a hole;
         # then mean += residual / n where there is a reading (n = 1 on restart or after an
         # unknown value, so the mean becomes the reading).
         n += valid
-        np.clip(n, 0.0, self._cfg.max_frames, out=n)
-        n *= ~restart
-        n += restart
-        mean += residual * (valid / (n + hole))
+        np.minimum(n, np.float32(self._cfg.max_frames), out=n)
+        np.copyto(n, np.float32(1.0), where=restart)
+        residual *= valid
+        residual /= n + hole
+        mean += residual
         hole_s += dt
         hole_s *= hole
         kept = hole_s <= np.float32(self._cfg.hold_s)
