@@ -168,8 +168,9 @@ def session_secret(cfg: AuthConfig) -> bytes:
     return secrets.token_bytes(32)
 
 
-_DUMMY_HASH = f"pbkdf2_sha256${PBKDF2_ITERATIONS}${'A' * 22}${'A' * 43}"
-"""Checked for unknown ids: costs the same as a real check, matches nothing."""
+def _dummy_hash(iterations: int) -> str:
+    """Checked for unknown ids: costs the same as a real check, matches nothing."""
+    return f"pbkdf2_sha256${iterations}${'A' * 22}${'A' * 43}"
 
 
 class Authenticator:
@@ -180,6 +181,8 @@ class Authenticator:
         self.signer = SessionSigner(secret or session_secret(cfg), cfg.session_ttl_h * 3600)
         self._users = {u.id: u for u in cfg.users}
         self._tokens = {t.token_hash: t for t in cfg.api_tokens}
+        iterations = [u.password_hash.split("$")[1] for u in cfg.users]
+        self._dummy = _dummy_hash(int(iterations[0]) if iterations else PBKDF2_ITERATIONS)
 
     @property
     def enabled(self) -> bool:
@@ -188,7 +191,7 @@ class Authenticator:
     def login(self, user_id: str, password: str) -> Principal | None:
         """Slow on purpose (PBKDF2), also for unknown ids so timing does not tell which."""
         user = self._users.get(user_id)
-        ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+        ok = verify_password(password, user.password_hash if user else self._dummy)
         return Principal(user.id, user.role) if user and ok else None
 
     def from_cookie(self, cookie: str | None, now_s: float) -> Principal | None:
