@@ -1,0 +1,234 @@
+"""The nurse-station page in headless Chromium: sign-in and roles, room tiles, the alarm and
+its silence, acknowledge and resolve, and a page that survives an aggregator restart.
+
+Sign-in runs the web app and the rules task in a thread of this process (real Redis, real
+uvicorn, events appended to the partition stream as ingest does), with auth on. The restart
+test uses the real `ambient aggregator run` process of the e2e fixtures and the broker.
+"""
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+import pytest
+import redis
+import redis.asyncio as aioredis
+import uvicorn
+from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Browser, Page, expect
+
+from aggregator import samples
+from aggregator.alerts.model import AlertKind, episode_alert_id
+from aggregator.alerts.store import AlertStore
+from aggregator.config import AuthConfig, RulesConfig
+from aggregator.metrics import Metrics
+from aggregator.rules.consumer import RulesConsumer
+from aggregator.store import PARTITIONS_KEY, Partition
+from aggregator.web.api import create_app
+from aggregator.web.auth import hash_password
+from ambient.services import Service, free_port
+from protocol import Phase, dump_event, event_topic
+from tests.e2e.harness import Aggregator, http_json, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+PASSWORDS = {"n1": "night-shift", "q1": "audits-only"}
+
+
+class _Connected:
+    connected = True
+
+
+@dataclass
+class Ward:
+    url: str
+    redis: redis.Redis
+    part: Partition
+
+
+class _ServerThread(threading.Thread):
+    """uvicorn serving `create_app` with auth on, beside the rules task, in one event loop."""
+
+    def __init__(self, redis_url: str, port: int, auth: AuthConfig) -> None:
+        super().__init__(daemon=True, name="feed-server")
+        self.redis_url, self.port, self.auth = redis_url, port, auth
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stop_event: asyncio.Event | None = None
+        self.server: uvicorn.Server | None = None
+
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stop_event = asyncio.Event()
+        client = aioredis.Redis.from_url(self.redis_url)
+        app = create_app(client, Metrics(), _Connected(), stopping=self.stop_event, auth=self.auth)
+        rules = RulesConsumer(
+            client, AlertStore(client), Metrics(), RulesConfig(), consumer="e2e-auth"
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        task = asyncio.create_task(rules.run(self.stop_event))
+        await self.server.serve()
+        self.stop_event.set()
+        await task
+        await client.aclose()
+
+    def stop(self) -> None:
+        if self.server is not None and self.loop is not None and self.stop_event is not None:
+            self.server.should_exit = True
+            self.loop.call_soon_threadsafe(self.stop_event.set)
+        self.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ward(redis_service: Service) -> Iterator[Ward]:
+    users = [
+        {
+            "id": "n1",
+            "role": "nurse",
+            "password_hash": hash_password(PASSWORDS["n1"], iterations=1000),
+        },
+        {
+            "id": "q1",
+            "role": "quality",
+            "password_hash": hash_password(PASSWORDS["q1"], iterations=1000),
+        },
+    ]
+    auth = AuthConfig.model_validate(
+        {"enabled": True, "session_secret": "e2e-secret-long-enough", "users": users}
+    )
+    port = free_port()
+    server = _ServerThread(f"{redis_service.url}/0", port, auth)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return bool(http_json(f"{url}/healthz")["ok"])
+        except OSError:
+            return False
+
+    wait_for(up, 15, "the feed server")
+    tag = uuid.uuid4().hex[:6]
+    client = redis.Redis.from_url(f"{redis_service.url}/0")
+    try:
+        yield Ward(url, client, Partition(f"site{tag}", "4west"))
+    finally:
+        server.stop()
+        client.close()
+
+
+def _append(ward: Ward, payload: bytes) -> None:
+    """As ingest stores an accepted event: the partition is known, the entry is streamed."""
+    ward.redis.sadd(PARTITIONS_KEY, ward.part.name)
+    ward.redis.xadd(ward.part.events, {"kind": "event", "payload": payload, "recv_ts": "0"})
+
+
+def _fall(ward: Ward, room: str) -> str:
+    st = samples.stamper(site=ward.part.site, unit=ward.part.unit, room=room, agent_id=f"a{room}")
+    episode = uuid.uuid4()
+    _append(ward, dump_event(samples.occupancy(st, 1, time.time() - 30)))
+    _append(ward, dump_event(samples.fall(st, Phase.START, episode, time.time())))
+    return episode_alert_id(AlertKind.FALL, episode)
+
+
+def _sign_in(page: Page, ward: Ward, user: str) -> None:
+    page.goto(f"{ward.url}/sites/{ward.part.site}/units/{ward.part.unit}")
+    expect(page.get_by_test_id("login-form")).to_be_visible(timeout=10_000)
+    page.get_by_test_id("login-id").fill(user)
+    page.get_by_test_id("login-password").fill(PASSWORDS[user])
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("signed-in")).to_contain_text(user, timeout=10_000)
+    expect(page.get_by_test_id("connection")).to_have_text("live", timeout=10_000)
+
+
+def test_nurse_signs_in_silences_acknowledges_and_resolves_a_fall(
+    ward: Ward, browser: Browser
+) -> None:
+    page = browser.new_page()
+    try:
+        _sign_in(page, ward, "n1")
+        expect(page.get_by_test_id("staff-id")).to_be_hidden()
+        alert_id = _fall(ward, "412")
+        row = page.get_by_test_id(f"alert-{alert_id}")
+        expect(row).to_be_visible(timeout=15_000)
+        tile = page.get_by_test_id("room-412")
+        expect(tile).to_contain_text("On floor")
+        expect(tile).to_have_attribute("data-state", "on_floor")
+
+        alarm = page.get_by_test_id("alarm")
+        page.get_by_test_id("enable-sound").click()
+        expect(alarm).to_have_attribute("data-state", "sounding")
+        page.get_by_test_id("silence").click()
+        expect(alarm).to_have_attribute("data-state", "silenced")
+        expect(row).to_be_visible()  # silence clears nothing
+
+        page.get_by_test_id(f"ack-{alert_id}").click()
+        expect(row).to_contain_text("acknowledged · n1", timeout=10_000)
+        expect(alarm).to_have_attribute("data-state", "quiet")
+        expect(row).to_be_visible()  # acknowledged is not resolved
+
+        page.get_by_test_id(f"outcome-{alert_id}").select_option("not_found")
+        page.get_by_test_id(f"resolve-{alert_id}").click()
+        expect(row).to_have_count(0, timeout=10_000)
+        stored = ward.redis.hget(ward.part.alert(alert_id), "resolved_by")
+        assert stored == b'"n1"', "the signed-in nurse is recorded, not a typed id"
+        expect(tile).to_contain_text("On floor")  # the person is still down: the tile says so
+    finally:
+        page.close()
+
+
+def test_quality_sees_the_feed_but_cannot_acknowledge(ward: Ward, browser: Browser) -> None:
+    page = browser.new_page()
+    try:
+        alert_id = _fall(ward, "414")
+        _sign_in(page, ward, "q1")
+        row = page.get_by_test_id(f"alert-{alert_id}")
+        expect(row).to_be_visible(timeout=15_000)
+        expect(page.get_by_test_id(f"ack-{alert_id}")).to_have_count(0)
+        expect(page.get_by_test_id(f"resolve-{alert_id}")).to_have_count(0)
+        status = page.evaluate(
+            """async (id) => (await fetch(`/api/alerts/${id}/ack`, {method: "POST",
+                 headers: {"Content-Type": "application/json"}, body: "{}"})).status""",
+            alert_id,
+        )
+        assert status == 403
+    finally:
+        page.close()
+
+
+def test_page_reconnects_after_an_aggregator_restart_and_shows_what_came_meanwhile(
+    aggregator_process: Aggregator, broker: Service, browser: Browser
+) -> None:
+    room = f"r{uuid.uuid4().hex[:4]}"
+    page = browser.new_page()
+    publisher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    publisher.connect("127.0.0.1", broker.port)
+    publisher.loop_start()
+    try:
+        page.goto(f"{aggregator_process.url}/sites/e2e/units/4west")
+        conn = page.get_by_test_id("connection")
+        expect(conn).to_have_text("live", timeout=15_000)
+
+        aggregator_process.process.stop()
+        expect(conn).to_have_text("reconnecting…", timeout=15_000)
+        st = samples.stamper(site="e2e", unit="4west", room=room, agent_id=f"agent-{room}")
+        event = samples.fall(st, Phase.START, uuid.uuid4(), time.time())
+        topic = event_topic("e2e", st.identity.agent_id, "fall")
+        publisher.publish(topic, dump_event(event), qos=1).wait_for_publish(5)
+        alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
+
+        aggregator_process.process.start()
+        expect(conn).to_have_text("live", timeout=30_000)
+        expect(page.get_by_test_id(f"alert-{alert_id}")).to_be_visible(timeout=20_000)
+        expect(page.get_by_test_id(f"room-{room}")).to_contain_text("On floor")
+    finally:
+        publisher.loop_stop()
+        publisher.disconnect()
+        page.close()
