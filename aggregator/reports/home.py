@@ -6,10 +6,11 @@ A day is flagged when it is more than 2 standard deviations and more than 25 % a
 the baseline mean: both, so a very regular person is not flagged for a few minutes' change.
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import numpy as np
 
 from aggregator.analytics.query import UnitData
 from aggregator.reports.common import shell
@@ -55,28 +56,42 @@ def daily(data: UnitData) -> dict[tuple[str, date], dict[str, float]]:
 
 
 def flags(values: dict[tuple[str, date], dict[str, float]], days: list[date]) -> list[Flag]:
+    """Days of ``days`` far from the same home's previous `BASELINE_DAYS` days."""
     found: list[Flag] = []
+    if not days:
+        return found
+    first = days[0] - timedelta(days=BASELINE_DAYS)
+    span = (days[-1] - first).days + 1
+    names = [name for _, name in MEASURES]
     homes = sorted({home for home, _ in values})
     for home in homes:
+        grid = np.full((span, len(names)), np.nan)
+        for k in range(span):
+            cell = values.get((home, first + timedelta(days=k)))
+            if cell is not None:
+                grid[k] = [cell.get(name, 0.0) for name in names]
         for day in days:
-            today = values.get((home, day))
-            if today is None:
+            k = (day - first).days
+            today = grid[k]
+            past = grid[k - BASELINE_DAYS : k]
+            past = past[~np.isnan(past[:, 0])]
+            if np.isnan(today[0]) or len(past) < MIN_BASELINE_DAYS:
                 continue
-            past = [
-                values[(home, d)]
-                for d in (day - timedelta(days=k) for k in range(1, BASELINE_DAYS + 1))
-                if (home, d) in values
-            ]
-            if len(past) < MIN_BASELINE_DAYS:
-                continue
-            for label, name in MEASURES:
-                series = [p.get(name, 0.0) for p in past]
-                mean, sd = statistics.fmean(series), statistics.pstdev(series)
-                value = today.get(name, 0.0)
-                delta = abs(value - mean)
-                if delta > SD_LIMIT * sd and delta > CHANGE_LIMIT * max(mean, 1e-9):
-                    change = 100.0 * (value - mean) / mean if mean else 100.0
-                    found.append(Flag(home, day, label, value, mean, round(change, 1)))
+            mean, sd = past.mean(axis=0), past.std(axis=0)
+            delta = np.abs(today - mean)
+            hit = (delta > SD_LIMIT * sd) & (delta > CHANGE_LIMIT * np.maximum(mean, 1e-9))
+            for m in np.flatnonzero(hit):
+                change = 100.0 * (today[m] - mean[m]) / mean[m] if mean[m] else 100.0
+                found.append(
+                    Flag(
+                        home,
+                        day,
+                        MEASURES[m][0],
+                        float(today[m]),
+                        float(mean[m]),
+                        round(float(change), 1),
+                    )
+                )
     return found
 
 
