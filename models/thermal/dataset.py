@@ -10,10 +10,11 @@ the simulator's ground truth at the window's last tick:
 - `still`: someone visible and none of the above;
 - `empty`: nobody in the array's field of view.
 
-"Visible" projects the person's labelled position through the array's geometry. Windows
-ending in the first 12 s of a clip are dropped: the first frame is the background, so a
-person there at the start is invisible until they move (the edge agent's documented
-behaviour, not something to learn).
+"Visible" projects the person's labelled position through the array's geometry, and leaves
+out anyone who was in the room at the first frame and has not yet moved 0.5 m from there:
+the first frames are the background, so such a person is invisible to the edge agent until
+they move (its documented behaviour), and labelling them would teach the model to see
+people in an empty excess image. Windows ending in the first 8 s of a clip are dropped.
 """
 
 import json
@@ -32,7 +33,10 @@ from edge_agent.thermal.perception import ThermalPerception
 from edge_agent.thermal.window import WindowSampler
 
 LABELS = ("empty", "still", "moving", "on_floor")
-SKIP_START_S = 12.0
+WINDOWS_VERSION = 2
+"""Bumped whenever windows or labels change, so cached windows are rebuilt."""
+SKIP_START_S = 8.0
+REVEAL_M = 0.5
 STRIDE_TICKS = 2
 MOVING = frozenset(
     (
@@ -73,12 +77,14 @@ def frame_label(
     meta: dict[str, Any],
     now: dict[str, Any],
     before: dict[str, Any] | None,
+    hidden: frozenset[int] = frozenset(),
 ) -> int:
-    """The label of one ground-truth frame (`before`: the frame ~1 s earlier)."""
+    """The label of one ground-truth frame (`before`: the frame ~1 s earlier; `hidden`:
+    ids of people still part of the learned background)."""
     earlier = {q["id"]: q for q in (before or {}).get("persons", [])}
     best = 0
     for person in now.get("persons", []):
-        if not person.get("in_room", True):
+        if not person.get("in_room", True) or person["id"] in hidden:
             continue
         if not _visible(geometry, _to_sensor_frame(meta, person["position"])):
             continue
@@ -109,8 +115,13 @@ def clip_windows(path: Path, config: ThermalConfig | None = None) -> ClipWindows
     xs: list[npt.NDArray[np.float32]] = []
     ys: list[int] = []
     ticks = 0
+    start = {q["id"]: q["position"][:2] for q in frames[0]["persons"]} if frames else {}
+    hidden = set(start)
     try:
         for frame in source.frames():
+            for q in frames[frame.index]["persons"]:
+                if q["id"] in hidden and math.dist(q["position"][:2], start[q["id"]]) > REVEAL_M:
+                    hidden.discard(q["id"])
             result = perception.step(frame.temps_c, frame.t)
             if not sampler.push(result.excess, frame.t):
                 continue
@@ -120,7 +131,7 @@ def clip_windows(path: Path, config: ThermalConfig | None = None) -> ClipWindows
                 continue
             before = frames[frame.index - lag] if frame.index >= lag else None
             xs.append(sampler.window())
-            ys.append(frame_label(geometry, meta, frames[frame.index], before))
+            ys.append(frame_label(geometry, meta, frames[frame.index], before, frozenset(hidden)))
     finally:
         source.close()
     x = np.stack(xs) if xs else np.zeros((0, 8, 12, 16), dtype=np.float32)
