@@ -36,7 +36,8 @@ from tests.e2e.harness import Aggregator, http_json, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-PASSWORDS = {"n1": "night-shift", "q1": "audits-only"}
+PASSWORDS = {"n1": "night-shift", "q1": "audits-only", "c1": "in-charge"}
+ROLES = {"n1": "nurse", "q1": "quality", "c1": "charge_nurse"}
 
 
 class _Connected:
@@ -89,16 +90,8 @@ class _ServerThread(threading.Thread):
 @pytest.fixture(scope="module")
 def ward(redis_service: Service) -> Iterator[Ward]:
     users = [
-        {
-            "id": "n1",
-            "role": "nurse",
-            "password_hash": hash_password(PASSWORDS["n1"], iterations=1000),
-        },
-        {
-            "id": "q1",
-            "role": "quality",
-            "password_hash": hash_password(PASSWORDS["q1"], iterations=1000),
-        },
+        {"id": u, "role": role, "password_hash": hash_password(PASSWORDS[u], iterations=1000)}
+        for u, role in ROLES.items()
     ]
     auth = AuthConfig.model_validate(
         {"enabled": True, "session_secret": "e2e-secret-long-enough", "users": users}
@@ -155,12 +148,14 @@ def test_nurse_signs_in_silences_acknowledges_and_resolves_a_fall(
     try:
         _sign_in(page, ward, "n1")
         expect(page.get_by_test_id("staff-id")).to_be_hidden()
+        expect(page.get_by_test_id("enable-sound")).to_be_visible()
         alert_id = _fall(ward, "412")
         row = page.get_by_test_id(f"alert-{alert_id}")
         expect(row).to_be_visible(timeout=15_000)
         tile = page.get_by_test_id("room-412")
         expect(tile).to_contain_text("On floor")
         expect(tile).to_have_attribute("data-state", "on_floor")
+        expect(page.get_by_test_id("snooze-412")).to_have_count(0)  # charge nurses snooze
 
         alarm = page.get_by_test_id("alarm")
         page.get_by_test_id("enable-sound").click()
@@ -199,6 +194,30 @@ def test_quality_sees_the_feed_but_cannot_acknowledge(ward: Ward, browser: Brows
             alert_id,
         )
         assert status == 403
+    finally:
+        page.close()
+
+
+def test_charge_nurse_snoozes_a_rooms_advisories_but_never_its_falls(
+    ward: Ward, browser: Browser
+) -> None:
+    page = browser.new_page()
+    try:
+        _fall(ward, "416")  # the room is on the feed
+        _sign_in(page, ward, "c1")
+        tile = page.get_by_test_id("room-416")
+        expect(tile).to_be_visible(timeout=15_000)
+        page.get_by_test_id("snooze-416").click()
+        expect(tile).to_contain_text("advisories snoozed until", timeout=10_000)
+
+        st = samples.stamper(site=ward.part.site, unit=ward.part.unit, room="416", agent_id="a416")
+        exit_ = samples.bed_exit(st, "exit", uuid.uuid4(), time.time())
+        _append(ward, dump_event(exit_))
+        fall_id = _fall(ward, "416")  # after the bed exit in the same stream
+        expect(page.get_by_test_id(f"alert-{fall_id}")).to_be_visible(timeout=15_000)
+        exit_id = episode_alert_id(AlertKind.BED_EXIT, exit_.episode_id)
+        expect(page.get_by_test_id(f"alert-{exit_id}")).to_have_count(0)
+        assert ward.redis.hget(ward.part.alert(exit_id), "status") == b'"suppressed"'
     finally:
         page.close()
 
