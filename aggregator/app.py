@@ -72,6 +72,7 @@ class App:
             units=[Partition(site, unit) for site, unit in cfg.listed_units()],
             stopping=self.stop_event,
             max_snooze_minutes=cfg.rules.suppression.max_snooze_minutes,
+            auth=cfg.auth,
         )
         notifier = (
             Notifier.from_config(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregator.alerts import fhir
@@ -67,8 +67,13 @@ def alert_router(
     router = APIRouter()
 
     @router.post("/api/sites/{site}/units/{unit}/rooms/{room}/snooze")
-    async def snooze_room(site: str, unit: str, room: str, body: SnoozeBody) -> dict[str, Any]:
-        """Hold back advisories of one room for a while; falls are refused (400)."""
+    async def snooze_room(
+        site: str, unit: str, room: str, body: SnoozeBody, request: Request
+    ) -> dict[str, Any]:
+        """Hold back advisories of one room for a while; falls are refused (400). With sign-in
+        on, the signed-in user is recorded, not the typed id."""
+        principal = getattr(request.state, "principal", None)
+        by = principal.id if principal is not None else body.by
         part = _partition(site, unit)
         if not _ID.match(room):
             raise HTTPException(404, "no such room")
@@ -76,7 +81,7 @@ def alert_router(
             snooze = make_snooze(
                 room,
                 body.minutes,
-                body.by,
+                by,
                 clock(),
                 kinds=body.kinds,
                 max_minutes=max_snooze_minutes,

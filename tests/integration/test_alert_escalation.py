@@ -38,7 +38,10 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(redis_service: Service) -> AsyncIterator[aioredis.Redis]:
-    redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
+    # Its own database: the consumer escalates every open alert it can see, so alerts that
+    # other tests left in database 0 would be counted here.
+    redis = aioredis.Redis.from_url(f"{redis_service.url}/12")
+    await redis.flushdb()
     yield redis
     await redis.aclose()
 
