@@ -2,8 +2,9 @@
 night bed exits; bathroom visits; and the changes against the person's own baseline.
 
 The baseline of a day is the same measure over the previous 28 days (at least 7 with data).
-A day is flagged when it is more than 2 standard deviations and more than 25 % away from
-the baseline mean: both, so a very regular person is not flagged for a few minutes' change.
+A day is flagged when it is more than 3 standard deviations and more than 30 % away from
+the baseline mean: both, so a very regular person is not flagged for a few minutes' change,
+and day-to-day noise in small counts (bathroom visits) rarely is.
 """
 
 from collections import defaultdict
@@ -18,8 +19,8 @@ from aggregator.reports.model import Cell, Chart, Report, Table, ratio
 
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 7
-SD_LIMIT = 2.0
-CHANGE_LIMIT = 0.25
+SD_LIMIT = 3.0
+CHANGE_LIMIT = 0.3
 MEASURES = (
     ("in bed h", "in_bed"),
     ("sitting h", "sitting"),

@@ -58,8 +58,9 @@ class _Pages:
 
 
 def _chart(p: _Pages, chart: Chart) -> None:
-    p.need(CHART_H + 30)
+    p.need(CHART_H + 40)
     p.line(chart.title, 10, "F2")
+    p.y -= 10  # room for the top axis label
     bottom, left, width = p.y - CHART_H, MARGIN + 30, PAGE_W - 2 * MARGIN - 30
     values = [v for s in chart.series.values() for v in s if v is not None]
     top = nice_max(values, chart.unit)
@@ -90,10 +91,16 @@ def _chart(p: _Pages, chart: Chart) -> None:
                 )
                 p.draw(f"{color} RG 1.2 w {path} S")
         if len(chart.series) > 1:
-            p.text(left + s * 90, bottom - 22, f"- {name}", 7)
-    if chart.labels:
+            p.draw(f"{color} rg {left + s * 90:.1f} {bottom - 23:.1f} 6 6 re f")
+            p.draw("0 g")
+            p.text(left + s * 90 + 9, bottom - 22, name, 7)
+    p.draw("0 g 0 G")  # text and lines black again
+    if 0 < len(chart.labels) <= 12:  # few categories: name each under its bar
+        for i, label in enumerate(chart.labels):
+            p.text(left + step * i + 2, bottom - 10, label[: int(step / 3.6)], 7)
+    elif chart.labels:  # a long axis: its two ends
         p.text(left, bottom - 10, chart.labels[0], 7)
-        p.text(left + width - 5.5 * len(chart.labels[-1]), bottom - 10, chart.labels[-1], 7)
+        p.text(left + width - 3.6 * len(chart.labels[-1]), bottom - 10, chart.labels[-1], 7)
     p.y = bottom - 26
 
 
