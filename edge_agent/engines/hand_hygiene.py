@@ -23,8 +23,9 @@ to the nearer crossing (entry to the use's onset against the use's end to the ex
 Rubbing at the corridor dispenser is seen only when its zone is in view, else such entries
 and exits read as ``dispenser_used=False``.
 
-Patient contact: the visitor's body centre came within ``contact_m`` of a bed outline during
-the visit (None when no bed zone is configured).
+Patient contact: the visitor's body centre came within ``contact_m`` of a bed outline, or
+within ``patient_near_m`` of the patient's track when the caller names it, during the visit
+(None when there is neither a bed zone nor a known patient).
 
 When it is reported (`instant`, dated at the crossing; entry and exit share an episode):
 the entry once ``window_s`` has passed after it and the contact question is settled (contact
@@ -116,10 +117,18 @@ class HandHygieneEngine:
         self._beds = [np.asarray(b.polygon, dtype=np.float64) for b in beds]
         self._tracks: dict[int, _Track] = {}
         self._visits: list[_Visit] = []
+        self._knows_patient = False
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+    def step(
+        self, t: float, observations: list[Observation], patient: int | None = None
+    ) -> list[Detection]:
+        """Detections at ``t``; ``patient`` is the patient's track when another engine knows
+        it (`MobilityEngine.patient`): their moves are no opportunities, and coming near
+        them is patient contact even away from the bed (an assisted walk)."""
+        patient_obs = next((o for o in observations if o.track_id == patient), None)
+        self._knows_patient = self._knows_patient or patient is not None
         for obs in observations:
-            self._see(t, obs)
+            self._see(t, obs, patient_obs)
         seen = {o.track_id for o in observations}
         for track_id, track in list(self._tracks.items()):
             if track_id not in seen and t - track.last_seen_t >= self._cfg.gone_s:
@@ -128,10 +137,14 @@ class HandHygieneEngine:
         return self._report(t, final=False)
 
     def flush(self, t: float) -> list[Detection]:
-        """Report every pending opportunity with what is known now (shutdown)."""
+        """Report every pending opportunity with what is known now (shutdown, end of a
+        recording): everyone in view counts as gone, so a visitor at the door has left."""
+        for track in self._tracks.values():
+            self._lose(track)
+        self._tracks.clear()
         return self._report(t, final=True)
 
-    def _see(self, t: float, obs: Observation) -> None:
+    def _see(self, t: float, obs: Observation, patient: Observation | None) -> None:
         side: Side = (
             "out" if "dispenser_out" in obs.zones else "door" if "door" in obs.zones else "in"
         )
@@ -142,9 +155,19 @@ class HandHygieneEngine:
                 obs.track_id, side != "in" and visit is None, t, obs.x, obs.y, side, visit
             )
             track.inside = visit is not None or side == "in"
+            if visit is None and side == "in":  # here before us, or a break we cannot mend
+                track.visit = _Visit(
+                    new_uuid7(int(t * 1000)), entry_done=True, track_id=obs.track_id
+                )
+                self._visits.append(track.visit)
         track.last_seen_t, track.x, track.y, track.side = t, obs.x, obs.y, side
         if obs.zone_kind == "bed" and obs.top_m < _PATIENT_TOP_M:
             track.patient = track.patient or obs.bottom_m > _PATIENT_BOTTOM_M
+        if patient is not None and patient.track_id == obs.track_id:
+            track.patient = True
+        if track.patient and track.visit is not None:
+            self._visits.remove(track.visit)
+            track.visit = None
         if not obs.is_person or track.patient:
             return
         visit = track.visit
@@ -163,12 +186,18 @@ class HandHygieneEngine:
             self._exit(track, t)
             visit = None
         self._rub(t, obs, track)
-        if visit is not None and self._beds and visit.exit_t is None:
-            near = min(distance_outside(obs.x, obs.y, bed) for bed in self._beds)
-            if near <= self._cfg.contact_m:
-                if visit.first_contact is None:
-                    visit.first_contact = t
-                visit.last_contact = t
+        if visit is not None and visit.exit_t is None and self._touches(obs, patient):
+            if visit.first_contact is None:
+                visit.first_contact = t
+            visit.last_contact = t
+
+    def _touches(self, obs: Observation, patient: Observation | None) -> bool:
+        cfg = self._cfg
+        if patient is not None:
+            reach = cfg.patient_near_m**2
+            if (obs.x - patient.x) ** 2 + (obs.y - patient.y) ** 2 <= reach:
+                return True
+        return any(distance_outside(obs.x, obs.y, bed) <= cfg.contact_m for bed in self._beds)
 
     def _rub(self, t: float, obs: Observation, track: _Track) -> None:
         cfg = self._cfg
@@ -302,7 +331,9 @@ class HandHygieneEngine:
                 track_id=visit.track_id,
                 dispenser_used=use is not None,
                 dispenser_offset_s=None if use is None else use.onset - at,
-                patient_contact=(visit.first_contact is not None) if self._beds else None,
+                patient_contact=(
+                    visit.first_contact is not None if self._beds or self._knows_patient else None
+                ),
                 window_s=self._cfg.window_s,
             ),
             model=self._model,

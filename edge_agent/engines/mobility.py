@@ -1,8 +1,10 @@
 """Mobility engine: a patient's way out of bed and back, as sessions in ICU Mobility Scale.
 
 The patient is the person lying in the patient's bed (``patient_bed``, by default the first
-bed), or, in a room with no bed configured (a home), the lone person in view. A lost patient
-track is handed to a new track appearing within ``adopt_m`` of where it was last seen.
+bed), or the lone person in view who did not come in by the door (was there when the agent
+started), or, in a room with no bed configured (a home), the lone person in view. A lost
+patient track is handed to a new track appearing within ``adopt_m`` of where it was last
+seen.
 
 States (protocol `MobilityState`), from the posture model when it is sure, else geometry:
 in the bed outline with the whole body on the mattress (lying or sitting up in bed):
@@ -124,6 +126,8 @@ class MobilityEngine:
         self._last_t: float | None = None
         self._day: str | None = None
         self._days: dict[str, _Day] = {}
+        self._first_zones: dict[int, tuple[str, ...]] = {}
+        """Zones each track was first seen in: someone who came in by the door is a visitor."""
 
     @property
     def state(self) -> MobilityState | None:
@@ -132,6 +136,10 @@ class MobilityEngine:
     def step(self, t: float, observations: list[Observation]) -> list[Detection]:
         out = self._roll_day(t)
         people = [o for o in observations if o.is_person]
+        if len(self._first_zones) > 256:  # forget tracks long gone
+            self._first_zones = {o.track_id: o.zones for o in observations}
+        for o in observations:
+            self._first_zones.setdefault(o.track_id, o.zones)
         patient = self._find_patient(t, people)
         dt = 0.0 if self._last_t is None else min(max(0.0, t - self._last_t), _MAX_GAP_S)
         self._last_t = t
@@ -248,8 +256,9 @@ class MobilityEngine:
                 return self._adopt(near[0])
             if t - self._last_seen_t < _REACQUIRE_S:
                 return None
-        if self.bed_id is None:
-            return self._adopt(people[0]) if len(people) == 1 else None
+        alone = len(people) == 1 and "door" not in self._first_zones[people[0].track_id]
+        if self.bed_id is None or alone:
+            return self._adopt(people[0]) if alone or len(people) == 1 else None
         lying = [
             o
             for o in people

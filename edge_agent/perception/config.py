@@ -320,6 +320,12 @@ class HandHygieneConfig(_Section):
         ge=0,
         description="Patient contact: the body centre within this of the bed outline.",
     )
+    patient_near_m: float = Field(
+        default=0.8,
+        ge=0,
+        description="Patient contact: the body centre within this of the patient's (an "
+        "assisted walk, a transfer from the chair).",
+    )
     contact_wait_s: float = Field(
         default=600.0,
         gt=0,

@@ -173,3 +173,27 @@ def test_the_patient_walking_out_is_not_an_opportunity() -> None:
         out += engine.step(T0 + i / FPS, [_observe(3, *DOOR, T0)])
     out += [d for i in range(90, 1000) for d in engine.step(T0 + i / FPS, [])]
     assert out + engine.flush(T0 + 300) == []
+
+
+def test_helping_the_patient_walk_away_from_the_bed_is_patient_contact() -> None:
+    engine = HandHygieneEngine(HandHygieneConfig(), [BED])
+    patient = _observe(3, 0.0, 3.5, T0)  # standing by the window, far from the bed
+    nurse: list[Leg] = [(1, DOOR), (10, (0.5, 3.5)), (1, DOOR)]  # 0.5 m from the patient
+    out: list[Detection] = []
+    for t, obs in _frames((5, nurse)):
+        out += engine.step(t, [*obs, patient], patient=3)
+    entry, exit_ = _data(out + engine.flush(T0 + 10_000))
+    assert (entry.patient_contact, exit_.patient_contact) == (True, True)
+    assert {d.track_id for d in (entry, exit_)} == {5}  # the patient made no opportunity
+
+
+def test_a_visitor_still_at_the_door_when_the_recording_ends_has_left() -> None:
+    engine = HandHygieneEngine(HandHygieneConfig(), [BED])
+    nurse: list[Leg] = [(1, DOOR), (10, BEDSIDE), (0.6, DOOR)]
+    out: list[Detection] = []
+    for i, (t, obs) in enumerate(_frames((5, nurse))):
+        if i > 58:  # the recording stops while the nurse is in the doorway
+            break
+        out += engine.step(t, obs)
+    directions = [d.direction for d in _data(out + engine.flush(T0 + 12.0))]
+    assert directions == ["entry", "exit"]

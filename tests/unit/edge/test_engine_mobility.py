@@ -1,5 +1,6 @@
 """Mobility: transitions out of bed and back, staff beside the patient, ICU Mobility Scale."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from edge_agent.detections import Detection, EventStamper, Identity
@@ -151,3 +152,29 @@ def test_a_home_without_a_bed_zone_follows_the_lone_person() -> None:
     [(phase, data)] = _mobility(out)
     assert (phase, data.previous, data.state) == (Phase.START, S.CHAIR, S.WALKING)
     assert out[0].bed is None
+
+
+def test_a_walk_with_a_turn_on_the_spot_is_one_walk() -> None:
+    engine = MobilityEngine(MobilityConfig(min_dwell_s=3.0), [BED])
+    script: Script = [(10, LYING, 0), (8, EDGE, 0), (5, STANDING, 0)]
+    script += [(2.4, WALKING, 0), (0.8, (3.0, 2.5, 1.62, 0.0, 0.0), 0), (2.4, WALKING, 0)]
+    script += [(10, STANDING, 0)]
+    states = [d.state for _, d in _mobility(_run(engine, script))]
+    assert states == [S.SITTING_EDGE, S.STANDING, S.WALKING, S.STANDING]
+
+
+def test_the_patient_up_when_the_agent_starts_is_followed_not_the_nurse_who_comes_in() -> None:
+    engine = MobilityEngine(MobilityConfig(), [BED])
+    door_zone = ("door",)
+    out: list[Detection] = []
+    for i in range(40 * FPS):
+        t = T0 + i / FPS
+        walking = 10 * FPS <= i < 20 * FPS
+        patient = _obs(1, WALKING if walking else STANDING)
+        obs = [patient]
+        if i >= 5 * FPS:  # a nurse comes in by the door and stands still
+            nurse = _obs(7, (3.0, 0.3, 1.75, 0.0, 0.0))
+            obs.append(nurse if i > 5 * FPS else replace(nurse, zones=door_zone))
+        out += engine.step(t, obs)
+    assert engine.patient == 1
+    assert [d.state for _, d in _mobility(out)][:2] == [S.STANDING, S.WALKING]
