@@ -181,7 +181,7 @@ class Rollup:
 
     # -- events ---------------------------------------------------------------------------
     def apply(self, event: AnyEvent) -> None:
-        ms = int(event.ts.timestamp() * 1000)
+        ms = round(event.ts.timestamp() * 1000)  # int() would floor 0.999… ms away
         if event.shadow:
             return  # a shadow model's output is stored, never counted
         if isinstance(event, HandHygieneEvent):
