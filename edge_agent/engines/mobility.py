@@ -152,12 +152,14 @@ class MobilityEngine:
             if o.track_id != patient.track_id
             and (o.x - patient.x) ** 2 + (o.y - patient.y) ** 2 <= self._cfg.staff_radius_m**2
         )
-        self._active_time(dt)
+        raw = self.classify(patient)
+        if raw is not None:  # low on the floor is not active time (the fall engine's case)
+            self._active_time(dt)
         if self._state.candidate_since is None:
             self._staff_in_transition = self._staff_now
         else:
             self._staff_in_transition = max(self._staff_in_transition, self._staff_now)
-        change = self._state.update(t, self.classify(patient))
+        change = self._state.update(t, raw)
         if change is not None:
             out.extend(self._transition(t, change))
             self._staff_in_transition = self._staff_now
