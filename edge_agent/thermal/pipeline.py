@@ -23,7 +23,7 @@ from edge_agent.thermal.fall import Subject, ThermalFallEngine
 from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.perception import PerceptionResult, ThermalPerception
 from edge_agent.thermal.tracker import ThermalTrack
-from edge_agent.thermal.window import WindowSampler
+from edge_agent.thermal.window import CONTEXT_PLANES, WindowSampler, context_planes
 from models.runtime import OnnxModel, load_model
 from protocol import ModelRef
 
@@ -64,6 +64,7 @@ class ThermalPipeline:
             self.perception_config.sensor_health, THERMAL_HEALTH_MODEL
         )
         self._start_t: float | None = None
+        self._context: F32 | None = None
         self._last_model_t: float | None = None
         self.probs: dict[str, float] | None = None
         """The model's last output (label → probability)."""
@@ -96,7 +97,7 @@ class ThermalPipeline:
         )
         if sampler.push(result.excess, t) and sampler.full and due:
             self._last_model_t = t
-            p = self.model.predict(sampler.window()[None])[0]
+            p = self.model.predict(self._input(sampler.window()))[0]
             self.probs = {k: float(v) for k, v in zip(self.labels, p, strict=True)}
             ran = True
         if t - self._start_t < self.config.background.learn_s:
@@ -112,6 +113,12 @@ class ThermalPipeline:
         """Close open episodes (end of a recording, shutdown)."""
         return self._fall.flush(t) + self._health.flush(t)
 
+    def _input(self, window: F32) -> F32:
+        """The model's input: the window, then the array's context planes if it takes them."""
+        if self._context is None:
+            return window[None]
+        return np.concatenate([window, self._context])[None]
+
     def _setup(self, frame: ThermalFrame) -> tuple[ThermalPerception, WindowSampler]:
         if self._perception is None or self._sampler is None:
             geometry = self._geometry or SensorGeometry.from_meta(frame.meta)
@@ -123,6 +130,9 @@ class ThermalPipeline:
                 frames=self.model.sidecar.window_frames,
                 fps=self.model.sidecar.window_fps,
             )
+            side = self.model.sidecar
+            if side.input_shape[1] == side.window_frames + CONTEXT_PLANES:
+                self._context = context_planes(geometry.mount, geometry.hfov_deg, geometry.width)
             logger.info(
                 "thermal %dx%d %s mount at %.2f m, tilt %.0f°",
                 geometry.width,

@@ -7,6 +7,7 @@ fixed rate (the latest frame at or before each tick), `frames` ticks per window.
 """
 
 from collections import deque
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,21 @@ GRID = (12, 16)
 """Model input rows × columns."""
 WINDOW_FRAMES = 8
 WINDOW_FPS = 4.0
+CONTEXT_PLANES = 2
+"""Constant planes after the frames: the mount (+1 ceiling, −1 wall) and the pixel's angular
+size (degrees / 3: 2.5 for a Grid-EYE, 0.12 for a Lepton). A person is a 1-pixel blob on one
+array and a 300-pixel one on another, and a wall view shows height where a ceiling view
+shows footprint: the model needs to know which it is looking at."""
+
+
+def context_planes(
+    mount: Literal["ceiling", "wall"], hfov_deg: float, width: int, grid: tuple[int, int] = GRID
+) -> F32:
+    """(CONTEXT_PLANES, rows, cols) constant planes describing the array."""
+    out = np.empty((CONTEXT_PLANES, *grid), dtype=np.float32)
+    out[0] = 1.0 if mount == "ceiling" else -1.0
+    out[1] = hfov_deg / width / 3.0
+    return out
 
 
 def _area_matrix(src: int, dst: int) -> F32:

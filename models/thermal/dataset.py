@@ -11,10 +11,11 @@ the simulator's ground truth at the window's last tick:
 - `empty`: nobody in the array's field of view.
 
 "Visible" projects the person's labelled position through the array's geometry, and leaves
-out anyone who was in the room at the first frame and has not yet moved 0.5 m from there:
-the first frames are the background, so such a person is invisible to the edge agent until
-they move (its documented behaviour), and labelling them would teach the model to see
-people in an empty excess image. Windows ending in the first 8 s of a clip are dropped.
+out anyone who was in the room at the first frame and has neither moved 0.3 m from there
+nor changed activity since: the first frames are the background, so such a person is
+invisible to the edge agent until they move (its documented behaviour), and labelling them
+would teach the model to see people in an empty excess image. Windows ending in the first
+8 s of a clip are dropped.
 """
 
 import json
@@ -33,10 +34,10 @@ from edge_agent.thermal.perception import ThermalPerception
 from edge_agent.thermal.window import WindowSampler
 
 LABELS = ("empty", "still", "moving", "on_floor")
-WINDOWS_VERSION = 2
+WINDOWS_VERSION = 3
 """Bumped whenever windows or labels change, so cached windows are rebuilt."""
 SKIP_START_S = 8.0
-REVEAL_M = 0.5
+REVEAL_M = 0.3
 STRIDE_TICKS = 2
 MOVING = frozenset(
     (
@@ -116,11 +117,15 @@ def clip_windows(path: Path, config: ThermalConfig | None = None) -> ClipWindows
     ys: list[int] = []
     ticks = 0
     start = {q["id"]: q["position"][:2] for q in frames[0]["persons"]} if frames else {}
+    start_activity = {q["id"]: q["activity"] for q in frames[0]["persons"]} if frames else {}
     hidden = set(start)
     try:
         for frame in source.frames():
             for q in frames[frame.index]["persons"]:
-                if q["id"] in hidden and math.dist(q["position"][:2], start[q["id"]]) > REVEAL_M:
+                if q["id"] in hidden and (
+                    math.dist(q["position"][:2], start[q["id"]]) > REVEAL_M
+                    or q["activity"] != start_activity[q["id"]]
+                ):
                     hidden.discard(q["id"])
             result = perception.step(frame.temps_c, frame.t)
             if not sampler.push(result.excess, frame.t):

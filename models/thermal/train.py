@@ -1,7 +1,8 @@
 """Train the `thermal-activity` model: a tiny CNN over excess-temperature frame windows.
 
-Input: (batch, 8, 12, 16) float32, the excess over background in °C of 8 ticks at 4 Hz
-(2 s), area-resampled to 16×12 whatever the array (`edge_agent.thermal.window`). Scaling and
+Input: (batch, 10, 12, 16) float32: the excess over background in °C of 8 ticks at 4 Hz
+(2 s), area-resampled to 16×12 whatever the array, then two constant context planes (mount,
+pixel angular size) (`edge_agent.thermal.window`). Scaling and
 clipping happen inside the graph, so the device feeds raw °C. Output: softmax over
 empty / still / moving / on_floor. Trained on simulated clips only (models/thermal/clips.py),
 split by clip seed; the test seeds are written into the sidecar and never used here.
@@ -15,11 +16,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.thermal.window import CONTEXT_PLANES, WINDOW_FRAMES, context_planes
 from models.sidecar import Sidecar, write_sidecar
 from models.thermal.clips import default_dir, render_all, split_of
 from models.thermal.dataset import LABELS, WINDOWS_VERSION, clip_windows
@@ -51,6 +53,17 @@ def _windows(path: Path) -> tuple[F32, I64, str, int]:
     return c.x, c.y, c.sensor, c.seed
 
 
+def _with_context(path: Path, x: F32, sensor: str) -> F32:
+    """Append the array's context planes (mount from the clip name, pixel size from the
+    simulated part) to every window."""
+    from simulators.thermal.sensors import sensor as spec_of
+
+    spec = spec_of(sensor)
+    mount: Literal["ceiling", "wall"] = "wall" if path.stem.endswith("-wall") else "ceiling"
+    planes = context_planes(mount, spec.hfov_deg, spec.width)
+    return np.concatenate([x, np.broadcast_to(planes, (len(x), *planes.shape))], axis=1)
+
+
 def load_split(
     clips: Sequence[Path],
 ) -> dict[str, tuple[F32, I64, list[str], list[int]]]:
@@ -60,6 +73,7 @@ def load_split(
     }
     for path in clips:
         x, y, sensor, seed = _windows(path)
+        x = _with_context(path, x, sensor)
         xs, ys, sensors, seeds = parts[split_of(seed)]
         xs.append(x)
         ys.append(y)
@@ -67,7 +81,7 @@ def load_split(
         seeds.extend([seed] * len(y))
     out = {}
     for split, (xs, ys, sensors, seeds) in parts.items():
-        x = np.concatenate(xs) if xs else np.zeros((0, 8, 12, 16), np.float32)
+        x = np.concatenate(xs) if xs else np.zeros((0, 8 + CONTEXT_PLANES, 12, 16), np.float32)
         y = np.concatenate(ys) if ys else np.zeros((0,), np.int64)
         out[split] = (x, y, sensors, seeds)
     return out
@@ -169,7 +183,8 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
             if rng.random() < 0.5:
                 xb = torch.flip(xb, dims=(3,))  # left/right mirror
             gain = torch.from_numpy(rng.uniform(0.6, 1.4, (len(idx), 1, 1, 1)).astype(np.float32))
-            xb = xb * gain + 0.1 * torch.randn_like(xb)
+            frames = xb[:, :WINDOW_FRAMES] * gain + 0.1 * torch.randn_like(xb[:, :WINDOW_FRAMES])
+            xb = torch.cat([frames, xb[:, WINDOW_FRAMES:]], dim=1)
             opt.zero_grad()
             loss = loss_fn(net.logits(xb), yt[idx])
             loss.backward()
@@ -199,7 +214,7 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
         "input_name": INPUT_NAME,
         "input_shape": ["batch", *map(int, xtr.shape[1:])],
         "features": [],
-        "window_frames": int(xtr.shape[1]),
+        "window_frames": WINDOW_FRAMES,
         "window_fps": 4.0,
         "labels": list(LABELS),
         "thresholds": THRESHOLDS,
@@ -218,8 +233,9 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
             "torch_version": torch.__version__,
             "code_version": CODE_VERSION,
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "input": "excess over background in °C (edge_agent.thermal.window), raw: "
-            "clipped to [-3, 15] and scaled inside the graph",
+            "input": "8 frames of excess over background in °C (edge_agent.thermal.window), "
+            "raw: clipped to [-3, 15] and scaled inside the graph; then 2 constant context "
+            "planes (edge_agent.thermal.window.context_planes: mount, degrees per pixel / 3)",
             "note": "trained on simulated data only",
         },
         "metrics": metrics,
@@ -239,7 +255,8 @@ def card(side: Sidecar, data: dict[str, tuple[F32, I64, list[str], list[int]]]) 
         "",
         "Room-level activity from a thermal array (8×8 Grid-EYE to 160×120 Lepton, ceiling "
         "or wall): a window of 8 excess-temperature frames at 4 Hz (2 s), area-resampled to "
-        "16×12, classified as " + ", ".join(side.labels) + ". The edge agent's thermal fall "
+        "16×12, plus two constant planes saying ceiling or wall and the pixel's angular "
+        "size, classified as " + ", ".join(side.labels) + ". The edge agent's thermal fall "
         "engine starts a fall when `on_floor` holds after someone was seen moving.",
         "",
         "**Trained on simulated data only** (`models/thermal/clips.py`: random clips, falls "
