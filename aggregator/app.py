@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 import uvicorn
 
 from aggregator.alerts.store import AlertStore
+from aggregator.analytics.consumer import AnalyticsConsumer
 from aggregator.config import CentralConfig
 from aggregator.ingest.mqtt import MqttIngest
 from aggregator.ingest.presence import Presence
@@ -25,6 +26,7 @@ from aggregator.notify.service import Notifier
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import Partition
 from aggregator.web.api import create_app
+from aggregator.web.reports import report_router
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ class App:
             async_redis, AlertStore(async_redis), self.metrics, cfg.rules,
             consumer=cfg.mqtt.client_id,
         )  # fmt: skip
+        # Roll-ups for reports, kept on ingest by their own reader (redis-py sync, RESP2).
+        analytics_redis = redis.Redis.from_url(cfg.redis.url, socket_timeout=30, protocol=2)
+        analytics = AnalyticsConsumer(analytics_redis)
         app = create_app(
             async_redis,
             self.metrics,
@@ -73,6 +78,7 @@ class App:
             stopping=self.stop_event,
             max_snooze_minutes=cfg.rules.suppression.max_snooze_minutes,
             auth=cfg.auth,
+            routers=[report_router(analytics_redis)],
         )
         notifier = (
             Notifier.from_config(
@@ -95,6 +101,7 @@ class App:
         rules_task = asyncio.create_task(consumer.run(self.stop_event), name="rules")
         web_task = asyncio.create_task(server.serve(), name="web")
         # Not in the FIRST_COMPLETED wait: a notifier failure is logged, the ward feed runs on.
+        analytics_task = asyncio.create_task(analytics.run(self.stop_event), name="analytics")
         notify_tasks = (
             [asyncio.create_task(notifier.run(self.stop_event), name="notify")] if notifier else []
         )
@@ -109,10 +116,13 @@ class App:
 
         self.stop_event.set()
         server.should_exit = True
-        await asyncio.gather(web_task, rules_task, *notify_tasks, return_exceptions=True)
+        await asyncio.gather(
+            web_task, rules_task, analytics_task, *notify_tasks, return_exceptions=True
+        )
         for presence in reversed(presences):
             presence.stop()
         ingest.stop()
         await async_redis.aclose()
+        analytics_redis.close()
         sync_redis.close()
         logger.info("aggregator stopped")

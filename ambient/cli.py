@@ -15,6 +15,7 @@ from ambient import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli as aggregator_cli
+    from aggregator import report_cli
     from ambient import demo_cli
     from edge_agent import cli as edge_cli
     from models import cli as models_cli
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cli.register(commands)
     edge_cli.register(commands)
     aggregator_cli.register(commands)
+    report_cli.register(commands)
     sim_cli.register(commands)
     models_cli.register(commands)
     protocol_cli.register(commands)
