@@ -14,9 +14,10 @@ What people do to a depth camera, and what the tracker does about it:
   velocity, its gate widening with the time unseen, for up to ``max_missing_s``;
 * **merging** (two people close enough to form one blob, as when a nurse helps a patient up):
   the blob goes to one track and the other, whose prediction lies on that blob, is marked
-  ``merged`` and kept alive. Both coast inside the blob's outline, and neither learns its
-  height or velocity from the merged blob; when the blob splits, the remembered heights and
-  predicted positions give each person their id back;
+  ``merged`` and kept alive (up to ``max_merged_s``), coasting inside the blob's outline. The
+  track that has the blob follows it, but neither learns velocity or height from a blob that
+  is two people; when it splits, predicted positions and remembered heights give each person
+  their id back as far as they can (two people who stop or turn while merged can swap);
 * **a fall** moves the body's centre about a metre in a frame or two: a second pass lets a
   blob left over continue a track left over within ``handover_m``.
 
@@ -45,8 +46,9 @@ _GATE_GROWTH_MPS = 0.6
 _MAX_GROWTH_M = 1.0
 _MERGE_MARGIN_M = 0.3
 """A track unmatched this close to another track's blob outline is taken as merged into it."""
-_SIGNATURE_TAU_S = 1.5
-"""Time constant of the height a track is recognised by (slow: posture changes, noise)."""
+_SIGNATURE_TAU_S = 0.5
+"""Time constant of the height a track is recognised by after a merge: quick enough to
+forget a blob that was two people (someone entering right behind someone else)."""
 _FORBIDDEN = 1e6
 
 
@@ -60,7 +62,8 @@ class Track:
     id: int
     x: float
     y: float
-    """Position on the floor: this frame's blob centroid (predicted while merged)."""
+    """Position on the floor: this frame's blob centroid (predicted while merged into
+    another track's blob)."""
     top_m: float
     """Highest body point (robust 98th percentile): the head when upright (EMA)."""
     bottom_m: float
@@ -97,10 +100,11 @@ class Track:
     """The height the track is recognised by after a merge: a slow average of ``top_m``
     while seen alone, frozen while merged."""
     raw_top_m: float = 0.0
-    """Last unsmoothed top (for the vertical speed)."""
+    raw_top_t: float = 0.0
+    """Last unsmoothed top of a blob of this track's own, and when (for the vertical speed)."""
     seen_x: float = 0.0
     seen_y: float = 0.0
-    """Where the track was last seen alone."""
+    """Where the track was last seen alone (not sharing its blob)."""
     seen_t: float = 0.0
 
     @property
@@ -295,21 +299,19 @@ class Tracker:
             blob_index=index,
             signature_top_m=b.top_m,
             raw_top_m=b.top_m,
+            raw_top_t=t,
             seen_x=b.x,
             seen_y=b.y,
             seen_t=t,
         )
 
     def _observe(self, track: Track, blob: Blob, index: int, t: float, *, shared: bool) -> None:
-        """Learn from this frame's blob. A ``shared`` blob (two people) moves the track only
-        along its prediction and teaches no velocity and no signature height; its heights
-        are still reported (the tallest of the two is the one most likely this track)."""
+        """Learn from this frame's blob. The track that keeps a ``shared`` blob (two people
+        or more) follows it, but its velocity and signature height stay as they were before
+        the merge: they are what tells the two apart when the blob splits."""
         cfg = self.config
-        if shared:
-            track.merged = True
-            self._coast(track, blob, t)
-        else:
-            self._learn_motion(track, blob, t)
+        track.merged = shared
+        self._learn_motion(track, blob, t, alone=not shared)
         a = cfg.height_smoothing
         track.centroid_m = a * blob.z + (1 - a) * track.centroid_m
         track.extent_m = a * max(blob.extent_x_m, blob.extent_y_m) + (1 - a) * track.extent_m
@@ -318,31 +320,35 @@ class Tracker:
         track.points = blob.points
         track.last_t = t
         track.blob_index = index
-        if not shared:
-            track.streak += 1
+        track.streak += 1
         track.confirmed = track.confirmed or track.streak >= cfg.confirm_frames
         track.max_top_m = max(track.max_top_m, track.top_m)
         track.moved_m = max(
             track.moved_m, math.hypot(track.x - track.born_x, track.y - track.born_y)
         )
 
-    def _learn_motion(self, track: Track, blob: Blob, t: float) -> None:
-        """Velocity, vertical speed and signature height from where it was last seen alone."""
+    def _learn_motion(self, track: Track, blob: Blob, t: float, *, alone: bool) -> None:
+        """Position and vertical speed; seen ``alone``, also velocity and signature height.
+        A track keeping a shared blob follows it (``seen_*``) without learning from it."""
         cfg = self.config
+        dt_top = t - track.raw_top_t
+        if dt_top > 0:
+            wv = 1.0 - math.exp(-dt_top / cfg.vspeed_tau_s)
+            vspeed = (blob.top_m - track.raw_top_m) / dt_top
+            track.vspeed_mps += wv * (vspeed - track.vspeed_mps)
+        track.raw_top_m, track.raw_top_t = blob.top_m, t
+        track.x, track.y = blob.x, blob.y
         dt = t - track.seen_t
-        if dt > 0 and track.seen_t >= track.last_t:  # not just out of a merge
+        if dt > 0 and alone and track.seen_t >= track.last_t:  # not just out of a merge
             # Over a gap of several frames, w → 1: the mean velocity over the gap.
             w = 1.0 - math.exp(-dt / cfg.speed_tau_s)
             track.vx_mps += w * ((blob.x - track.seen_x) / dt - track.vx_mps)
             track.vy_mps += w * ((blob.y - track.seen_y) / dt - track.vy_mps)
-            wv = 1.0 - math.exp(-dt / cfg.vspeed_tau_s)
-            track.vspeed_mps += wv * ((blob.top_m - track.raw_top_m) / dt - track.vspeed_mps)
+        if dt > 0 and alone:
             ws = 1.0 - math.exp(-dt / _SIGNATURE_TAU_S)
             track.signature_top_m += ws * (blob.top_m - track.signature_top_m)
         track.speed_mps = math.hypot(track.vx_mps, track.vy_mps)
-        track.x, track.y = blob.x, blob.y
         track.seen_x, track.seen_y, track.seen_t = blob.x, blob.y, t
-        track.raw_top_m = blob.top_m
 
 
 def _outline(b: Blob) -> tuple[float, float, float, float]:
