@@ -17,6 +17,11 @@ Definitions the reports rely on:
   visit enters the ``bathroom`` zone from another zone.
 - mobility sessions count on the day of their `end` summary; the first time out of bed
   (ICU Mobility Scale ≥ 4) and first walk (≥ 7) are the earliest transitions reaching them.
+- an edge's `mobility_day` summary counts on the day it names (``data.day``), as ``day_*``
+  metrics kept as the highest value sent (an edge re-sends a day "as seen so far" after a
+  restart, so the largest is the most complete). The mobility report takes the higher of
+  the summary's and the sessions' highest level, and the sessions' other figures unless no
+  session of that day reached the aggregator (then the summary's).
 """
 
 import json
@@ -32,6 +37,7 @@ from protocol import (
     BedExitEvent,
     FallEvent,
     HandHygieneEvent,
+    MobilityDayEvent,
     MobilityEvent,
     OccupancyEvent,
     Phase,
@@ -195,6 +201,8 @@ class Rollup:
                 self.add("falls", ms, (event.room, event.bed), "bed_exits")
         elif isinstance(event, MobilityEvent):
             self._mobility(event, ms)
+        elif isinstance(event, MobilityDayEvent):
+            self._mobility_day(event)
         elif isinstance(event, ActivityEvent):
             self._activity(event, ms)
 
@@ -242,6 +250,16 @@ class Rollup:
             self.first(event.room, "oob", ms)
         if data.ims_level >= WALK_IMS:
             self.first(event.room, "walk", ms)
+
+    def _mobility_day(self, event: MobilityDayEvent) -> None:
+        data = event.data
+        day = datetime.strptime(data.day, "%Y-%m-%d").replace(tzinfo=UTC)
+        ms = round(day.timestamp() * 1000)
+        place = (event.room, event.bed)
+        self.top("mob", ms, place, "day_max_ims", data.max_ims_level)
+        self.top("mob", ms, place, "day_active_ms", round(data.active_s * 1000))
+        self.top("mob", ms, place, "day_sessions", data.sessions)
+        self.top("mob", ms, place, "day_staff_max", data.max_staff)
 
     def _activity(self, event: ActivityEvent, ms: int) -> None:
         data, room = event.data, event.room

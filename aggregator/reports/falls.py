@@ -3,18 +3,25 @@ and false alarms per bed-day.
 
 Falls and time on the floor come from the roll-ups. Response times and false alarms need the
 alerts' resolutions, which the alert store keeps: they come in through an `OutcomeSource`
-(any callable), and the report says "not recorded" when there is none.
+(any callable; `aggregator.reports.outcomes.StoredOutcomes` reads the alert store), and the
+report says "not recorded" when there is none.
+
+Outcomes are judged as in `aggregator.alerts.measures`: ``true_fall`` and ``assisted`` are
+true alarms, ``false_alarm`` and ``not_found`` false ones (both count as false alarms per
+bed-day), ``other`` neither. PPV is true / (true + false). Percentiles interpolate linearly.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
+from aggregator.alerts.measures import FALSE_OUTCOMES, TRUE_OUTCOMES, quantile
 from aggregator.analytics.query import ReportQuery, UnitData
 from aggregator.analytics.rollup import LONG_LIE_MS
 from aggregator.reports.common import median, minutes, shell, week_of
-from aggregator.reports.model import Cell, Chart, Report, Table, ratio
+from aggregator.reports.model import Cell, Chart, Report, Table, pct, ratio
 
 NOT_RECORDED = "not recorded"
 
@@ -29,7 +36,8 @@ class AlertOutcome:
     acknowledged_ms: int | None
     resolved_ms: int | None
     outcome: str | None
-    """true_fall, false_alarm, assisted, other… or None while unresolved."""
+    """true_fall, false_alarm, assisted, not_found, other; None while unresolved (or when
+    resolved by the system, which judges nothing)."""
 
 
 OutcomeSource = Callable[[ReportQuery], Sequence[AlertOutcome] | None]
@@ -83,6 +91,14 @@ def build(data: UnitData, outcomes: Sequence[AlertOutcome] | None = None) -> Rep
         report.notes.append(
             "Alert outcomes (false alarms, response times) are not recorded for this unit."
         )
+    else:
+        report.notes.append(
+            "Alert burden counts the patient alerts raised (falls, bed exits, no motion; not "
+            "suppressed, not technical) in the range. True: true fall or assisted; false "
+            "alarm: false alarm or not found; PPV = true / (true + false). Time to acknowledge "
+            "runs from raised to the first answer by a person, time to resolve to a resolve "
+            "by a person; p50 and p90 are the median and 90th percentile."
+        )
     weeks = sorted(weekly)
     floor.sort(key=lambda f: (f[1], f[0]))
     report.charts = [
@@ -130,6 +146,8 @@ def build(data: UnitData, outcomes: Sequence[AlertOutcome] | None = None) -> Rep
             [[room, str(day), minutes(ms)] for room, day, ms in floor],
         ),
     ]
+    if outcomes is not None:
+        report.tables.append(_burden_table(outcomes))
     return report
 
 
@@ -137,16 +155,62 @@ def _burden(outcomes: Sequence[AlertOutcome] | None, bed_days: int) -> dict[str,
     if outcomes is None:
         return {
             "false alarms per bed-day": NOT_RECORDED,
-            "median minutes to acknowledge": NOT_RECORDED,
-            "median minutes to resolve": NOT_RECORDED,
+            "minutes to acknowledge p50": NOT_RECORDED,
+            "minutes to resolve p50": NOT_RECORDED,
         }
-    false = sum(1 for o in outcomes if o.outcome == "false_alarm")
-    ack = [o.acknowledged_ms - o.opened_ms for o in outcomes if o.acknowledged_ms is not None]
-    res = [o.resolved_ms - o.opened_ms for o in outcomes if o.resolved_ms is not None]
+    every = _kind_row("all", list(outcomes))
+    falls = _kind_row("fall", [o for o in outcomes if o.kind == "fall"])
     return {
         "alerts": len(outcomes),
-        "false alarms": false,
-        "false alarms per bed-day": ratio(false, bed_days, 3),
-        "median minutes to acknowledge": minutes(median(ack)),
-        "median minutes to resolve": minutes(median(res)),
+        "alerts per bed-day": ratio(len(outcomes), bed_days, 3),
+        "false alarms": every[3],
+        "false alarms per bed-day": ratio(cast(int, every[3]), bed_days, 3),
+        "fall alert PPV %": falls[5],
+        "alert PPV %": every[5],
+        "minutes to acknowledge p50": every[6],
+        "minutes to acknowledge p90": every[7],
+        "minutes to resolve p50": every[8],
+        "minutes to resolve p90": every[9],
     }
+
+
+def _burden_table(outcomes: Sequence[AlertOutcome]) -> Table:
+    kinds = sorted({o.kind for o in outcomes})
+    return Table(
+        "Alerts by kind",
+        [
+            "kind",
+            "alerts",
+            "true",
+            "false",
+            "other or open",
+            "PPV %",
+            "min to acknowledge p50",
+            "p90",
+            "min to resolve p50",
+            "p90",
+        ],
+        [_kind_row(k, [o for o in outcomes if o.kind == k]) for k in kinds]
+        + [_kind_row("all", list(outcomes))],
+    )
+
+
+def _kind_row(name: str, outcomes: list[AlertOutcome]) -> list[Cell]:
+    true = sum(1 for o in outcomes if o.outcome in TRUE_OUTCOMES)
+    false = sum(1 for o in outcomes if o.outcome in FALSE_OUTCOMES)
+    ack = [
+        float(o.acknowledged_ms - o.opened_ms) for o in outcomes if o.acknowledged_ms is not None
+    ]
+    res = [float(o.resolved_ms - o.opened_ms) for o in outcomes if o.resolved_ms is not None]
+    return [
+        name,
+        len(outcomes),
+        true,
+        false,
+        len(outcomes) - true - false,
+        pct(true, true + false),
+        minutes(quantile(ack, 0.5)) if ack else None,
+        minutes(quantile(ack, 0.9)) if ack else None,
+        minutes(quantile(res, 0.5)) if res else None,
+        minutes(quantile(res, 0.9)) if res else None,
+    ]

@@ -72,7 +72,11 @@ def test_falls_per_thousand_patient_days_and_the_burden_from_outcomes() -> None:
     assert f["falls per 1,000 patient-days"] == 333.33
     assert f["median minutes on the floor"] == 6.0
     assert f["false alarms per bed-day"] == 0.333
-    assert f["median minutes to acknowledge"] == 1.5
+    assert f["minutes to acknowledge p50"] == 1.5  # 2 and 1 minutes
+    assert f["minutes to acknowledge p90"] == 1.9  # 1 + 0.9 × (2 − 1)
+    assert f["minutes to resolve p90"] == 9.1  # 1 + 0.9 × (10 − 1)
+    assert (f["fall alert PPV %"], f["alert PPV %"]) == (100.0, 50.0)
+    assert report.table("Alerts by kind").rows[-1][:5] == ["all", 2, 1, 1, 0]
     assert falls.build(unit).figures["false alarms per bed-day"] == "not recorded"
 
 
@@ -92,6 +96,27 @@ def test_mobility_counts_a_patient_day_without_a_session_as_not_out_of_bed() -> 
     assert report.figures["patient-days out of bed %"] == 50.0
     firsts = report.table("Admission to first out of bed and first walk").rows
     assert firsts == [["r1", "2026-01-05T00:00:00+00:00", 3.0, None]]
+
+
+def test_an_edge_day_summary_raises_the_days_level_and_fills_a_day_without_sessions() -> None:
+    unit = data(
+        mob={
+            D1: {("r1", "A", "sessions"): 1, ("r1", "A", "max_ims"): 3,
+                 ("r1", "A", "active_ms"): 60_000, ("r1", "A", "staff_sum"): 2,
+                 ("r1", "A", "staff_max"): 2,
+                 ("r1", "A", "day_max_ims"): 5, ("r1", "A", "day_sessions"): 2,
+                 ("r1", "A", "day_active_ms"): 120_000, ("r1", "A", "day_staff_max"): 1},
+            D2: {("r1", "A", "day_max_ims"): 4, ("r1", "A", "day_sessions"): 1,
+                 ("r1", "A", "day_active_ms"): 30_000, ("r1", "A", "day_staff_max"): 3},
+        },
+        occ={D1: {("r1", None, "occ_ms"): 10}, D2: {("r1", None, "occ_ms"): 10}},
+    )  # fmt: skip
+    report = mobility.build(unit)
+    assert report.table("By patient-day").rows == [
+        ["r1", "2026-01-05", 5, 1.0, "yes", 1, 2.0, 2],  # level from the summary only
+        ["r1", "2026-01-06", 4, 0.5, "yes", 1, None, 3],  # no session arrived: the summary
+    ]
+    assert report.figures["mean staff per session"] == 2.0  # only sessions with staff counts
 
 
 def test_a_day_far_from_the_persons_own_baseline_is_flagged() -> None:

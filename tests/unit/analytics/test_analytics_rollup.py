@@ -179,3 +179,32 @@ def test_activity_time_night_bed_exits_and_bathroom_visits() -> None:
 def test_room_carry_round_trips_through_its_stored_form() -> None:
     carry = RoomCarry(2, 123, "sitting", "chair", 456)
     assert RoomCarry.from_json(carry.to_json()) == carry
+
+
+def mobility_day(day: str, ims: int, sessions: int, active_s: float) -> dict[str, Any]:
+    return {
+        "day": day,
+        "max_ims_level": ims,
+        "active_s": active_s,
+        "sessions": sessions,
+        "out_of_bed": ims >= 4,
+        "max_staff": 2,
+    }
+
+
+def test_an_edge_day_summary_counts_on_the_day_it_names_keeping_the_fullest_copy() -> None:
+    rollup = Rollup(PART, {})
+    # Sent just after midnight for the day before, then re-sent less complete after a restart.
+    rollup.apply(
+        event("mobility_day", "2026-01-03T00:00:05", mobility_day("2026-01-02", 5, 3, 600))
+    )
+    rollup.apply(event("mobility_day", "2026-01-03T02:00:00", mobility_day("2026-01-02", 4, 1, 60)))
+    got = {name: v for (key, name), v in rollup.ops.maxes.items()
+           if key == keys.day_key(PART, "mob", "2026-01-02")}  # fmt: skip
+    assert got == {
+        "r1||day_max_ims": 5,
+        "r1||day_sessions": 3,
+        "r1||day_active_ms": 600_000,
+        "r1||day_staff_max": 2,
+    }
+    assert not rollup.ops.incr  # a summary is not a session
