@@ -23,6 +23,7 @@ from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
 from aggregator.metrics import Metrics
 from aggregator.notify.service import Notifier
+from aggregator.reports.outcomes import StoredOutcomes
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import Partition
 from aggregator.web.api import create_app
@@ -78,7 +79,7 @@ class App:
             stopping=self.stop_event,
             max_snooze_minutes=cfg.rules.suppression.max_snooze_minutes,
             auth=cfg.auth,
-            routers=[report_router(analytics_redis)],
+            routers=[report_router(analytics_redis, outcomes=StoredOutcomes(analytics_redis))],
         )
         notifier = (
             Notifier.from_config(

@@ -4,24 +4,29 @@ Three weeks of six rooms (two hospital, two ICU bays with fewer staff visits tha
 default, two homes; falls made frequent so there are some) go through the aggregator's
 ingest writer into a real Redis; the analytics consumer folds the streams into roll-ups;
 every report is built from the roll-ups alone and compared with the truth file the
-simulator wrote.
+simulator wrote. A second history runs over two months and a new year (two rooms), and
+alerts raised for some back-filled falls through the real alert lifecycle and store give
+the falls report its alarm burden.
 """
 
 import argparse
 import json
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 import redis
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from aggregator.alerts.lifecycle import acknowledge, on_bed_exit, on_fall, resolve
+from aggregator.alerts.model import Alert, AlertKind, Outcome, episode_alert_id
+from aggregator.alerts.store import AlertStore
 from aggregator.analytics import keys
 from aggregator.analytics.consumer import AnalyticsConsumer
 from aggregator.analytics.query import ReportQuery, load
@@ -30,9 +35,11 @@ from aggregator.ingest.writer import RedisBatchWriter
 from aggregator.report_cli import register
 from aggregator.reports.build import build_report
 from aggregator.reports.model import Report
+from aggregator.reports.outcomes import StoredOutcomes
 from aggregator.store import Partition
 from aggregator.web.reports import report_router
 from ambient.services import Service
+from protocol import BedExitEvent, FallEvent, Phase, parse_event
 from simulators.fleet.backfill import backfill
 from simulators.fleet.layout import make_rooms
 from simulators.fleet.rates import DEFAULT_RATES, RoomKind
@@ -62,7 +69,7 @@ class History:
 
 @pytest.fixture(scope="module")
 def history(redis_service: Service) -> Iterator[History]:
-    site = f"rep-{uuid.uuid4().hex[:8]}"
+    site = "reports-3w"  # fixed: which beds are fall-risk depends on the site's name
     client = redis.Redis(port=redis_service.port, protocol=2)
     kinds = (RoomKind.HOSPITAL, RoomKind.ICU, RoomKind.HOME)
     rates = {k: DEFAULT_RATES[k].model_copy(update={"falls_per_1000_days": 100.0}) for k in kinds}
@@ -257,3 +264,159 @@ async def test_report_routes_serve_the_same_numbers(history: History) -> None:
     assert page.status_code == 200 and "<svg" in page.text
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert missing.status_code == 404 and backwards.status_code == 422
+
+
+# -- alert burden from the alert store ----------------------------------------------------
+
+
+def _stream_events(client: "redis.Redis", part: Partition) -> list[Any]:
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(part.events))
+    events = [parse_event(f[b"payload"]) for _, f in entries if f.get(b"kind") != b"status"]
+    return sorted(events, key=lambda e: e.ts)
+
+
+@pytest.mark.anyio
+async def test_falls_report_shows_the_burden_of_alerts_resolved_through_the_lifecycle(
+    history: History, redis_service: Service
+) -> None:
+    """Three back-filled falls and two bed exits of hospital1 raised as alerts a nurse
+    answers (the times below), one suppressed; the numbers are worked out by hand."""
+    part = Partition(history.site, "hospital1")
+    events = _stream_events(history.client, part)
+    falls = [e for e in events if isinstance(e, FallEvent) and e.phase is Phase.START][:3]
+    exits = [e for e in events if isinstance(e, BedExitEvent) and e.data.stage == "exit"][:2]
+    assert len(falls) == 3 and len(exits) == 2
+    client = aioredis.Redis(port=redis_service.port)
+    store = AlertStore(client)
+    s = timedelta(seconds=1)
+    # (event, seconds to acknowledge or None, seconds to resolve or None, outcome, suppressed)
+    plan: list[tuple[FallEvent | BedExitEvent, int | None, int | None, Outcome | None, str | None]]
+    plan = [
+        (falls[0], 60, 300, Outcome.TRUE_FALL, None),
+        (falls[1], None, 180, Outcome.FALSE_ALARM, None),  # resolving answers it: 180 s
+        (falls[2], 120, None, None, None),  # acknowledged, still open
+        (exits[0], 30, 90, Outcome.NOT_FOUND, None),
+        (exits[1], None, None, None, "staff in room"),  # never raised: not counted
+    ]
+    try:
+        for event, ack_s, res_s, outcome, suppress in plan:
+            opened = event.ts + 10 * s
+            [action] = await store.update(part, _alert_id(event), _opening(event, opened, suppress))
+            alert_id = action.alert.alert_id
+            if ack_s is not None:
+                await store.update(part, alert_id, _step(acknowledge, "rn-1", opened + ack_s * s))
+            if res_s is not None:
+                await store.update(
+                    part, alert_id, _step(resolve, "rn-2", outcome, opened + res_s * s)
+                )
+    finally:
+        await client.aclose()
+    report = build_report(
+        history.client, "falls", ReportQuery(history.site, "hospital1", START, END),
+        now_ms=NOW_MS, outcomes=StoredOutcomes(history.client),
+    )  # fmt: skip
+    f = report.figures
+    assert f["patient-days"] == 2 * DAYS == 42
+    assert (f["alerts"], f["alerts per bed-day"]) == (4, 0.095)  # 4 / 42
+    assert (f["false alarms"], f["false alarms per bed-day"]) == (2, 0.048)  # false + not found
+    assert (f["fall alert PPV %"], f["alert PPV %"]) == (50.0, 33.3)  # 1/2, 1/3
+    # acknowledged after 30, 60, 120, 180 s; resolved by a person after 90, 180, 300 s
+    assert (f["minutes to acknowledge p50"], f["minutes to acknowledge p90"]) == (1.5, 2.7)
+    assert (f["minutes to resolve p50"], f["minutes to resolve p90"]) == (3.0, 4.6)
+    assert report.table("Alerts by kind").rows == [
+        ["bed_exit", 1, 0, 1, 0, 0.0, 0.5, 0.5, 1.5, 1.5],
+        ["fall", 3, 1, 1, 1, 50.0, 2.0, 2.8, 4.0, 4.8],  # 120 + 0.8 × 60 s
+        ["all", 4, 1, 2, 1, 33.3, 1.5, 2.7, 3.0, 4.6],
+    ]
+    # The web route with the same source shows the same numbers.
+    app = FastAPI()
+    clock = lambda: datetime.fromtimestamp(NOW_MS / 1000, UTC)  # noqa: E731
+    app.include_router(
+        report_router(history.client, clock=clock, outcomes=StoredOutcomes(history.client))
+    )
+    params = {"unit": f"{history.site}/hospital1", "from": str(START), "to": str(END)}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://r") as http:
+        got = (await http.get("/api/reports/falls", params=params)).json()
+    assert got["figures"] == json.loads(json.dumps(f))
+
+
+def _alert_id(event: FallEvent | BedExitEvent) -> str:
+    kind = AlertKind.FALL if isinstance(event, FallEvent) else AlertKind.BED_EXIT
+    return episode_alert_id(kind, event.episode_id)
+
+
+def _opening(event: FallEvent | BedExitEvent, now: datetime, suppress: str | None) -> Any:
+    def transition(current: Alert | None) -> list[Any]:
+        if isinstance(event, FallEvent):
+            return on_fall(current, event, now)
+        return on_bed_exit(current, event, now, True, suppress)
+
+    return transition
+
+
+def _step(fn: Any, *args: Any) -> Any:
+    def transition(current: Alert | None) -> list[Any]:
+        assert current is not None
+        return [fn(current, *args)]
+
+    return transition
+
+
+# -- two months over a new year ---------------------------------------------------------
+
+LONG_START, LONG_DAYS = date(2025, 11, 10), 63
+LONG_END = LONG_START + timedelta(days=LONG_DAYS)
+
+
+@pytest.fixture(scope="module")
+def months(redis_service: Service) -> Iterator[History]:
+    site = "reports-2m"
+    client = redis.Redis(port=redis_service.port, protocol=2)
+    kinds = (RoomKind.HOSPITAL, RoomKind.ICU)
+    rates = {k: DEFAULT_RATES[k].model_copy(update={"falls_per_1000_days": 60.0}) for k in kinds}
+    rooms = make_rooms(2, site=site, units=2, kinds=kinds, seed=23, rates=rates)
+    truth, _ = backfill(
+        RedisBatchWriter(client, 3600, None), rooms, start=LONG_START, days=LONG_DAYS, seed=23,
+        rates=rates,
+    )  # fmt: skip
+    assert AnalyticsConsumer(client, batch=2000).catch_up().conflicts == 0
+    yield History(client, site, truth.to_json(), redis_service.url)
+    client.close()
+
+
+def test_two_months_of_history_report_the_truth_exactly(months: History) -> None:
+    def report(kind: str, unit: str) -> Report:
+        query = ReportQuery(months.site, unit, LONG_START, LONG_END)
+        return build_report(months.client, kind, query, now_ms=NOW_MS)
+
+    total_falls = 0
+    for unit in ("hospital1", "icu2"):
+        [room] = months.rooms(unit)
+        days = room["days"]
+        assert len(days) == LONG_DAYS
+        opp = sum(v[0] for d in days for v in d["hand_hygiene"].values())
+        used = sum(v[1] for d in days for v in d["hand_hygiene"].values())
+        hh = report("hand-hygiene", unit).figures
+        assert (hh["opportunities"], hh["dispenser used"]) == (opp, used)
+        assert opp > 100
+        falls = report("falls", unit)
+        want = sum(
+            1 for d in days for fall in d["falls"]
+            if datetime.fromisoformat(fall["landing"]).date() < LONG_END
+        )  # fmt: skip
+        occupied_days = sum(1 for d in days if d["occupied_ms"] > 0)
+        assert falls.figures["falls"] == want
+        assert falls.figures["patient-days"] == occupied_days
+        total_falls += want
+        if unit == "icu2":
+            mob = report("mobility", unit)
+            rows = {r[1]: r for r in mob.table("By patient-day").rows}
+            assert len(rows) == occupied_days
+            for d in days:
+                if d["occupied_ms"] > 0:
+                    assert rows[d["date"]][2] == d["mobility"].get("max_ims", 0)
+                    assert rows[d["date"]][5] == d["mobility"].get("sessions", 0)
+            assert mob.figures["sessions"] == sum(d["mobility"].get("sessions", 0) for d in days)
+            assert mob.figures["sessions"] > LONG_DAYS  # type: ignore[operator]
+    assert total_falls >= 3
