@@ -21,7 +21,9 @@ _CSS = (
     "td,th{border:1px solid #e2e8f0;padding:.2rem .5rem;text-align:right}"
     "th{background:#f7fafc}td:first-child,th:first-child{text-align:left}"
     "svg{max-width:100%;height:auto;display:block;margin:1rem 0}"
-    "@media print{.fig{break-inside:avoid}svg{break-inside:avoid}}"
+    "nav{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;padding:.5rem 0;"
+    "border-bottom:1px solid #e2e8f0}nav form{display:flex;gap:.5rem;align-items:center}"
+    "@media print{.fig{break-inside:avoid}svg{break-inside:avoid}nav{display:none}}"
 )
 
 
@@ -35,18 +37,23 @@ def fmt(value: Cell) -> str:
     return value
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, *, header: str = "") -> str:
+    """``header``: HTML put first in the body (the web page's form and links; trusted)."""
     out = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(report.title)} – {escape(report.site)}/{escape(report.unit)}</title>",
         f"<style>{_CSS}</style></head><body>",
+        header,
         f"<h1>{escape(report.title)}</h1>",
         f"<p class='sub'>{escape(report.site)} / {escape(report.unit)} · {escape(report.start)} "
         f"to {escape(report.end)} (end excluded)</p>",
         "<div class='figs'>",
     ]
     for label, value in report.figures.items():
-        out.append(f"<div class='fig'>{escape(label)}<b>{escape(fmt(value))}</b></div>")
+        out.append(
+            f"<div class='fig' data-figure='{escape(label, quote=True)}'>{escape(label)}"
+            f"<b>{escape(fmt(value))}</b></div>"
+        )
     out.append("</div>")
     for note in report.notes:
         out.append(f"<p class='note'>{escape(note)}</p>")

@@ -3,6 +3,9 @@
     GET /api/reports/{kind}?unit=SITE/UNIT&from=YYYY-MM-DD&to=YYYY-MM-DD      JSON
     GET /reports/{kind}?unit=...&from=...&to=...[&format=html|csv|pdf]       a page or a file
 
+The HTML page adds a bar above the report: a form to change unit and dates, the CSV and PDF
+of the same report, and the other reports of the same unit and range.
+
 Handlers are plain functions (FastAPI runs them in its thread pool) over a blocking redis-py
 client: they read a few roll-up hashes per day, never the raw streams.
 """
@@ -10,7 +13,9 @@ client: they read a few roll-up hashes per day, never the raw streams.
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from html import escape
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import redis
 from fastapi import APIRouter, HTTPException, Query
@@ -76,9 +81,41 @@ def report_router(
             return _file(render_csv(report).encode(), "text/csv; charset=utf-8", report, "csv")
         if fmt == "pdf":
             return _file(render_pdf(report), "application/pdf", report, "pdf")
-        return HTMLResponse(render_html(report))
+        return HTMLResponse(render_html(report, header=page_nav(report)))
 
     return router
+
+
+TITLES = {"hand-hygiene": "Hand hygiene", "mobility": "Mobility", "falls": "Falls", "home": "Home"}
+
+
+def page_nav(report: Report) -> str:
+    """The web page's bar: unit and dates form, downloads, the other reports."""
+    unit = f"{report.site}/{report.unit}"
+
+    def href(kind: str, fmt: str | None = None) -> str:
+        query = {"unit": unit, "from": report.start, "to": report.end}
+        if fmt:
+            query["format"] = fmt
+        return escape(f"/reports/{kind}?{urlencode(query)}", quote=True)
+
+    others = " · ".join(
+        f"<a href='{href(k)}' data-testid='report-{k}'>{escape(TITLES.get(k, k))}</a>"
+        for k in KINDS
+        if k != report.kind
+    )
+    return (
+        "<nav data-testid='report-nav'><a href='/'>all units</a>"
+        f"<form method='get' action='/reports/{escape(report.kind, quote=True)}' "
+        "data-testid='report-form'>"
+        f"<label>Unit <input name='unit' value='{escape(unit, quote=True)}' size='16'></label>"
+        f"<label>From <input type='date' name='from' value='{escape(report.start)}'></label>"
+        f"<label>To <input type='date' name='to' value='{escape(report.end)}'></label>"
+        "<button>Show</button></form>"
+        f"<a href='{href(report.kind, 'csv')}' data-testid='csv-link'>CSV</a>"
+        f"<a href='{href(report.kind, 'pdf')}' data-testid='pdf-link'>PDF</a>"
+        f"<span>{others}</span></nav>"
+    )
 
 
 def _file(body: bytes, media: str, report: Report, ext: str) -> Response:
