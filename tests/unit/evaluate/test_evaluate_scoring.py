@@ -6,7 +6,7 @@ import pytest
 
 from models.evaluate import metrics, stats
 from models.evaluate.events import Ev, event_from_wire
-from models.evaluate.items import Truth, truth_from_labels
+from models.evaluate.items import Truth, room_frame_zones, truth_from_labels
 from models.evaluate.scoring import (
     score_bed_exits,
     score_falls,
@@ -226,3 +226,24 @@ def test_false_alerts_are_told_by_the_activity_they_hit() -> None:
     run = metrics.ItemRun(truth, [start(42.0), start(110.0)], 120.0)
     causes = metrics.falls([run])["false_alerts"]["by_activity"]
     assert causes == {"floor_exercise": 1, "no labelled event": 1}
+
+
+def test_zones_are_moved_into_the_pipelines_room_frame() -> None:
+    # A camera at (1, 0) looking along world +y, image x along world +x (no tilt, for clarity).
+    rotation = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]]
+    meta = {
+        "camera": {"pose": {"position": [1.0, 0.0, 2.5], "rotation_cam_to_world": rotation}},
+        "room": {
+            "zones": {
+                "bed": {"lo": [0.5, 2.0], "hi": [1.5, 4.0], "where": "inside"},
+                "dispenser_out": {"lo": [3.0, 0.0], "hi": [3.5, 0.5], "where": "outside"},
+            }
+        },
+    }
+    zones = room_frame_zones(meta)
+    [bed] = zones["beds"]
+    xs, ys = zip(*bed["polygon"], strict=True)
+    assert (min(xs), max(xs), min(ys), max(ys)) == (-0.5, 0.5, 2.0, 4.0)
+    assert bed["fall_risk"] is True
+    [dispenser] = zones["dispensers"]
+    assert dispenser["where"] == "outside" and min(x for x, _ in dispenser["polygon"]) == 2.0
