@@ -11,6 +11,7 @@ the falls report its alarm burden.
 
 import argparse
 import json
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from aggregator import samples
 from aggregator.alerts.lifecycle import acknowledge, on_bed_exit, on_fall, resolve
 from aggregator.alerts.model import Alert, AlertKind, Outcome, episode_alert_id
 from aggregator.alerts.store import AlertStore
@@ -36,10 +38,21 @@ from aggregator.report_cli import register
 from aggregator.reports.build import build_report
 from aggregator.reports.model import Report
 from aggregator.reports.outcomes import StoredOutcomes
-from aggregator.store import Partition
+from aggregator.store import PARTITIONS_KEY, Partition
 from aggregator.web.reports import report_router
 from ambient.services import Service
-from protocol import BedExitEvent, FallEvent, Phase, parse_event
+from edge_agent.detections import Detection
+from protocol import (
+    BedExitEvent,
+    EventType,
+    FallEvent,
+    MobilityData,
+    MobilityDayData,
+    MobilityState,
+    Phase,
+    dump_event,
+    parse_event,
+)
 from simulators.fleet.backfill import backfill
 from simulators.fleet.layout import make_rooms
 from simulators.fleet.rates import DEFAULT_RATES, RoomKind
@@ -420,3 +433,45 @@ def test_two_months_of_history_report_the_truth_exactly(months: History) -> None
             assert mob.figures["sessions"] == sum(d["mobility"].get("sessions", 0) for d in days)
             assert mob.figures["sessions"] > LONG_DAYS  # type: ignore[operator]
     assert total_falls >= 3
+
+
+# -- an edge's day summary beside its sessions -------------------------------------------
+
+
+def test_an_edge_day_summary_raises_the_days_highest_level_through_the_real_rollup(
+    redis_service: Service,
+) -> None:
+    """A session reached level 3; the edge's summary of that day says 5 (a session whose end
+    never arrived), then a restarted edge re-sends the day as 4: the report shows 5."""
+    client = redis.Redis(port=redis_service.port, protocol=2)
+    part = Partition("reports-mday", "icu9")
+    st = samples.stamper(part.site, part.unit, "r1", "agent-r1")
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    ts = day.timestamp()
+    session = MobilityData(
+        track_id=1, state=MobilityState.IN_BED, staff_count=2, duration_s=600,
+        ims_level=3, active_s=0,
+    )  # fmt: skip
+    events = [
+        samples.occupancy(st, 1, ts + 8 * 3600),
+        st.stamp(Detection(EventType.MOBILITY, Phase.END, uuid.uuid4(), ts + 10 * 3600, 0.9,
+                           session, samples.MODEL, "r1-A")),
+    ]  # fmt: skip
+    for level, at in ((5, ts + 86_405), (4, ts + 90_000)):
+        summary = MobilityDayData(
+            day="2026-03-02", max_ims_level=level, active_s=120, sessions=2, out_of_bed=True,
+            max_staff=2,
+        )  # fmt: skip
+        events.append(
+            st.stamp(Detection(EventType.MOBILITY_DAY, Phase.INSTANT, uuid.uuid4(), at, 0.9,
+                               summary, samples.MODEL, "r1-A"))
+        )  # fmt: skip
+    client.sadd(PARTITIONS_KEY, part.name)
+    for event in events:
+        client.xadd(part.events, {"kind": "event", "payload": dump_event(event), "recv_ts": "0"})
+    assert AnalyticsConsumer(client).catch_up().events == len(events)
+    query = ReportQuery(part.site, part.unit, day.date(), day.date() + timedelta(days=1))
+    report = build_report(client, "mobility", query, now_ms=NOW_MS)
+    client.close()
+    # room, day, highest IMS, active min, out of bed, sessions (from the session events)
+    assert report.table("By patient-day").rows[0][:6] == ["r1", "2026-03-02", 5, 0.0, "yes", 1]
