@@ -70,7 +70,7 @@ class App:
         )  # fmt: skip
         # Roll-ups for reports, kept on ingest by their own reader (redis-py sync, RESP2).
         analytics_redis = redis.Redis.from_url(cfg.redis.url, socket_timeout=30, protocol=2)
-        analytics = AnalyticsConsumer(analytics_redis)
+        analytics = AnalyticsConsumer(analytics_redis, shifts=cfg.analytics.shifts())
         app = create_app(
             async_redis,
             self.metrics,

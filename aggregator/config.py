@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from aggregator.alerts.model import AlertKind
+from aggregator.analytics.config import AnalyticsConfig
 from aggregator.notify.config import NotifyConfig
 from ambient.yamlconfig import ConfigError, load_yaml_model, parse_yaml_model
 from protocol import MAX_PAYLOAD_BYTES
@@ -230,6 +231,9 @@ class CentralConfig(_Section):
     )
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest limits.")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Alert rules.")
+    analytics: AnalyticsConfig = Field(
+        default_factory=AnalyticsConfig, description="Report roll-ups: unit time zones."
+    )
     notify: NotifyConfig = Field(
         default_factory=NotifyConfig, description="Caregiver notifications of homes."
     )

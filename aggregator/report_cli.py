@@ -74,6 +74,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from aggregator.analytics.query import ReportQuery
     from aggregator.reports.build import build_report, write_report
+    from aggregator.reports.outcomes import StoredOutcomes
 
     if args.end <= args.start:
         print("error: --to must be after --from", file=sys.stderr)
@@ -84,7 +85,13 @@ def _report(args: argparse.Namespace) -> int:
     query = ReportQuery(site, unit, args.start, args.end)
     client = redis.Redis.from_url(args.redis)
     began = time.perf_counter()
-    report = build_report(client, args.report, query, now_ms=int(time.time() * 1000))
+    report = build_report(
+        client,
+        args.report,
+        query,
+        now_ms=int(time.time() * 1000),
+        outcomes=StoredOutcomes(client),
+    )
     paths = write_report(report, args.out, pdf=not args.no_pdf)
     client.close()
     took = time.perf_counter() - began
