@@ -73,7 +73,8 @@ class Track:
     last_t: float
     """Time of the last frame the track was seen (alone or merged)."""
     centroid_m: float = 0.0
-    """Mean height of the visible points (EMA): ≈ 0.9–1.0 standing, ≈ 0.15 lying."""
+    """Mean height of the visible points (EMA): over half the body height standing (a camera
+    up high sees more of the upper body), ≈ 0.15–0.25 lying on the floor."""
     extent_m: float = 0.0
     """Largest horizontal extent of the blob (EMA): standing ≈ 0.5, lying ≈ 1.6."""
     vx_mps: float = 0.0

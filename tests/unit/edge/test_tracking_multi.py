@@ -2,19 +2,22 @@
 
 Blob sequences are synthetic (no rendering), so each test runs in milliseconds; people are
 moved on the floor at known speeds and heights, with a few centimetres of centroid jitter
-as a real blob has.
+as a real blob has. The last test checks the same features on rendered depth.
 """
 
 import math
 import random
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from edge_agent.perception.blobs import Blob
-from edge_agent.perception.config import TrackingConfig
+from edge_agent.perception.config import PerceptionConfig, TrackingConfig
 from edge_agent.perception.tracker import Tracker, assign
+from edge_agent.pipeline import Pipeline
+from tests.unit.edge.edge_scene import T0, Scene, Step, falling, lying_floor, script, standing
 
 Path = Callable[[float], tuple[float, float] | None]
 """Time → floor position, or None while the person is hidden."""
@@ -204,3 +207,29 @@ def test_vertical_speed_is_strongly_negative_in_a_fall_and_zero_lying_still() ->
     assert abs(vspeeds[round(0.9 * fps)]) < 0.1  # standing
     assert abs(vspeeds[-1]) < 0.1  # lying still
     assert track.top_m < 0.35 and track.centroid_m < 0.25
+
+
+def test_features_through_the_pipeline_walk_then_fall() -> None:
+    """Rendered depth, the whole pipeline: a person walking at 1 m/s across the room reads
+    about 1 m/s with their height; falling, strongly negative vertical speed; lying, a low
+    centroid and a body-long extent."""
+    steps: list[Step] = [
+        (2.0, lambda f: [standing(-1.0 + 2.0 * f, 3.0, 1.75)]),  # 2 m in 2 s
+        (0.7, lambda f: [falling(1.0, 3.0, f)]),
+        (2.0, [lying_floor(1.0, 3.0)]),
+    ]
+    pipeline = Pipeline(PerceptionConfig())
+    seen: list[tuple[float, float, float, float, float, float]] = []
+    for frame in script(Scene(), steps):
+        pipeline.process(frame)
+        for tr in pipeline.tracks:
+            seen.append((frame.t - T0, tr.speed_mps, tr.vspeed_mps, tr.top_m, tr.centroid_m,
+                         tr.extent_m))  # fmt: skip
+    assert len({tr.id for tr in pipeline.tracks}) == 1
+    walking = [s for s in seen if 3.0 <= s[0] <= 4.0]
+    assert statistics.median(s[1] for s in walking) == pytest.approx(1.0, abs=0.2)
+    assert statistics.median(s[3] for s in walking) == pytest.approx(1.75, abs=0.1)
+    assert min(s[2] for s in seen if 4.0 <= s[0] <= 5.0) < -1.0
+    _, speed, vspeed, top, centroid, extent = seen[-1]
+    assert top < 0.45 and centroid < 0.3 and extent > 1.3
+    assert speed < 0.2 and abs(vspeed) < 0.2
