@@ -104,7 +104,9 @@ class Pipeline:
         protected = self._around_people(tracks, idx, point_blob, depth)
         self._background.update(depth, fg, protected, t, samples)
 
-        self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0]
+        # Seen this frame, alone or sharing a blob with someone close (a nurse beside a
+        # patient): both are in the room, the second at its coasted position and last heights.
+        self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0 or tr.merged]
         out = self._fall.step(t, self.observations)
         out += self._occupancy.step(t, sum(1 for tr in tracks if tr.is_person))
         if self._bed_exit is not None:

@@ -233,3 +233,33 @@ def test_features_through_the_pipeline_walk_then_fall() -> None:
     _, speed, vspeed, top, centroid, extent = seen[-1]
     assert top < 0.45 and centroid < 0.3 and extent > 1.3
     assert speed < 0.2 and abs(vspeed) < 0.2
+
+
+def test_two_people_standing_together_are_both_observed_and_part_with_their_ids() -> None:
+    """A nurse (1.85 m) walks up to a patient (1.55 m) and stands right beside them: one blob
+    on the floor, yet the engines still see two people; then the nurse walks away."""
+    patient = standing(0.0, 3.0, 1.55)
+    steps: list[Step] = [
+        (1.0, [patient, standing(-1.5, 3.0, 1.85)]),  # seconds 2-3 (after learning)
+        (1.2, lambda f: [patient, standing(-1.5 + 1.05 * f, 3.0, 1.85)]),
+        (3.0, [patient, standing(-0.45, 3.0, 1.85)]),  # 4.2-7.2: side by side
+        (1.5, lambda f: [patient, standing(-0.45 - 1.2 * f, 3.0, 1.85)]),
+    ]
+    pipeline = Pipeline(PerceptionConfig())
+    observed: list[int] = []
+    merged = False
+    nurse_id = -1
+    for frame in script(Scene(), steps):
+        pipeline.process(frame)
+        t = frame.t - T0
+        if t > 2.5:
+            observed.append(len(pipeline.observations))
+        if abs(t - 2.9) < 0.05:
+            nurse_id = max(pipeline.tracks, key=lambda tr: tr.top_m).id
+        if 5.0 < t < 7.0:
+            merged = merged or any(tr.merged for tr in pipeline.tracks)
+    assert merged  # close enough to form one blob on the floor
+    assert min(observed) == 2
+    nurse, patient_track = sorted(pipeline.tracks, key=lambda tr: -tr.top_m)
+    assert patient_track.x > nurse.x + 0.8  # apart again
+    assert nurse.id == nurse_id and {nurse.id, patient_track.id} == {0, 1}
