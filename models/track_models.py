@@ -87,12 +87,11 @@ class TrackModels:
         if t >= self._next_tick - _TICK_SLACK_S:
             period = 1.0 / self.rate_hz
             self._next_tick = max(self._next_tick + period, t + period / 2)
-            live = set(self._buffers.tracks)
-            self.outputs = self._run(t, seen, self.models, self._specs, dispenser_distance)
-            self.outputs = {k: v for k, v in self.outputs.items() if k in live}
+            live = list(self._buffers.tracks)  # a track missed this frame still has a window
+            self.outputs = self._run(t, live, self.models, self._specs, dispenser_distance)
             if self.shadows:
                 self.shadow_outputs = self._run(
-                    t, seen, self.shadows, self._shadow_specs, dispenser_distance
+                    t, live, self.shadows, self._shadow_specs, dispenser_distance
                 )
         return {k: self.outputs.get(k, TrackOutputs()) for k in seen}
 

@@ -42,6 +42,9 @@ TASK_TEXT = {
 }
 POSITIVE = {"fall": "fall", "dispenser": "using"}
 EXTRA_ROOMS: tuple["RoomKind", ...] = ("hospital_single", "icu_bay")
+EXTRA_VAL_EVERY = 4
+"""Every 4th extra clip is held out for validation (the dataset's val clips hold few hand
+rubs to choose a dispenser threshold on)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,11 @@ def run(opts: RunOptions) -> dict[str, Sidecar]:
     train_w = _windows(train_items, opts, cache, rate_hz=None)
     val_w = _windows(val_items, opts, cache, rate_hz=5.0)
     extra = _extra_visits(opts, cache)
-    for rows in extra:
-        for task, w in item_windows(rows, opts.tasks, rate_hz=None).items():
-            train_w[task].extend(w)
+    for i, rows in enumerate(extra):
+        held_out = i % EXTRA_VAL_EVERY == EXTRA_VAL_EVERY - 1
+        rate = 5.0 if held_out else None
+        for task, w in item_windows(rows, opts.tasks, rate_hz=rate).items():
+            (val_w if held_out else train_w)[task].extend(w)
     logger.info("windows ready in %.0f s", time.perf_counter() - began)
     written: dict[str, Sidecar] = {}
     for task in opts.tasks:
@@ -147,10 +152,11 @@ def _windows(
 
 
 def _extra_visits(opts: RunOptions, cache: Path) -> list[ItemRows]:
-    """Staff visits and assisted walks rendered for training only: the dataset's clips are
-    built around one focus event and hold few hand rubs and little walking.
+    """Staff visits and assisted walks rendered beside the dataset: its clips are built
+    around one focus event and hold few hand rubs and little walking.
 
-    Seeded from the run's seed; cached like dataset items. Never used for validation."""
+    Seeded from the run's seed; cached like dataset items. Every `EXTRA_VAL_EVERY`-th is
+    held out for validation; none is a test item."""
     from simulators.generate import Negative, random_scenario
     from simulators.recording import record
 
@@ -188,11 +194,14 @@ def _extra_visits(opts: RunOptions, cache: Path) -> list[ItemRows]:
 def _extra_note(extra: list[ItemRows]) -> dict[str, Any]:
     if not extra:
         return {}
+    held_out = len(extra) // EXTRA_VAL_EVERY
     return {
         "clips": len(extra),
+        "train": len(extra) - held_out,
+        "val": held_out,
         "how": "simulators.generate.random_scenario(focus='staff_visit' (2 in 3) or "
         "'assisted_walk', compliance=0.8), hospital rooms, 320x240 at 15 fps, seeds derived "
-        "from the training seed; used for training only",
+        "from the training seed; every 4th held out for validation",
     }
 
 
@@ -247,7 +256,11 @@ def card(side: Sidecar) -> str:
         f"- Windows per label (validation): {tr.get('val_samples_per_label')}.",
     ]
     if tr.get("extra_items"):
-        lines.append(f"- Extra training-only renders: {tr['extra_items']}.")
+        ex = tr["extra_items"]
+        lines.append(
+            f"- Plus {ex.get('clips')} clips rendered beside the dataset ({ex.get('train')} "
+            f"train, {ex.get('val')} validation): {ex.get('how')}."
+        )
     lines += [
         "- Rows come from the real edge pipeline (background, floor calibration, tracker) run "
         "on each recording; a track is labelled by the nearest labelled person within 0.8 m.",
