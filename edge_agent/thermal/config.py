@@ -72,10 +72,10 @@ class ThermalFallConfig(_Section):
     from the shared `FallConfig` (perception.fall), so both sensors escalate alike."""
 
     on_floor_p: float = Field(
-        default=0.6, ge=0, le=1, description="Model probability of on_floor that counts as down."
+        default=0.7, ge=0, le=1, description="Model probability of on_floor that counts as down."
     )
     confirm_s: float = Field(
-        default=3.0, ge=0, description="Down this long (every model run) before `start`."
+        default=5.0, ge=0, description="Down this long (every model run) before `start`."
     )
     gap_s: float = Field(
         default=1.0,
@@ -83,7 +83,7 @@ class ThermalFallConfig(_Section):
         description="A 'down' run survives model runs saying otherwise this long.",
     )
     moving_before_s: float = Field(
-        default=15.0,
+        default=5.0,
         gt=0,
         description="Somebody must have been seen moving (model: moving, or a person track "
         "walking) at most this long before going down: a fall follows activity, while someone "

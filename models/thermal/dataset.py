@@ -1,10 +1,11 @@
 """Windows and labels from simulated thermal clips, through the edge agent's own perception.
 
 Each clip is replayed through `ThermalPerception` (the same background the device runs), its
-excess frames sampled into `WindowSampler` windows every 0.5 s, and each window labelled from
+excess frames sampled into `WindowSampler` windows every 0.5 s, each window labelled from
 the simulator's ground truth at the window's last tick:
 
-- `on_floor`: someone visible lying, sitting or kneeling on the floor and not getting up;
+- `on_floor`: someone visible down on the floor after a fall (not sitting or exercising on
+  the floor on purpose, not getting up);
 - `moving`: someone visible walking, turning, falling, getting up or down, or whose position
   moved ≥ 0.3 m in the last second;
 - `still`: someone visible and none of the above;
@@ -34,7 +35,7 @@ from edge_agent.thermal.perception import ThermalPerception
 from edge_agent.thermal.window import WindowSampler
 
 LABELS = ("empty", "still", "moving", "on_floor")
-WINDOWS_VERSION = 3
+WINDOWS_VERSION = 5
 """Bumped whenever windows or labels change, so cached windows are rebuilt."""
 SKIP_START_S = 8.0
 REVEAL_M = 0.3
@@ -45,7 +46,9 @@ MOVING = frozenset(
         "sitting_up", "lying_down", "moving_to_edge", "turning_in_bed", "picking_up",
     )
 )  # fmt: skip
-DOWN_POSTURES = frozenset(("lying", "sitting", "kneeling"))
+FALLEN = frozenset(("lying_floor",))
+"""The simulator's activity after every fall until getting up. Sitting or exercising on the
+floor on purpose is `still` (or `moving`): the model is to tell a fallen body from those."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +92,8 @@ def frame_label(
             continue
         if not _visible(geometry, _to_sensor_frame(meta, person["position"])):
             continue
-        activity, posture = person["activity"], person["posture"]
-        if person["support"] == "floor" and posture in DOWN_POSTURES and activity != "getting_up":
+        activity = person["activity"]
+        if activity in FALLEN:
             label = 3
         else:
             prev = earlier.get(person["id"])

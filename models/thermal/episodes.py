@@ -3,7 +3,7 @@
 
 A fall clip counts as found when a fall `start` comes within 10 s after landing (and before
 the person is up again); any fall start in a clip without a fall, or before the landing,
-is a false alarm. Run: ``python -m models.thermal.episodes [--split test] [DIR]``.
+is a false alarm. Run: ``python -m models.thermal.episodes [--split test] [--model DIR] [DIR]``.
 """
 
 import argparse
@@ -13,19 +13,20 @@ from pathlib import Path
 
 from edge_agent.sources.thermal import ThermalRecordingSource
 from edge_agent.thermal.pipeline import ThermalPipeline
+from models.runtime import OnnxModel
 from models.thermal.clips import default_dir, split_of
 from protocol import EventType, Phase
 
 WITHIN_S = 10.0
 
 
-def check(path: Path) -> tuple[str, bool, int, int]:
+def check(path: Path, model: OnnxModel | None = None) -> tuple[str, bool, int, int]:
     """(sensor, has a fall, falls found in time, false alarms) for one clip."""
     lines = [json.loads(line) for line in path.with_suffix(".labels.jsonl").open()]
     falls = [e for e in lines if e.get("event") == "fall"]
     source = ThermalRecordingSource(path)
     start = source.meta.start_time.timestamp()
-    pipeline = ThermalPipeline()
+    pipeline = ThermalPipeline(model=model)
     starts: list[float] = []
     last = start
     try:
@@ -53,12 +54,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", default=default_dir())
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
+    parser.add_argument("--model", type=Path, default=None, help="model directory to check")
     args = parser.parse_args()
+    model = OnnxModel(args.model) if args.model is not None else None
     totals: Counter[tuple[str, str]] = Counter()
     for path in sorted(args.folder.glob("[0-9]*.npz")):
         if ".windows" in path.name or split_of(int(path.name[:4])) != args.split:
             continue
-        sensor, has_fall, found, false = check(path)
+        sensor, has_fall, found, false = check(path, model)
         totals[(sensor, "fall_clips")] += has_fall
         totals[(sensor, "found")] += found
         totals[(sensor, "false_alarms")] += false

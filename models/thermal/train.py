@@ -36,7 +36,9 @@ EPOCHS = 14
 BATCH = 128
 N_CLIPS = 200
 RENDER_BUDGET_S = 700.0
-THRESHOLDS = {"on_floor": 0.6}
+THRESHOLDS = {"on_floor": 0.7}
+"""Chosen with the fall rule on the train and validation clips (episodes found vs false
+alarms), not on test."""
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]

@@ -45,7 +45,7 @@ def test_down_after_moving_starts_a_fall_that_escalates_and_ends_when_up() -> No
     out = _run(engine, [(10.0, MOVING), (150.0, DOWN), (10.0, MOVING)])
     phases = [(d.phase.value, _fall(d).escalation) for d in out]
     assert phases[0] == ("start", 0)
-    assert out[0].ts == 13.0  # down at 10 s, confirmed 3 s later
+    assert out[0].ts == 15.0  # down at 10 s, confirmed 5 s later
     assert ("update", 1) in phases and ("update", 2) in phases
     first_1 = next(d for d in out if _fall(d).escalation == 1)
     assert first_1.ts == 70.0  # the very model run that passed 60 s on the floor
