@@ -15,7 +15,17 @@ import numpy.typing as npt
 
 from edge_agent.calibration import Calibration, CalibrationError, calibrate_floor
 from edge_agent.detections import Detection
-from edge_agent.engines import BedExitEngine, FallEngine, Observation, OccupancyEngine
+from edge_agent.engines import (
+    ActivityEngine,
+    BedExitEngine,
+    FallEngine,
+    HandHygieneEngine,
+    MobilityEngine,
+    NoMotionEngine,
+    Observation,
+    OccupancyEngine,
+    SensorHealthEngine,
+)
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
@@ -51,6 +61,18 @@ class Pipeline:
         self._bed_exit = (
             BedExitEngine(config.bed_exit, risky) if config.bed_exit.enabled and risky else None
         )
+        zones = config.zones
+        self._sensor = SensorHealthEngine(config.sensor_health)
+        self._mobility = (
+            MobilityEngine(config.mobility, zones.beds) if config.mobility.enabled else None
+        )
+        self._hand_hygiene = (
+            HandHygieneEngine(config.hand_hygiene, zones.beds)
+            if config.hand_hygiene.enabled and zones.doors
+            else None
+        )
+        self._no_motion = NoMotionEngine(config.no_motion) if config.no_motion.enabled else None
+        self._activity = ActivityEngine(config.activity) if config.activity.enabled else None
         self.observations: list[Observation] = []
         """What the engines saw in the last frame (debugging, setup views)."""
 
@@ -77,7 +99,11 @@ class Pipeline:
             deproj = self._deprojector = Deprojector(frame.intrinsics, stride)
         depth = np.ascontiguousarray(deproj.strided(frame.depth_m), dtype=np.float32)
         t = frame.t
+        valid = depth > 0
+        valid_fraction = np.count_nonzero(valid) / depth.size
+        near_fraction = np.count_nonzero(valid & (depth < 0.3)) / depth.size
         if not self._background.ready:
+            health = self._sensor.step(t, valid_fraction, near_fraction, 0.0, None)
             if self._background.learn(depth, t):
                 try:
                     self._calibrate(deproj)
@@ -86,7 +112,7 @@ class Pipeline:
                     self._background = BackgroundModel(self.config.background)
                     self._temporal.reset()
                     raise
-            return []
+            return health
         # Holes (dark clothing, shiny rails) are filled from the last readings and still
         # surfaces averaged, so a body lying on the floor far away keeps its pixels.
         raw = depth
@@ -106,11 +132,27 @@ class Pipeline:
 
         # Seen this frame, alone or sharing a blob with someone close (a nurse beside a
         # patient): both are in the room, the second at its coasted position and last heights.
-        self.observations = [self._observe(tr) for tr in tracks if tr.blob_index >= 0 or tr.merged]
-        out = self._fall.step(t, self.observations)
+        self.observations = obs = [
+            self._observe(tr) for tr in tracks if tr.blob_index >= 0 or tr.merged
+        ]
+        confs = [o.posture_conf for o in obs if o.posture is not None]
+        model_conf = sum(confs) / len(confs) if confs else None
+        out = self._sensor.step(t, valid_fraction, near_fraction, idx.size / depth.size, model_conf)
+        trusted = self._sensor.healthy
+        out += self._fall.step(t, obs, trusted=trusted)
         out += self._occupancy.step(t, sum(1 for tr in tracks if tr.is_person))
         if self._bed_exit is not None:
-            out += self._bed_exit.step(t, self.observations)
+            out += self._bed_exit.step(t, obs, trusted=trusted)
+        patient = None
+        if self._mobility is not None:
+            out += self._mobility.step(t, obs)
+            patient = self._mobility.patient
+        if self._hand_hygiene is not None:
+            out += self._hand_hygiene.step(t, obs, patient)
+        if self._no_motion is not None:
+            out += self._no_motion.step(t, obs)
+        if self._activity is not None:
+            out += self._activity.step(t, obs)
         return out
 
     def flush(self, t: float) -> list[Detection]:
@@ -156,6 +198,8 @@ class Pipeline:
             extent_m=track.extent_m,
             speed_mps=track.speed_mps,
             vspeed_mps=track.vspeed_mps,
+            zones=self._zones.kinds_at(track.x, track.y),
+            merged=track.merged,
         )
 
     def _calibrate(self, deproj: Deprojector) -> None:

@@ -32,6 +32,8 @@ class Observation:
     """Vertical speed of the top of the body (negative going down)."""
     zones: tuple[str, ...] = ()
     """Kinds of every configured zone the centroid is in (bed, chair, door, dispenser...)."""
+    merged: bool = False
+    """Shares one blob with someone else (a nurse beside the patient): position predicted."""
     posture: str | None = None
     """The posture model's label (standing, walking, sitting, lying, on_floor...); None when
     no model ran for this track yet: engines then fall back to geometry."""
