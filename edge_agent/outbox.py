@@ -6,7 +6,8 @@ offline lose nothing that fits the bound.
 
 Bound policy (disk is finite): when the queue holds more than ``max_events`` events or
 ``max_bytes`` of payload, the oldest event of the lowest priority is dropped first
-(occupancy < bed_exit < fall, so falls go last). Every drop increments a persistent counter
+(occupancy and activity < sensor health and no-motion < hand hygiene and mobility <
+bed_exit < fall, so falls go last). Every drop increments a persistent counter
 per type and logs a warning; nothing is dropped silently. Events in flight are never dropped.
 
 Events held while the link was down (``held``) are re-stamped ``historical=True`` when they
@@ -26,8 +27,15 @@ logger = logging.getLogger(__name__)
 
 PRIORITY: dict[EventType, int] = {
     EventType.OCCUPANCY: 0,
-    EventType.BED_EXIT: 1,
-    EventType.FALL: 2,
+    EventType.ACTIVITY: 0,
+    EventType.SENSOR_HEALTH: 1,
+    EventType.NO_MOTION: 1,
+    # Analytics a quality team reports on: kept over live-only state, below safety alerts.
+    EventType.HAND_HYGIENE: 2,
+    EventType.MOBILITY: 2,
+    EventType.MOBILITY_DAY: 2,
+    EventType.BED_EXIT: 3,
+    EventType.FALL: 4,
 }
 """Lower is dropped first when the outbox is over its bound."""
 

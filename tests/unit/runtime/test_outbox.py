@@ -135,3 +135,12 @@ def test_held_events_are_sent_historical(tmp_path: Path, make_event: MakeEvent) 
     reopened.put(later)
     assert [e.historical for e in reopened.pending(10)] == [True, True, False]
     reopened.close()
+
+
+def test_every_event_type_has_a_drop_priority_and_falls_go_last() -> None:
+    from edge_agent.outbox import PRIORITY
+    from protocol import EventType
+
+    assert set(PRIORITY) == set(EventType)
+    assert max(PRIORITY, key=lambda t: PRIORITY[t]) is EventType.FALL
+    assert PRIORITY[EventType.HAND_HYGIENE] > PRIORITY[EventType.OCCUPANCY]
