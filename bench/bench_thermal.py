@@ -23,7 +23,7 @@ from edge_agent.thermal.config import ThermalConfig
 from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.pipeline import ThermalPipeline
 from edge_agent.thermal.tracker import ThermalTracker
-from edge_agent.thermal.window import WindowSampler
+from edge_agent.thermal.window import WindowSampler, context_planes
 from models.runtime import OnnxModel, load_model
 from simulators.thermal import cached_thermal
 
@@ -52,11 +52,14 @@ class NaivePipeline:
         self.tracker = ThermalTracker(self.config.tracking)
         self.sampler: WindowSampler | None = None
         self.geometry: SensorGeometry | None = None
+        self.context = np.zeros((0,), dtype=np.float32)
 
     def process(self, frame: ThermalFrame) -> None:
         if self.geometry is None:
             self.geometry = SensorGeometry.from_meta(frame.meta)
             self.sampler = WindowSampler(self.geometry.height, self.geometry.width)
+            g = self.geometry
+            self.context = context_planes(g.mount, g.hfov_deg, g.width)
             self.frames = deque(maxlen=max(1, round(self.history_s * frame.meta.fps)))
         assert self.sampler is not None
         self.frames.append(frame.temps_c)
@@ -66,7 +69,7 @@ class NaivePipeline:
         self.tracker.update(blobs, frame.t)
         self.sampler.push(excess, frame.t)
         if self.sampler.full:
-            self.model.predict(self.sampler.window()[None])
+            self.model.predict(np.concatenate([self.sampler.window(), self.context])[None])
 
 
 def per_frame(
