@@ -9,6 +9,7 @@ the model runs on a (8, 12, 16) window twice a second.
 """
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -48,12 +49,18 @@ class ThermalPipeline:
         *,
         model: OnnxModel | None = None,
         geometry: SensorGeometry | None = None,
+        shadow: bool = False,
     ) -> None:
+        """`model`: the activity model (default: the committed `thermal-activity`);
+        `geometry`: the array's optics and mount when frames carry no usable meta (a live
+        device: from its config); `shadow`: every detection is marked shadow (a second model
+        run beside the live one, stored and compared centrally, never alerted)."""
         self.perception_config = perception or PerceptionConfig()
         self.config = thermal or ThermalConfig()
         self.model = model if model is not None else load_model(MODEL_NAME)
         self.labels = list(self.model.sidecar.labels)
         self._geometry = geometry
+        self.shadow = shadow
         self._perception: ThermalPerception | None = None
         self._sampler: WindowSampler | None = None
         self._fall = ThermalFallEngine(
@@ -80,6 +87,10 @@ class ThermalPipeline:
 
     def process(self, frame: ThermalFrame) -> list[Detection]:
         """Detections caused by this frame (none while the background is being learned)."""
+        out = self._process(frame)
+        return [replace(d, shadow=True) for d in out] if self.shadow else out
+
+    def _process(self, frame: ThermalFrame) -> list[Detection]:
         t = frame.t
         perception, sampler = self._setup(frame)
         if self._start_t is None:
@@ -111,7 +122,8 @@ class ThermalPipeline:
 
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
-        return self._fall.flush(t) + self._health.flush(t)
+        out = self._fall.flush(t) + self._health.flush(t)
+        return [replace(d, shadow=True) for d in out] if self.shadow else out
 
     def _input(self, window: F32) -> F32:
         """The model's input: the window, then the array's context planes if it takes them."""

@@ -89,3 +89,15 @@ def test_a_covered_array_opens_a_sensor_health_episode_and_no_fall() -> None:
     assert health[0].ts - t0 <= 10.0 + 5.0 + 0.5
     assert isinstance(health[0].episode_id, uuid.UUID)
     assert not [d for d in out if d.type == EventType.FALL]
+
+
+def test_a_shadow_pipeline_marks_every_detection_shadow() -> None:
+    pipeline = ThermalPipeline(PerceptionConfig(), shadow=True)
+    meta = _meta()
+    t0 = meta.start_time.timestamp()
+    flat = np.full((24, 32), 21.0, np.float32)
+    out: list[Detection] = []
+    for i in range(80):
+        out += pipeline.process(ThermalFrame(i, t0 + i / 8, flat, meta))
+    out += pipeline.flush(t0 + 10.0)
+    assert out and all(d.shadow for d in out)
