@@ -17,6 +17,12 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
     parser.add_argument("--days", type=int, default=None, help="at most this many days")
     parser.add_argument(
+        "--all-days",
+        action="store_true",
+        help="use every day of the dataset, not only the split's (days are normal activity; "
+        "training reads clips only)",
+    )
+    parser.add_argument(
         "--day-hours", type=float, default=None, help="run only the first H hours of each day"
     )
     parser.add_argument(
@@ -51,6 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         day_hours=args.day_hours,
         day_fps=args.day_fps,
         thermal=args.thermal,
+        all_days=args.all_days,
         workers=args.workers,
         models_dir=args.models_dir,
         cards=args.cards,

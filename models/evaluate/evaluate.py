@@ -43,6 +43,8 @@ class Options:
     """Run only the first hours of each day (None: the whole day)."""
     day_fps: int | None = None
     thermal: Path | None = None
+    all_days: bool = False
+    """Every day whatever its split (training reads clips only, never days)."""
     workers: int = 1
     models_dir: Path | None = None
     cards: bool = True
@@ -101,11 +103,11 @@ def plan(options: Options, manifest: dict[str, Any]) -> tuple[list[Job], dict[st
         clips = clips[: options.limit]
     days = [i for i in items if i.get("kind") == "day" and i.get("split") == options.split]
     held_out = True
-    if not days:
+    if options.all_days or not days:
         # Days are normal activity only (no falls), so a model trained on clips never saw
         # them; the report says when they are not from the held-out split.
         days = [i for i in items if i.get("kind") == "day"]
-        held_out = not days
+        held_out = all(i.get("split") == options.split for i in days)
     if options.days is not None:
         days = days[: options.days]
     jobs: list[Job] = []
@@ -192,6 +194,9 @@ def evaluate(options: Options) -> dict[str, Any]:
         "clip_hours": sum(r.seconds for r in clip_runs) / 3600.0,
         "days": len(day_runs),
         "days_held_out": days_held_out,
+        "day_items": [
+            f"{e['id']} ({e.get('split', '?')})" for e in entries.values() if e.get("kind") == "day"
+        ],
         "day_hours": sum(r.seconds for r in day_runs) / 3600.0,
         "day_hours_cap": options.day_hours,
         "day_fps": options.day_fps or "as recorded",
