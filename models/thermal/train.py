@@ -268,7 +268,7 @@ def card(side: Sidecar, data: dict[str, tuple[F32, I64, list[str], list[int]]]) 
         "",
         "## Data",
         "",
-        f"- clips: {tr['items']} (split by clip seed: {tr['split']})",
+        f"- clips: {tr['items']} ({tr['split']})",
         f"- windows: {tr['windows']}",
         f"- training windows per label: {tr['samples_per_label']}",
         f"- test seeds (held out, never read in training): {tr['test_seeds']}",
