@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
 from ambient import __version__
 from edge_agent.calibration import CalibrationError
@@ -28,15 +28,20 @@ from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from edge_agent.mqtt import LinkError, MqttLink, StatusInfo
 from edge_agent.outbox import Outbox, OutboxError
 from edge_agent.sources.base import DepthFrame, FrameSource, SourceError
+from edge_agent.sources.thermal import ThermalFrame, ThermalSource
 from protocol import ModelRef
 
 logger = logging.getLogger(__name__)
 
 
-class DetectionPipeline(Protocol):
-    """Perception plus event engines: frames in, detections out."""
+Frame = DepthFrame | ThermalFrame
 
-    def process(self, frame: DepthFrame) -> list[Detection]: ...
+
+class DetectionPipeline(Protocol):
+    """Perception plus event engines: frames in, detections out (depth or thermal, one kind
+    per agent)."""
+
+    def process(self, frame: Any) -> list[Detection]: ...
 
     def flush(self, t: float) -> list[Detection]: ...
 
@@ -56,7 +61,7 @@ class App:
 
     def __init__(
         self,
-        source: FrameSource,
+        source: FrameSource | ThermalSource,
         pipeline: DetectionPipeline,
         stamper: EventStamper,
         outbox: Outbox,
@@ -135,7 +140,7 @@ class App:
             self._emit(self.pipeline.flush(last_t))
         return code
 
-    def _process(self, frame: DepthFrame) -> list[Detection]:
+    def _process(self, frame: Frame) -> list[Detection]:
         """One frame through the pipeline; a failed floor calibration is not fatal.
 
         The pipeline learns the background again by itself (someone may have stood in front
@@ -180,15 +185,25 @@ def build_app(
     config: DeviceConfig,
     boot_id: uuid.UUID | None = None,
     *,
-    source: FrameSource | None = None,
+    source: FrameSource | ThermalSource | None = None,
     pipeline: DetectionPipeline | None = None,
 ) -> App:
     """Wire the production parts from a validated config (``source``/``pipeline``: fakes)."""
     boot_id = boot_id or uuid.uuid4()
     ident = config.identity
-    recording = config.source.kind == "recording"
+    recording = config.source.kind in ("recording", "thermal_recording")
     source = source or _camera(config)
     models: tuple[ModelRef, ...] = ()
+    if pipeline is None and config.source.kind == "thermal_recording":
+        from edge_agent.thermal.pipeline import (
+            THERMAL_HEALTH_MODEL,
+            THERMAL_OCCUPANCY_MODEL,
+            ThermalPipeline,
+        )
+
+        thermal = ThermalPipeline(config.perception)
+        pipeline = thermal
+        models = (thermal.model.ref, THERMAL_OCCUPANCY_MODEL, THERMAL_HEALTH_MODEL)
     if pipeline is None:
         from edge_agent.engines.bed_exit import BED_EXIT_MODEL
         from edge_agent.engines.fall import FALL_MODEL
@@ -215,10 +230,14 @@ def build_app(
     )
 
 
-def _camera(config: DeviceConfig) -> FrameSource:
+def _camera(config: DeviceConfig) -> FrameSource | ThermalSource:
+    src = config.source
+    if src.kind == "thermal_recording" and src.path is not None:
+        from edge_agent.sources.thermal import ThermalRecordingSource
+
+        return ThermalRecordingSource(src.path, real_time=src.real_time, loop=src.loop)
     from edge_agent.sources.realsense import RealSenseSource
 
-    src = config.source
     if src.kind == "recording":
         return RealSenseSource(src.path, real_time=src.real_time, loop=src.loop)
     return RealSenseSource(None, serial=src.serial)

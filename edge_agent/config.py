@@ -57,8 +57,10 @@ class IdentityConfig(_Section):
 
 
 class SourceConfig(_Section):
-    kind: Literal["realsense", "recording"] = Field(
-        description="`realsense`: a live camera; `recording`: a .db3/.bag file played as live."
+    kind: Literal["realsense", "recording", "thermal_recording"] = Field(
+        description="`realsense`: a live camera; `recording`: a .db3/.bag file played as live; "
+        "`thermal_recording`: a thermal .npz recording (docs/thermal-recordings.md) played as "
+        "live, sensor geometry from its meta."
     )
     path: ConfigPath | None = Field(default=None, description="Recording file (kind recording).")
     serial: str | None = Field(
@@ -71,8 +73,8 @@ class SourceConfig(_Section):
 
     @model_validator(mode="after")
     def _path_matches_kind(self) -> Self:
-        if self.kind == "recording" and self.path is None:
-            raise ValueError("kind recording needs a path")
+        if self.kind in ("recording", "thermal_recording") and self.path is None:
+            raise ValueError(f"kind {self.kind} needs a path")
         if self.kind == "realsense" and self.path is not None:
             raise ValueError("kind realsense reads a live camera: remove path")
         return self
