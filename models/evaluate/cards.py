@@ -137,33 +137,24 @@ def _used_by_pipeline(summary: Mapping[str, Any], name: str, task: str) -> str:
     )
 
 
-def model_card(directory: Path, summary: Mapping[str, Any]) -> str:
-    """The card for one model directory (with a model.json)."""
-    sidecar = json.loads((directory / "model.json").read_text())
-    name = str(sidecar.get("name", directory.name))
-    task = TASK_OF_MODEL.get(name, str(sidecar.get("task", name)))
-    section = summary.get(task, {})
+MARKER = "<!-- written by `ambient models evaluate`: everything below is replaced on each run -->"
+
+
+def _header(directory: Path, sidecar: Mapping[str, Any]) -> list[str]:
+    """Title, training data and model facts, for a card the trainer did not write."""
     training = sidecar.get("training", {})
-    run = summary.get("run", {})
     samples = training.get("samples_per_label", training.get("samples", "?"))
-    lines = [
-        f"# Model card: {name} {sidecar.get('version', '')}".rstrip(),
+    title = f"# Model card: {sidecar.get('name', directory.name)} {sidecar.get('version', '')}"
+    return [
+        title.rstrip(),
         "",
-        "## Data",
+        "## Training data",
         "",
-        "**Simulated data only.** No real recording was used for training or evaluation.",
-        f"- Training: dataset `{training.get('dataset', '?')}` (manifest "
+        "**Simulated data only.** No real recording was used for training.",
+        f"- Dataset `{training.get('dataset', '?')}` (manifest "
         f"`{str(training.get('manifest_sha256', '?'))[:16]}`), {training.get('items', '?')} "
-        f"items, samples per label {samples}, "
-        f"seed {training.get('seed', '?')}, trained {training.get('trained_at', '?')}.",
-        f"- Evaluation: the `{run.get('split', 'test')}` split of `{run.get('dataset', '?')}` "
-        f"(manifest `{str(run.get('manifest_sha256', '?'))[:16]}`): {run.get('clips', 0)} clips, "
-        f"{run.get('days', 0)} days ({run.get('day_hours', 0.0):.1f} h run). Splits are fixed "
-        "per item by a hash, so no evaluated item was used for training or tuning.",
-        "",
-        "## Intended use",
-        "",
-        INTENDED_USE.get(task, "See the task's documentation."),
+        f"items, samples per label {samples}, seed {training.get('seed', '?')}, trained "
+        f"{training.get('trained_at', '?')}.",
         "",
         "## Model",
         "",
@@ -172,15 +163,7 @@ def model_card(directory: Path, summary: Mapping[str, Any]) -> str:
         f"at {sidecar.get('window_fps', '?')} fps",
         f"- Labels: {', '.join(map(str, sidecar.get('labels', [])))}; thresholds "
         f"{sidecar.get('thresholds', {})}",
-        "",
-        "## Metrics",
-        "",
-        _used_by_pipeline(summary, name, task),
-        "",
-        *_task_metrics(task, section),
-        *_targets(summary, task),
-        "",
-        "Validation split, at training time: "
+        "- Validation split, at training time: "
         + (
             ", ".join(
                 f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
@@ -189,11 +172,41 @@ def model_card(directory: Path, summary: Mapping[str, Any]) -> str:
             or "none recorded"
         ),
         "",
-        "## Subgroups",
+    ]
+
+
+def evaluation_section(sidecar: Mapping[str, Any], name: str, summary: Mapping[str, Any]) -> str:
+    """What `ambient models evaluate` found, below the card's marker."""
+    task = TASK_OF_MODEL.get(name, str(sidecar.get("task", name)))
+    section = summary.get(task, {})
+    run = summary.get("run", {})
+    lines = [
+        MARKER,
+        "",
+        "## Evaluation on held-out simulated data",
+        "",
+        f"**Simulated data only.** The `{run.get('split', 'test')}` split of "
+        f"`{run.get('dataset', '?')}` (manifest `{str(run.get('manifest_sha256', '?'))[:16]}`): "
+        f"{run.get('clips', 0)} clips ({run.get('clip_hours', 0.0):.2f} h) and "
+        f"{run.get('days', 0)} days of normal activity ({run.get('day_hours', 0.0):.2f} h run). "
+        "Splits are fixed per item by a hash; training reads no test item and no day.",
+        "",
+        "### Intended use",
+        "",
+        INTENDED_USE.get(task, "See the task's documentation."),
+        "",
+        "### Metrics",
+        "",
+        _used_by_pipeline(summary, name, task),
+        "",
+        *_task_metrics(task, section),
+        *_targets(summary, task),
+        "",
+        "### Subgroups",
         "",
         *_subgroup_lines(section),
         "",
-        "## Known limits",
+        "### Known limits",
         "",
         *[f"- {limit}" for limit in COMMON_LIMITS],
         *[
@@ -206,6 +219,21 @@ def model_card(directory: Path, summary: Mapping[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def model_card(directory: Path, summary: Mapping[str, Any], existing: str | None = None) -> str:
+    """The card for one model directory (with a model.json).
+
+    A card the trainer wrote (architecture, training facts) is kept as it is; the evaluation
+    goes below a marker line and replaces what an earlier evaluation put there.
+    """
+    sidecar = json.loads((directory / "model.json").read_text())
+    name = str(sidecar.get("name", directory.name))
+    if existing:
+        head = existing.split(MARKER, 1)[0].rstrip() + "\n\n"
+    else:
+        head = "\n".join(_header(directory, sidecar)) + "\n"
+    return head + evaluation_section(sidecar, name, summary)
 
 
 def rules_card(summary: Mapping[str, Any], tasks: list[str]) -> str:
@@ -241,18 +269,31 @@ def rules_card(summary: Mapping[str, Any], tasks: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _rule_tasks(summary: Mapping[str, Any], models: set[str]) -> list[str]:
+    """Tasks whose events came (at least partly) from something other than a model here."""
+    seen = summary.get("models_seen", {})
+    out = []
+    for task in ("fall", "bed_exit", "mobility", "hand_hygiene"):
+        kind = EVENT_TYPES[task]
+        emitters = {k.split(": ", 1)[1].split("/")[0] for k in seen if k.startswith(f"{kind}: ")}
+        if not emitters or emitters - models:
+            out.append(task)
+    return out
+
+
 def write_cards(models_dir: Path, summary: Mapping[str, Any]) -> list[Path]:
-    """A CARD.md in every model directory with a model.json, and one for the rule engines."""
+    """Every model directory with a model.json gets its evaluation in CARD.md; the rule
+    engines that served a task get one card together (`rules/CARD.md`)."""
     written: list[Path] = []
-    covered: set[str] = set()
+    names: set[str] = set()
     if models_dir.is_dir():
         for sidecar in sorted(models_dir.glob("*/model.json")):
             card = sidecar.parent / "CARD.md"
-            card.write_text(model_card(sidecar.parent, summary))
+            existing = card.read_text() if card.exists() else None
+            card.write_text(model_card(sidecar.parent, summary, existing))
             written.append(card)
-            name = json.loads(sidecar.read_text()).get("name", sidecar.parent.name)
-            covered.add(TASK_OF_MODEL.get(str(name), str(name)))
-    rest = [t for t in ("fall", "bed_exit", "mobility", "hand_hygiene") if t not in covered]
+            names.add(str(json.loads(sidecar.read_text()).get("name", sidecar.parent.name)))
+    rest = _rule_tasks(summary, names)
     if rest:
         card = models_dir / "rules" / "CARD.md"
         card.parent.mkdir(parents=True, exist_ok=True)

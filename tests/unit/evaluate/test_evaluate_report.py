@@ -114,4 +114,17 @@ def test_cards_name_simulated_data_and_the_engine_that_really_ran(tmp_path: Path
     assert "did not use this model" in card and "hand-hygiene-rule/0.1.0" in card
     assert "val_accuracy 0.97" in card
     rules = (tmp_path / "rules" / "CARD.md").read_text()
-    assert "## fall" in rules and "## hand hygiene" not in rules
+    # the rule engine, not the dispenser model, made the hand-hygiene events
+    assert "## fall" in rules and "## hand hygiene" in rules
+
+
+def test_a_trainers_card_is_kept_and_the_evaluation_replaced(tmp_path: Path) -> None:
+    (tmp_path / "fall").mkdir()
+    (tmp_path / "fall" / "model.json").write_text(json.dumps({"name": "fall", "version": "1"}))
+    (tmp_path / "fall" / "CARD.md").write_text("# fall 1\n\nArchitecture: MLP 20x7-32-2\n")
+    cards.write_cards(tmp_path, _summary())
+    cards.write_cards(tmp_path, _summary())
+    card = (tmp_path / "fall" / "CARD.md").read_text()
+    assert card.startswith("# fall 1\n\nArchitecture: MLP 20x7-32-2\n")
+    assert card.count(cards.MARKER) == 1 and card.count("## Evaluation on held-out") == 1
+    assert "Falls alerted within 10 s of landing: 100.0% (1/1" in card
