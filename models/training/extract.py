@@ -4,10 +4,12 @@ The depth models see only what the pipeline's tracker reports, so their training
 from the same `Pipeline` the device runs (background, floor calibration, blobs, tracks) on
 the item's recording. Each observation is kept with the labelled person it matches (nearest
 within `MATCH_M` on the floor, one track per person) and its distance to the nearest labelled
-dispenser. Rows are cached per item under a key of the item's labels hash and this module's
-`EXTRACT_VERSION`, so a re-run only processes what is new.
+dispenser. Rows are cached per item under a key of the item's labels hash, this module's
+`EXTRACT_VERSION` and a hash of the perception code, so a re-run only processes what is new
+and a changed tracker is never trained on stale rows.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -29,6 +31,23 @@ from simulators.recording import Labels, read_labels
 logger = logging.getLogger(__name__)
 
 EXTRACT_VERSION = "1"
+
+
+def _perception_hash() -> str:
+    """Hash of the perception code that makes the rows (tracker, blobs, background...): rows
+    cached from another version of it would train on numbers the device no longer produces."""
+    import edge_agent.calibration
+    import edge_agent.perception
+    import edge_agent.pipeline
+
+    digest = hashlib.sha256()
+    files = sorted(Path(edge_agent.perception.__file__).parent.glob("*.py"))
+    for path in [*files, Path(edge_agent.pipeline.__file__), Path(edge_agent.calibration.__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+PERCEPTION_HASH = _perception_hash()
 MATCH_M = 0.8
 """A track farther than this from every labelled person is nobody (furniture, a ghost)."""
 
@@ -193,7 +212,8 @@ def observations_of(rows: npt.NDArray[np.float64]) -> list[Observation]:
 
 def cached_rows(item: dict[str, Any], root: Path, cache_dir: Path) -> ItemRows:
     """An item's rows from the cache, extracting (and caching) them when missing."""
-    key = f"{item['id']}-{str(item.get('labels_sha256', 'nohash'))[:16]}-v{EXTRACT_VERSION}"
+    labels_key = str(item.get("labels_sha256", "nohash"))[:16]
+    key = f"{item['id']}-{labels_key}-v{EXTRACT_VERSION}-p{PERCEPTION_HASH}"
     path = cache_dir / f"{key}.npz"
     recording = root / item["path"]
     if path.exists():

@@ -22,6 +22,7 @@ from models.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from models.training import metrics
 from models.training.extract import (
     EXTRACT_VERSION,
+    PERCEPTION_HASH,
     ItemRows,
     cached_rows,
     extract_item,
@@ -126,7 +127,8 @@ def run(opts: RunOptions) -> dict[str, Sidecar]:
                 "parameters": sum(p.numel() for p in trained.net.parameters()),
                 "train_seconds": round(time.perf_counter() - started, 1),
                 **torch_train.versions(),
-                "code_version": f"ambient {_package_version()}, extract v{EXTRACT_VERSION}",
+                "code_version": f"ambient {_package_version()}, extract v{EXTRACT_VERSION}, "
+                f"perception {PERCEPTION_HASH}",
                 "trained_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
                 "note": NOTE,
             },
@@ -165,8 +167,8 @@ def _extra_visits(opts: RunOptions, cache: Path) -> list[ItemRows]:
         seed = 1_000_003 * (opts.seed + 1) + i
         focus: Negative = "staff_visit" if i % 3 else "assisted_walk"
         rec = cache / "extra" / f"{focus.replace('_', '-')}-{seed}.db3"
-        npz = rec.with_suffix(".npz")
-        if not npz.exists():
+        npz = rec.with_name(f"{rec.stem}-v{EXTRACT_VERSION}-p{PERCEPTION_HASH}.npz")
+        if not rec.exists():
             rng = random.Random(seed)
             scenario = random_scenario(
                 rng,
@@ -177,12 +179,12 @@ def _extra_visits(opts: RunOptions, cache: Path) -> list[ItemRows]:
                 duration_s=45.0,
             )
             record(scenario, rec, seed=seed, width=320, height=240, fps=15)
+        if not npz.exists():
             rows = extract_item(rec)
             np.savez_compressed(npz.with_name(npz.stem + ".tmp.npz"), rows=rows.rows)
             npz.with_name(npz.stem + ".tmp.npz").replace(npz)
-            rec.unlink()  # the rows are what is needed; the frames are large
             out.append(rows)
-            logger.info("extra %s %d/%d rendered", focus, i + 1, opts.extra_clips)
+            logger.info("extra %s %d/%d extracted", focus, i + 1, opts.extra_clips)
         else:
             from simulators.recording import read_labels
 
