@@ -8,6 +8,7 @@ is numpy on a strided image, everything per person is a short Python loop.
 """
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from edge_agent.engines import (
     OccupancyEngine,
     SensorHealthEngine,
 )
+from edge_agent.engines.fall import FALL_MODEL
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
@@ -34,6 +36,7 @@ from edge_agent.perception.temporal import TemporalFilter
 from edge_agent.perception.tracker import Track, Tracker
 from edge_agent.perception.zones import ZoneMap
 from edge_agent.sources.base import DepthFrame
+from models.track_models import TrackModels, TrackOutputs, dispenser_distance, with_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,10 @@ class Pipeline:
         self._deprojector: Deprojector | None = None
         self._tracker = Tracker(config.tracking)
         self._zones = ZoneMap(config.zones)
-        self._fall = FallEngine(config.fall)
+        self._models = _load_models(config)
+        live = self._models.models if self._models is not None else {}
+        fall_ref = live["fall"].ref if "fall" in live else FALL_MODEL
+        self._fall = FallEngine(config.fall, fall_ref)
         self._occupancy = OccupancyEngine(config.occupancy)
         risky = [bed for bed in config.zones.beds if bed.fall_risk]
         self._bed_exit = (
@@ -71,6 +77,8 @@ class Pipeline:
             if config.hand_hygiene.enabled and zones.doors
             else None
         )
+        self._shadow = _ShadowEngines(config, self._models)
+        self._dispenser_distance = dispenser_distance(self._zones)
         self._no_motion = NoMotionEngine(config.no_motion) if config.no_motion.enabled else None
         self._activity = ActivityEngine(config.activity) if config.activity.enabled else None
         self.observations: list[Observation] = []
@@ -135,6 +143,10 @@ class Pipeline:
         self.observations = obs = [
             self._observe(tr) for tr in tracks if tr.blob_index >= 0 or tr.merged
         ]
+        live_obs, outputs = obs, {}
+        if self._models is not None:
+            outputs = self._models.update(t, obs, self._dispenser_distance)
+            self.observations = obs = with_outputs(obs, outputs)
         confs = [o.posture_conf for o in obs if o.posture is not None]
         model_conf = sum(confs) / len(confs) if confs else None
         out = self._sensor.step(t, valid_fraction, near_fraction, idx.size / depth.size, model_conf)
@@ -153,11 +165,21 @@ class Pipeline:
             out += self._no_motion.step(t, obs)
         if self._activity is not None:
             out += self._activity.step(t, obs)
+        if self._models is not None and self._shadow.active:
+            shadow = self._models.shadow_for([o.track_id for o in live_obs])
+            out += self._shadow.step(t, with_outputs(live_obs, _merge(outputs, shadow)), trusted)
         return out
 
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
-        return self._fall.flush(t)
+        out = self._fall.flush(t)
+        for engine in (self._bed_exit, self._mobility, self._hand_hygiene):
+            if engine is not None:
+                out += engine.flush(t)
+        for other in (self._no_motion, self._activity):
+            if other is not None:
+                out += other.flush(t)
+        return out + self._shadow.flush(t) + self._sensor.flush(t)
 
     def _around_people(
         self,
@@ -213,3 +235,69 @@ class Pipeline:
                 self.calibration.save(self._calibration_path)
                 logger.info("floor calibration saved to %s", self._calibration_path)
         deproj.set_room_transform(self.calibration.rotation, self.calibration.translation)
+
+
+def _load_models(config: PerceptionConfig) -> TrackModels | None:
+    """The per-track models the config asks for (None: geometric rules only)."""
+    cfg = config.models
+    if not cfg.enabled or not cfg.use:
+        return None
+    return TrackModels(cfg.directory, cfg.use, cfg.rate_hz, dict(cfg.shadow) or None)
+
+
+def _merge(
+    live: dict[int, TrackOutputs], shadow: dict[int, TrackOutputs]
+) -> dict[int, TrackOutputs]:
+    """Live outputs with the shadowed models' fields replaced by the shadow's."""
+    out = {}
+    for k, s in shadow.items():
+        base = live.get(k, TrackOutputs())
+        out[k] = TrackOutputs(
+            posture=s.posture if s.posture is not None else base.posture,
+            posture_conf=s.posture_conf if s.posture is not None else base.posture_conf,
+            fall_p=s.fall_p if s.fall_p is not None else base.fall_p,
+            dispenser_p=s.dispenser_p if s.dispenser_p is not None else base.dispenser_p,
+        )
+    return out
+
+
+class _ShadowEngines:
+    """Engines fed by a shadow model version: their detections are marked ``shadow`` (stored
+    and compared centrally, never alerted). Only engines that use a shadowed model run: a
+    shadow fall model → a shadow fall engine; posture → bed exit; dispenser → hand hygiene."""
+
+    def __init__(self, config: PerceptionConfig, models: TrackModels | None) -> None:
+        shadows = models.shadows if models is not None else {}
+        self._fall = FallEngine(config.fall, shadows["fall"].ref) if "fall" in shadows else None
+        risky = [bed for bed in config.zones.beds if bed.fall_risk]
+        self._bed_exit = (
+            BedExitEngine(config.bed_exit, risky, shadows["posture"].ref)
+            if "posture" in shadows and config.bed_exit.enabled and risky
+            else None
+        )
+        self._hand_hygiene = (
+            HandHygieneEngine(config.hand_hygiene, config.zones.beds, shadows["dispenser"].ref)
+            if "dispenser" in shadows and config.hand_hygiene.enabled and config.zones.doors
+            else None
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(e is not None for e in (self._fall, self._bed_exit, self._hand_hygiene))
+
+    def step(self, t: float, obs: list[Observation], trusted: bool) -> list[Detection]:
+        out: list[Detection] = []
+        if self._fall is not None:
+            out += self._fall.step(t, obs, trusted=trusted)
+        if self._bed_exit is not None:
+            out += self._bed_exit.step(t, obs, trusted=trusted)
+        if self._hand_hygiene is not None:
+            out += self._hand_hygiene.step(t, obs)
+        return [replace(d, shadow=True) for d in out]
+
+    def flush(self, t: float) -> list[Detection]:
+        out: list[Detection] = []
+        for engine in (self._fall, self._bed_exit, self._hand_hygiene):
+            if engine is not None:
+                out += engine.flush(t)
+        return [replace(d, shadow=True) for d in out]

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edge_agent.models_config import ModelsConfig
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -564,6 +566,10 @@ class PerceptionConfig(_Section):
     zones: ZonesConfig = Field(
         default_factory=ZonesConfig,
         description="Beds, chairs, doors, dispensers and bathroom doors.",
+    )
+    models: ModelsConfig = Field(
+        default_factory=ModelsConfig,
+        description="On-device models per person track (posture, fall, dispenser), shadows.",
     )
 
     @field_validator("zones")

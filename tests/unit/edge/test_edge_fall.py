@@ -50,7 +50,7 @@ def test_fall_starts_within_seconds_of_landing(fall_and_recover: list[Detection]
     landing = 1_700_000_000.0 + 2.0 + 2.0 + 0.8  # learning, standing, falling
     assert 0 < falls[0].ts - landing < 4.0
     assert isinstance(falls[0].data, FallData) and falls[0].data.height_m < 0.6
-    assert falls[0].model.name == "fall-rule"
+    assert falls[0].model.name == "fall"  # the trained model beside the geometric rule
 
 
 def test_open_fall_reports_growing_time_on_floor(fall_and_recover: list[Detection]) -> None:

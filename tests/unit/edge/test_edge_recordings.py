@@ -99,9 +99,10 @@ def test_bed_exit_is_predicted_before_the_patient_stands_and_reported_when_out()
     config = PerceptionConfig(zones=ZonesConfig(beds=[_bed_zone(labels)]))
     detections, t0 = _replay(recording, config)
     exits = [d for d in detections if d.type is EventType.BED_EXIT]
-    stages = [d.data.stage for d in exits if isinstance(d.data, BedExitData)]
-    assert stages == ["predicted", "exit"]
-    predicted, out = exits
+    stages = [(d.phase.value, d.data.stage) for d in exits if isinstance(d.data, BedExitData)]
+    # Ends when the recording does, still out of bed: the episode is closed, not left open.
+    assert stages == [("start", "predicted"), ("update", "exit"), ("end", "exit")]
+    predicted, out, _ = exits
     assert predicted.bed == "bed-1" and predicted.episode_id == out.episode_id
     # The warning comes while sitting up, well before standing; the exit when standing.
     assert predicted.ts - t0 < label["edge"]

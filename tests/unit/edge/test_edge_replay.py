@@ -180,7 +180,9 @@ def test_out_dir_writes_one_file_per_recording_like_the_single_mode(
     assert rooms == {"ward-4-fall"}
     summary = capsys.readouterr().out.strip().splitlines()
     assert len(summary) == 1
-    assert f"3 ok, 0 failed, {2 * len(single)} events" in summary[0]
+    quiet = _events(tmp_path / "out" / "quiet.jsonl")
+    assert ("fall", "start") not in quiet
+    assert f"3 ok, 0 failed, {2 * len(single) + len(quiet)} events" in summary[0]
 
 
 def test_bad_files_are_reported_and_skipped_and_the_rest_complete(
@@ -198,7 +200,9 @@ def test_bad_files_are_reported_and_skipped_and_the_rest_complete(
     assert "broken.db3" in errors[0] and "missing.db3" in errors[1]
     assert "1 ok, 2 failed" in captured.out
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.jsonl"]  # no partial files
-    assert _events(tmp_path / "out" / "good.jsonl")[-1] == ("fall", "end")  # flushed, complete
+    good_events = _events(tmp_path / "out" / "good.jsonl")
+    falls = [e for e in good_events if e[0] == "fall"]
+    assert falls[0] == ("fall", "start") and falls[-1] == ("fall", "end")  # flushed, complete
 
 
 def test_recordings_with_the_same_name_are_refused_before_anything_runs(
