@@ -205,13 +205,11 @@ def build_app(
         pipeline = thermal
         models = (thermal.model.ref, THERMAL_OCCUPANCY_MODEL, THERMAL_HEALTH_MODEL)
     if pipeline is None:
-        from edge_agent.engines.bed_exit import BED_EXIT_MODEL
-        from edge_agent.engines.fall import FALL_MODEL
-        from edge_agent.engines.occupancy import OCCUPANCY_MODEL
         from edge_agent.pipeline import Pipeline
 
-        pipeline = Pipeline(config.perception, config.perception.calibration_file)
-        models = (FALL_MODEL, BED_EXIT_MODEL, OCCUPANCY_MODEL)
+        depth = Pipeline(config.perception, config.perception.calibration_file)
+        pipeline = depth
+        models = depth.model_refs
     stamper = EventStamper(
         Identity(ident.site, ident.unit, ident.room, ident.agent_id, ident.sensor_id), boot_id
     )

@@ -27,7 +27,14 @@ from edge_agent.engines import (
     OccupancyEngine,
     SensorHealthEngine,
 )
+from edge_agent.engines.activity import ACTIVITY_MODEL
+from edge_agent.engines.bed_exit import BED_EXIT_MODEL
 from edge_agent.engines.fall import FALL_MODEL
+from edge_agent.engines.hand_hygiene import HAND_HYGIENE_MODEL
+from edge_agent.engines.mobility import MOBILITY_MODEL
+from edge_agent.engines.no_motion import NO_MOTION_MODEL
+from edge_agent.engines.occupancy import OCCUPANCY_MODEL
+from edge_agent.engines.sensor_health import SENSOR_HEALTH_MODEL
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
@@ -37,6 +44,7 @@ from edge_agent.perception.tracker import Track, Tracker
 from edge_agent.perception.zones import ZoneMap
 from edge_agent.sources.base import DepthFrame
 from models.track_models import TrackModels, TrackOutputs, dispenser_distance, with_outputs
+from protocol import ModelRef
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +91,18 @@ class Pipeline:
         self._activity = ActivityEngine(config.activity) if config.activity.enabled else None
         self.observations: list[Observation] = []
         """What the engines saw in the last frame (debugging, setup views)."""
+
+    @property
+    def model_refs(self) -> tuple[ModelRef, ...]:
+        """Every model and rule version this pipeline runs (the agent's status lists them)."""
+        refs = [
+            FALL_MODEL, BED_EXIT_MODEL, OCCUPANCY_MODEL, MOBILITY_MODEL,
+            HAND_HYGIENE_MODEL, NO_MOTION_MODEL, ACTIVITY_MODEL, SENSOR_HEALTH_MODEL,
+        ]  # fmt: skip
+        if self._models is not None:
+            refs += [m.ref for m in self._models.models.values()]
+            refs += [m.ref for m in self._models.shadows.values() if m.ref not in refs]
+        return tuple(dict.fromkeys(refs))
 
     @property
     def ready(self) -> bool:
