@@ -5,17 +5,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
-TASK_CHOICES = ("posture", "fall", "dispenser", "all")
+TASK_CHOICES = ("posture", "fall", "dispenser", "thermal", "all")
+"""`all`: the depth models and the thermal activity model."""
 
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser = sub.add_parser(
         "train",
-        help="train the depth models on a simulator dataset, export ONNX + sidecar",
+        help="train the depth and thermal models on simulator data, export ONNX + sidecar",
         description="Runs the edge pipeline over the dataset's train and val clips (rows "
         "cached per item), trains a tiny window classifier per task on train, picks "
         "thresholds on val, and writes <out>/<task>/model.onnx, model.json and CARD.md. "
-        "Needs the 'train' extra (torch, onnx). The test split is never read.",
+        "Needs the 'train' extra (torch, onnx). The test split is never read. --task thermal "
+        "renders (or reuses) its own thermal clips under the cache and trains "
+        "<out>/thermal-activity.",
     )
     parser.add_argument("--dataset", type=Path, required=True, help="dataset directory")
     parser.add_argument("--task", choices=TASK_CHOICES, default="all", help="which model")
@@ -48,7 +51,14 @@ def _train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("edge_agent").setLevel(logging.WARNING)  # per-event lines while extracting
-    tasks = ("posture", "fall", "dispenser") if args.task == "all" else (args.task,)
+    depth_tasks = ("posture", "fall", "dispenser")
+    tasks = depth_tasks if args.task == "all" else tuple(t for t in (args.task,) if t in depth_tasks)
+    if args.task in ("thermal", "all"):
+        from models.thermal.train import main as train_thermal
+
+        code = train_thermal(None, args.out / "thermal-activity", args.seed)
+        if code or not tasks:
+            return code
     written = run(
         RunOptions(
             dataset=args.dataset.expanduser(),
