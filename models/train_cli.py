@@ -52,7 +52,7 @@ def _train(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("edge_agent").setLevel(logging.WARNING)  # per-event lines while extracting
     depth_tasks = ("posture", "fall", "dispenser")
-    tasks = depth_tasks if args.task == "all" else tuple(t for t in (args.task,) if t in depth_tasks)
+    tasks = depth_tasks if args.task == "all" else tuple({args.task} & set(depth_tasks))
     if args.task in ("thermal", "all"):
         from models.thermal.train import main as train_thermal
 
