@@ -17,6 +17,8 @@ TASK_OF_MODEL = {
     "dispenser": "hand_hygiene",
     "thermal-activity": "thermal_fall",
 }
+MORE_TASKS = {"posture": ("bed_exit",)}
+"""Tasks a model feeds besides its own: posture also drives the bed-exit warning."""
 EVENT_TYPES = {
     "fall": "fall",
     "mobility": "mobility",
@@ -125,15 +127,18 @@ def _targets(summary: Mapping[str, Any], task_name: str) -> list[str]:
 
 
 def _used_by_pipeline(summary: Mapping[str, Any], name: str, task: str) -> str:
+    """Whether any event of the run names this model, and who made the task's events."""
     seen = summary.get("models_seen", {})
     kind = EVENT_TYPES.get(task, task)
     emitters = [k.split(": ", 1)[1] for k in seen if k.startswith(f"{kind}: ")]
-    if any(e.split("/")[0] == name for e in emitters):
-        return "The evaluated pipeline used this model."
+    if any(k.split(": ", 1)[1].split("/")[0] == name for k in seen):
+        return (
+            f"The evaluated pipeline used this model (`{kind}` events from {', '.join(emitters)})."
+        )
     return (
-        "**The evaluated pipeline did not use this model**: its "
+        "**The evaluated pipeline did not use this model**: no event named it; its "
         f"`{kind}` events came from {', '.join(emitters) or 'nothing'}. The figures below are "
-        "the pipeline's as it ran, not this model's alone."
+        "the pipeline's as it ran, not this model's."
     )
 
 
@@ -202,6 +207,17 @@ def evaluation_section(sidecar: Mapping[str, Any], name: str, summary: Mapping[s
         *_task_metrics(task, section),
         *_targets(summary, task),
         "",
+        *[
+            line
+            for extra in MORE_TASKS.get(name, ())
+            for line in [
+                f"It also feeds the {extra.replace('_', ' ')} engine:",
+                "",
+                *_task_metrics(extra, summary.get(extra, {})),
+                *_targets(summary, extra),
+                "",
+            ]
+        ],
         "### Subgroups",
         "",
         *_subgroup_lines(section),
@@ -241,8 +257,9 @@ def rules_card(summary: Mapping[str, Any], tasks: list[str]) -> str:
     lines = [
         "# Model card: rule engines",
         "",
-        "The tasks below have no trained model yet; the edge agent's rule-based engines "
-        "(state machines over tracked 3-D blobs) serve them.",
+        "In this evaluation the tasks below were served (wholly or partly) by the edge agent's "
+        "rule-based engines: state machines over tracked 3-D blobs, named by their events' "
+        "`model` field.",
         "",
         "## Data",
         "",
