@@ -374,7 +374,12 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         elif detail is not None and detail.get("ci95") and verdict == "met":
             lo = detail["ci95"][0]
             if lo < bar:
-                note = f"95% interval reaches down to {lo * 100:.1f}%"
+                # The point estimate meets the bar but the cases cannot show it.
+                verdict = "not shown"
+                note = (
+                    f"{detail['k']}/{detail['n']} meets the bar, but the 95% interval reaches "
+                    f"down to {lo * 100:.1f}%"
+                )
         out.append(
             {
                 "key": key,
