@@ -369,6 +369,8 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                     f"{detail['count']} in {detail['hours']:.1f} h: too little normal activity "
                     f"to show <= {bar:g}/month (95% upper bound {upper:.1f}/month)"
                 )
+        elif detail is not None and detail.get("n") == 0:
+            note = "no labelled cases in the data run"
         elif key == "bed_exit_median_lead_s" and get("bed_exit", "exits") == 0:
             note = "no labelled bed exit in the data run"
         elif detail is not None and detail.get("ci95") and verdict == "met":
