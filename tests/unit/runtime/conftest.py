@@ -5,9 +5,10 @@ from collections.abc import Callable
 
 import pytest
 
-from edge_agent.detections import Detection, EventData, EventStamper, Identity, WireEvent
+from edge_agent.detections import Detection, EventStamper, Identity, WireEvent
 from protocol import (
     BedExitData,
+    EventData,
     EventType,
     FallData,
     ModelRef,
