@@ -37,7 +37,7 @@ from aggregator.rules.engine import (
     route_event,
     route_status,
 )
-from aggregator.rules.room_state import apply_signal, read_state, rooms_channel
+from aggregator.rules.room_state import RoomState, apply_signal, read_state, rooms_channel
 from aggregator.store import RULES_GROUP, Partition
 from protocol import AgentStatus, parse_event
 
@@ -195,13 +195,24 @@ class RulesConsumer:
                 return
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
+        # Alerts first, in stream order, as each entry comes; room tiles once per batch (one
+        # read, one write and one announcement per room), so a burst of ordinary readings
+        # cannot queue a fall behind thousands of room round trips.
+        rooms: list[RoomWork] = []
         for _, fields in entries:
-            await self._apply(part, fields)
+            room = await self._apply(part, fields, rooms)
+            if room is not None:
+                rooms.append(room)
+        await self._apply_rooms(part, rooms)
         # Acked only after every effect of the batch is stored; a crash re-applies at most
         # one batch, which the idempotent transitions absorb.
         await self._client.xack(part.events, RULES_GROUP, *(entry_id for entry_id, _ in entries))
 
-    async def _apply(self, part: Partition, fields: dict[bytes, bytes]) -> None:
+    async def _apply(
+        self, part: Partition, fields: dict[bytes, bytes], pending: list[RoomWork]
+    ) -> RoomWork | None:
+        """Apply the entry's alert work; return its room-state work for the batch. An event
+        whose rule reads the room (staff present?) first stores the ``pending`` rooms."""
         now = self._clock()
         kind = fields.get(b"kind", b"").decode()
         payload = fields.get(b"payload", b"")
@@ -216,6 +227,8 @@ class RulesConsumer:
                 room = room_work(event, now)
                 context = RoomContext()
                 if needs_room(event):
+                    await self._apply_rooms(part, pending)
+                    pending.clear()
                     context = await self._store.room_context(part, event.room)
                 work = route_event(
                     event,
@@ -227,26 +240,36 @@ class RulesConsumer:
                 )
         except ValidationError:
             logger.exception("rules: stored entry of %s does not parse; skipped", part.name)
-            return
-        if room is not None:
-            await self._apply_room(part, room)
+            return None
         if isinstance(work, AlertWork):
             alert_id = work.alert_id
             if alert_id is None and work.agent_id is not None:
                 alert_id = await self._store.agent_alert_id(part, work.agent_id)
-            if alert_id is None:
-                return
-            self._count(await self._store.update(part, alert_id, work.transition))
+            if alert_id is not None:
+                self._count(await self._store.update(part, alert_id, work.transition))
+        return room
 
-    async def _apply_room(self, part: Partition, work: RoomWork) -> None:
-        """Read, change, write and announce one room's state (this task is its only writer)."""
-        raw = await self._client.hget(part.rooms, work.room)
-        state = read_state(work.room, None if raw is None else json.loads(raw))
-        changed = apply_signal(state, work.room, work.signal)
-        if changed is None:
+    async def _apply_rooms(self, part: Partition, works: list[RoomWork]) -> None:
+        """Read, change, write and announce the batch's rooms (this task is their only
+        writer): signals applied in stream order, the final state stored and announced."""
+        if not works:
             return
-        body = changed.model_dump_json()
+        names = list(dict.fromkeys(w.room for w in works))
+        raws = await self._client.hmget(part.rooms, names)
+        states = {
+            name: read_state(name, None if raw is None else json.loads(raw))
+            for name, raw in zip(names, raws, strict=True)
+        }
+        changed: dict[str, RoomState] = {}
+        for work in works:
+            state = apply_signal(states[work.room], work.room, work.signal)
+            if state is not None:
+                states[work.room] = changed[work.room] = state
+        if not changed:
+            return
         async with self._client.pipeline(transaction=False) as pipe:
-            pipe.hset(part.rooms, work.room, body)
-            pipe.publish(rooms_channel(part), body)
+            for name, state in changed.items():
+                body = state.model_dump_json()
+                pipe.hset(part.rooms, name, body)
+                pipe.publish(rooms_channel(part), body)
             await pipe.execute()
