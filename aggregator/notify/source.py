@@ -15,12 +15,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import redis.asyncio as aioredis
 from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError, ResponseError
 
+from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.notify.config import HomeNotifyConfig, NotifyConfig
 from aggregator.notify.home import HomeState, observe, observe_status
 from aggregator.notify.metrics import NotifyMetrics
@@ -36,7 +38,6 @@ logger = logging.getLogger(__name__)
 NOTIFY_GROUP = "notify"
 CLAIM_IDLE_MS = 60_000
 """Entries another (dead) consumer of the group held this long are taken over."""
-Entry = tuple[bytes, dict[bytes, bytes]]
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
 
 
@@ -131,34 +132,16 @@ class NotifySource:
 
     async def _drain_pending(self, part: Partition) -> None:
         """Entries read before a crash and never acknowledged."""
-        start = "0"
-        while True:
-            reply = cast(
-                list[tuple[bytes, list[Entry]]],
-                await self._client.xreadgroup(
-                    NOTIFY_GROUP, self._consumer, cast(Any, {part.events: start}), count=200
-                ),
-            )
-            entries = reply[0][1] if reply else []
-            if not entries:
-                return
-            await self._apply_all(part, entries)
-            start = entries[-1][0].decode()
+        await drain_pending(
+            self._client, part.events, NOTIFY_GROUP, self._consumer, partial(self._apply_all, part)
+        )
 
     async def _claim_stale(self, part: Partition) -> None:
         """Entries left pending by a consumer that went away (say, a renamed client id)."""
-        start = "0-0"
-        while True:
-            reply: list[Any] = await self._client.xautoclaim(
-                part.events, NOTIFY_GROUP, self._consumer, CLAIM_IDLE_MS, start, 200
-            )
-            start = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-            entries = [e for e in reply[1] if e and e[1] is not None]
-            if entries:
-                logger.info("notify: claimed %d stale entries of %s", len(entries), part.name)
-                await self._apply_all(part, entries)
-            if start in ("0-0", "0"):
-                return
+        await claim_stale(
+            self._client, part.events, NOTIFY_GROUP, self._consumer,
+            partial(self._apply_all, part), idle_ms=CLAIM_IDLE_MS,
+        )  # fmt: skip
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
         home = self._homes[part]

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -28,6 +29,7 @@ from aggregator.alerts.policy import EscalationPolicy
 from aggregator.alerts.store import AlertStore
 from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
+from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.metrics import Metrics
 from aggregator.rules.engine import (
     AlertWork,
@@ -44,7 +46,6 @@ from protocol import AgentStatus, parse_event
 logger = logging.getLogger(__name__)
 
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
-Entry = tuple[bytes, dict[bytes, bytes]]
 IDLE_POLL_MS = 50
 """Pause when no partition had new entries: bounds alert latency added by the rules task."""
 
@@ -166,33 +167,15 @@ class RulesConsumer:
 
     async def _drain_pending(self, part: Partition) -> None:
         """Entries delivered to this consumer before a crash and never acked."""
-        start = "0"
-        while True:
-            reply = cast(
-                list[tuple[bytes, list[Entry]]],
-                await self._client.xreadgroup(
-                    RULES_GROUP, self._consumer, cast(Any, {part.events: start}), count=200
-                ),
-            )
-            entries = reply[0][1] if reply else []
-            if not entries:
-                return
-            await self._apply_all(part, entries)
-            start = entries[-1][0].decode()
+        await drain_pending(
+            self._client, part.events, RULES_GROUP, self._consumer, partial(self._apply_all, part)
+        )
 
     async def _claim_stale(self, part: Partition) -> None:
-        start = "0-0"
-        while True:
-            reply: list[Any] = await self._client.xautoclaim(
-                part.events, RULES_GROUP, self._consumer, self._cfg.claim_idle_ms, start, 200
-            )
-            start = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-            entries = [e for e in reply[1] if e and e[1] is not None]
-            if entries:
-                logger.info("rules: claimed %d stale entries of %s", len(entries), part.name)
-                await self._apply_all(part, entries)
-            if start in ("0-0", "0"):
-                return
+        await claim_stale(
+            self._client, part.events, RULES_GROUP, self._consumer,
+            partial(self._apply_all, part), idle_ms=self._cfg.claim_idle_ms,
+        )  # fmt: skip
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
         # Alerts first, in stream order, as each entry comes; room tiles once per batch (one
