@@ -1,4 +1,5 @@
-"""`ambient report ...`: hand-hygiene, mobility, falls and home reports from the roll-ups.
+"""`ambient report ...`: hand-hygiene, mobility, falls, home and model-version (live vs shadow)
+reports from the roll-ups.
 
     ambient report hand-hygiene --from 2026-01-01 --to 2026-02-01 --unit hosp1/4west \
         --redis redis://127.0.0.1:6379/0 --out reports/ [--catch-up] [--no-pdf]
@@ -13,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-REPORTS = ("hand-hygiene", "mobility", "falls", "home")
+REPORTS = ("hand-hygiene", "mobility", "falls", "home", "models")
 
 
 def _unit(text: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from datetime import date
 
 from aggregator.store import Partition
 
-FAMILIES = ("hh", "falls", "occ", "mob", "act")
+FAMILIES = ("hh", "falls", "occ", "mob", "act", "models")
 
 
 def cursor_key(part: Partition) -> str:

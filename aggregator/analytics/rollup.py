@@ -188,8 +188,18 @@ class Rollup:
     # -- events ---------------------------------------------------------------------------
     def apply(self, event: AnyEvent) -> None:
         ms = round(event.ts.timestamp() * 1000)  # int() would floor 0.999… ms away
+        # Every event, live or shadow, counted per model version: how a candidate model
+        # compares with the live one on the same rooms (the `models` report).
+        run = "shadow" if event.shadow else "live"
+        model = f"{event.model.name}@{event.model.version}"
+        self.add(
+            "models",
+            ms,
+            (event.room, None),
+            f"{event.type.value}.{event.phase.value}:{model}:{run}",
+        )
         if event.shadow:
-            return  # a shadow model's output is stored, never counted
+            return  # a shadow model's output is compared, never counted in the figures
         if isinstance(event, HandHygieneEvent):
             self._hand_hygiene(event, ms)
         elif isinstance(event, OccupancyEvent):

@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 
 from aggregator.analytics.query import ReportQuery, UnitData, load
-from aggregator.reports import falls, hand_hygiene, home, mobility
+from aggregator.reports import falls, hand_hygiene, home, mobility, models
 from aggregator.reports.csv_out import render_csv
 from aggregator.reports.falls import OutcomeSource
 from aggregator.reports.html import render_html
@@ -34,6 +34,7 @@ KINDS: dict[str, Kind] = {
         lambda data, source: falls.build(data, source(data.query) if source else None),
     ),
     "home": Kind(("act",), lambda data, _: home.build(data), home.BASELINE_DAYS),
+    "models": Kind(("models",), lambda data, _: models.build(data)),
 }
 """Report names as the CLI and the URLs spell them."""
 

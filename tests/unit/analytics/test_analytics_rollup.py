@@ -207,4 +207,44 @@ def test_an_edge_day_summary_counts_on_the_day_it_names_keeping_the_fullest_copy
         "r1||day_active_ms": 600_000,
         "r1||day_staff_max": 2,
     }
-    assert not rollup.ops.incr  # a summary is not a session
+    # A summary is not a session (only the per-model event count of the `models` family).
+    assert not [
+        key
+        for key, _ in rollup.ops.incr
+        if ":an:day:models:" not in key and ":an:hour:models:" not in key
+    ]
+
+
+def test_shadow_events_are_compared_per_model_version_but_never_counted_in_figures() -> None:
+    from datetime import date
+
+    from aggregator import samples
+    from aggregator.analytics.keys import split_field
+    from aggregator.analytics.query import ReportQuery, UnitData
+    from aggregator.reports import models as models_report
+    from protocol import ModelRef, Phase, new_uuid7
+
+    st = samples.stamper(site="s1", unit="4west", room="r1")
+    live = samples.fall(st, Phase.START, uuid.uuid4(), 1_767_225_600.0 + 3600)
+    shadow = live.model_copy(
+        update={"shadow": True, "model": ModelRef(name="fall", version="1.1.0")}
+    )
+    rollup = Rollup(Partition("s1", "4west"), {})
+    rollup.apply(live)
+    rollup.apply(shadow)
+    rollup.apply(shadow.model_copy(update={"event_id": new_uuid7()}))
+    days = {key.rsplit(":", 1)[1] for key, _ in rollup.ops.incr if ":an:day:models:" in key}
+    assert days == {"2026-01-01"}
+    counters = {
+        split_field(field): n
+        for (key, field), n in rollup.ops.incr.items()
+        if ":an:day:models:" in key
+    }
+    falls = {field: n for (key, field), n in rollup.ops.incr.items() if ":an:day:falls:" in key}
+    assert sum(falls.values()) >= 1 and all(n == 1 for n in falls.values())  # live only
+    data = UnitData(ReportQuery("s1", "4west", date(2026, 1, 1), date(2026, 1, 2)))
+    data.days["models"] = {date(2026, 1, 1): counters}
+    report = models_report.build(data)
+    rows = {(r[0], r[1]): (r[2], r[3]) for r in report.tables[0].rows}
+    assert rows[("fall.start", f"{live.model.name}@{live.model.version}")] == (1, 0)
+    assert rows[("fall.start", "fall@1.1.0")] == (0, 2)
