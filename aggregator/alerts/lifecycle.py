@@ -14,6 +14,7 @@ staff left, the snooze ran out) it is raised then.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from aggregator.alerts.model import (
     PRIORITY_RANK,
@@ -282,6 +283,38 @@ def on_bed_exit(
     return []
 
 
+def _condition_begins(
+    alert: Alert | None,
+    event: NoMotionEvent | SensorHealthEvent,
+    now: datetime,
+    *,
+    kind: AlertKind,
+    priority: Priority,
+    detail: dict[str, Any],
+    suppress: str | None,
+    policy: EscalationPolicy,
+) -> list[AlertAction] | None:
+    """The start of a condition alert (no motion, sensor health): opened, held back, or a
+    held-back one raised, with its ``detail`` fields. None: the alert is already raised and
+    the caller follows its episode."""
+    ended = event.phase is Phase.END
+    if event.shadow:
+        return []
+    if alert is None:
+        if ended:
+            return []
+        opened = _open_from_event(event, kind, priority, now, policy).model_copy(update=detail)
+        if suppress is not None:
+            return [_suppressed(opened, now, suppress)]
+        return [AlertAction(ActionKind.OPEN, opened, notify=True)]
+    if alert.status is AlertStatus.SUPPRESSED:
+        if ended or suppress is not None or _is_stale(alert, event):
+            return []
+        raised = _raise_suppressed(alert, event, priority, now, policy)
+        return [AlertAction(raised.kind, raised.alert.model_copy(update=detail), notify=True)]
+    return None
+
+
 def on_no_motion(
     alert: Alert | None,
     event: NoMotionEvent,
@@ -291,23 +324,13 @@ def on_no_motion(
     policy: EscalationPolicy = DEFAULT_POLICY,
 ) -> list[AlertAction]:
     """Someone in the room and nothing moved for long (the home's inactivity alert): medium."""
-    if event.shadow:
-        return []
     ended = event.phase is Phase.END
-    if alert is None:
-        if ended:
-            return []
-        opened = _open_from_event(event, AlertKind.NO_MOTION, Priority.MEDIUM, now, policy)
-        opened = opened.model_copy(update={"still_s": event.data.still_s})
-        if suppress is not None:
-            return [_suppressed(opened, now, suppress)]
-        return [AlertAction(ActionKind.OPEN, opened, notify=True)]
-    if alert.status is AlertStatus.SUPPRESSED:
-        if ended or suppress is not None or _is_stale(alert, event):
-            return []
-        raised = _raise_suppressed(alert, event, Priority.MEDIUM, now, policy)
-        still = raised.alert.model_copy(update={"still_s": event.data.still_s})
-        return [AlertAction(raised.kind, still, notify=True)]
+    begun = _condition_begins(
+        alert, event, now, kind=AlertKind.NO_MOTION, priority=Priority.MEDIUM,
+        detail={"still_s": event.data.still_s}, suppress=suppress, policy=policy,
+    )  # fmt: skip
+    if begun is not None or alert is None:
+        return begun or []
     if not alert.open or alert.condition is Condition.ENDED or _is_stale(alert, event):
         return []
     if ended:
@@ -330,23 +353,13 @@ def on_sensor_health(
     policy: EscalationPolicy = DEFAULT_POLICY,
 ) -> list[AlertAction]:
     """A sensor that cannot trust its view: a low technical alert, cleared when it can again."""
-    if event.shadow:
-        return []
     ended = event.phase is Phase.END
-    if alert is None:
-        if ended:
-            return []
-        opened = _open_from_event(event, AlertKind.SENSOR_HEALTH, Priority.LOW, now, policy)
-        opened = opened.model_copy(update={"reason": event.data.state})
-        if suppress is not None:
-            return [_suppressed(opened, now, suppress)]
-        return [AlertAction(ActionKind.OPEN, opened, notify=True)]
-    if alert.status is AlertStatus.SUPPRESSED:
-        if ended or suppress is not None or _is_stale(alert, event):
-            return []
-        raised = _raise_suppressed(alert, event, Priority.LOW, now, policy)
-        state = raised.alert.model_copy(update={"reason": event.data.state})
-        return [AlertAction(raised.kind, state, notify=True)]
+    begun = _condition_begins(
+        alert, event, now, kind=AlertKind.SENSOR_HEALTH, priority=Priority.LOW,
+        detail={"reason": event.data.state}, suppress=suppress, policy=policy,
+    )  # fmt: skip
+    if begun is not None or alert is None:
+        return begun or []
     if not alert.open or _is_stale(alert, event):
         return []
     if ended:
