@@ -324,38 +324,24 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
             node = node[key]
         return node
 
-    values: dict[str, tuple[float | None, dict[str, Any] | None]] = {
-        "fall_sensitivity": (get("fall", "sensitivity", "rate"), get("fall", "sensitivity")),
+    # Each target reads a rate (or a figure) from a node of the summary, shown with its node.
+    nodes: dict[str, tuple[tuple[str, ...], str]] = {
+        "fall_sensitivity": (("fall", "sensitivity"), "rate"),
         "fall_false_per_room_month": (
-            get("fall", "false_alerts", "normal_activity", "per_room_month"),
-            get("fall", "false_alerts", "normal_activity"),
+            ("fall", "false_alerts", "normal_activity"),
+            "per_room_month",
         ),
-        "hand_entry_sensitivity": (
-            get("hand_hygiene", "entries", "rate"),
-            get("hand_hygiene", "entries"),
-        ),
-        "dispenser_sensitivity": (
-            get("hand_hygiene", "dispenser_sensitivity", "rate"),
-            get("hand_hygiene", "dispenser_sensitivity"),
-        ),
-        "dispenser_specificity": (
-            get("hand_hygiene", "dispenser_specificity", "rate"),
-            get("hand_hygiene", "dispenser_specificity"),
-        ),
-        "mobility_sensitivity": (
-            get("mobility", "sensitivity", "rate"),
-            get("mobility", "sensitivity"),
-        ),
-        "mobility_specificity": (
-            get("mobility", "specificity", "rate"),
-            get("mobility", "specificity"),
-        ),
-        "staff_count_accuracy": (
-            get("mobility", "staff_count", "rate"),
-            get("mobility", "staff_count"),
-        ),
-        "bed_exit_median_lead_s": (get("bed_exit", "lead_s", "median_all"), None),
+        "hand_entry_sensitivity": (("hand_hygiene", "entries"), "rate"),
+        "dispenser_sensitivity": (("hand_hygiene", "dispenser_sensitivity"), "rate"),
+        "dispenser_specificity": (("hand_hygiene", "dispenser_specificity"), "rate"),
+        "mobility_sensitivity": (("mobility", "sensitivity"), "rate"),
+        "mobility_specificity": (("mobility", "specificity"), "rate"),
+        "staff_count_accuracy": (("mobility", "staff_count"), "rate"),
     }
+    values: dict[str, tuple[float | None, dict[str, Any] | None]] = {
+        key: (get(*path, figure), get(*path)) for key, (path, figure) in nodes.items()
+    }
+    values["bed_exit_median_lead_s"] = (get("bed_exit", "lead_s", "median_all"), None)
     out = []
     for key, (task, what, bar, direction) in TARGETS.items():
         value, detail = values[key]
