@@ -16,7 +16,6 @@ does (no held frames); it includes open3d, which the one-time floor calibration 
 
 import argparse
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -31,44 +30,14 @@ from edge_agent.perception.config import PerceptionConfig
 from edge_agent.pipeline import Pipeline
 from edge_agent.sources.base import DepthFrame
 from edge_agent.sources.realsense import RealSenseSource
-from simulators import SIMULATOR_VERSION
-from simulators import activities as act
-from simulators.cache import cache_digest, cache_dir, cached_file
-from simulators.people import CLOTHING
-from simulators.recording import read_labels, record
-from simulators.rooms import room
-from simulators.scenarios import Scenario
-from simulators.stage import Stage
+from simulators.cache import cached_recording
+from simulators.recording import read_labels
 
 PEOPLE = 4
-DURATION_S = 30.0
-
-
-def four_people(seed: int = 0) -> Scenario:
-    """Four staff enter one after another and walk back and forth across each other's paths."""
-    stage = Stage(room("hospital"), random.Random(seed))
-    paths = [
-        [(0.6, 1.0), (3.4, 2.4)],
-        [(3.4, 1.0), (0.6, 2.4)],
-        [(0.8, 4.2), (0.8, 1.0)],
-        [(2.0, 0.8), (2.2, 2.5)],
-    ]
-    for i, (path, height) in enumerate(zip(paths, (1.85, 1.58, 1.72, 1.66), strict=True)):
-        p = stage.cast("staff", height=height, clothing=CLOTHING["scrubs"], speed=1.0)
-        act.enter(stage, p, 2.0 + 1.0 * i)
-        while p.script.t < DURATION_S:
-            for x, y in path:
-                act.walk_path(stage, p, x, y)
-    return stage.scenario("four_people", "four staff walking across paths", DURATION_S)
 
 
 def recording(width: int, height: int) -> Path:
-    opts = {"width": width, "height": height, "fps": 15}
-    digest = cache_digest(SIMULATOR_VERSION, "bench_four_people", 0, opts=opts)
-    path = cache_dir() / f"bench_four_people-{digest}.db3"
-    return cached_file(
-        path, lambda out: record(four_people(), out, width=width, height=height, fps=15)
-    )
+    return cached_recording("four_people", width=width, height=height, fps=15)
 
 
 def load_frames(path: Path) -> list[DepthFrame]:

@@ -18,7 +18,7 @@ from simulators import activities as act
 from simulators.body import standing
 from simulators.falls import FALL_KINDS, FALL_START, FallKind, fall, lie_after_fall
 from simulators.motion import Posture, Script, Support
-from simulators.people import Aid, Person, Role
+from simulators.people import CLOTHING, Aid, Person, Role
 from simulators.poses import sitting
 from simulators.rooms import Room, RoomKind, room
 from simulators.scenarios import Scenario
@@ -270,3 +270,22 @@ def _day(stage: Stage, duration: float, compliance: float, falls_per_day: float)
     from simulators.day import day_routine
 
     return day_routine(stage, duration, compliance, falls_per_day)
+
+
+def four_people(rng: random.Random, duration_s: float = 30.0) -> Scenario:
+    """Four staff enter one after another and walk back and forth across each other's paths:
+    the multi-person tracking scene of the tracker tests and the edge benchmark."""
+    stage = Stage(room("hospital"), rng)
+    paths = [
+        [(0.6, 1.0), (3.4, 2.4)],
+        [(3.4, 1.0), (0.6, 2.4)],
+        [(0.8, 4.2), (0.8, 1.0)],
+        [(2.0, 0.8), (2.2, 2.5)],
+    ]
+    for i, (path, height) in enumerate(zip(paths, (1.85, 1.58, 1.72, 1.66), strict=True)):
+        p = stage.cast("staff", height=height, clothing=CLOTHING["scrubs"], speed=1.0)
+        act.enter(stage, p, 2.0 + 1.0 * i)
+        while p.script.t < duration_s:
+            for x, y in path:
+                act.walk_path(stage, p, x, y)
+    return stage.scenario("four_people", "four staff walking across paths", duration_s)

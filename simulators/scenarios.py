@@ -320,6 +320,12 @@ def _generated(**options: Any) -> Callable[[random.Random], Scenario]:
     return builder
 
 
+def _four_people(rng: random.Random) -> Scenario:
+    from simulators.generate import four_people
+
+    return four_people(rng)
+
+
 SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
     "walk_fall_forward": walk_fall_forward,
     "walk_sit_stand": walk_sit_stand,
@@ -335,6 +341,7 @@ SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
         kind="clip", room_kind="hospital_single", focus="assisted_transfer"
     ),
     "random_day": _generated(kind="day", duration_s=3600.0),
+    "four_people": _four_people,
 }
 
 

@@ -7,7 +7,6 @@ rendered once into the recordings cache (about half a minute), reused afterwards
 """
 
 import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +17,9 @@ from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.tracker import assign
 from edge_agent.pipeline import Pipeline
 from edge_agent.sources.realsense import RealSenseSource
-from simulators import SIMULATOR_VERSION
-from simulators import activities as act
-from simulators.cache import cache_digest, cache_dir, cached_file
-from simulators.people import CLOTHING
-from simulators.recording import Labels, read_labels, record
-from simulators.rooms import room
-from simulators.scenarios import Scenario
-from simulators.stage import Stage
+from simulators.cache import cached_recording
+from simulators.recording import Labels, read_labels
 
-DURATION_S = 30.0
 MATCH_M = 0.8
 """A track within this of a person's labelled position (the pelvis; the blob centroid is
 on the camera's side of the body) is that person."""
@@ -35,31 +27,9 @@ ALONE_M = 1.0
 """Identities are scored while a person is at least this far from everyone else."""
 
 
-def _four_people() -> Scenario:
-    stage = Stage(room("hospital"), random.Random(0))
-    paths = [
-        [(0.6, 1.0), (3.4, 2.4)],
-        [(3.4, 1.0), (0.6, 2.4)],
-        [(0.8, 4.2), (0.8, 1.0)],
-        [(2.0, 0.8), (2.2, 2.5)],
-    ]
-    for i, (path, height) in enumerate(zip(paths, (1.85, 1.58, 1.72, 1.66), strict=True)):
-        p = stage.cast("staff", height=height, clothing=CLOTHING["scrubs"], speed=1.0)
-        act.enter(stage, p, 2.0 + 1.0 * i)
-        while p.script.t < DURATION_S:
-            for x, y in path:
-                act.walk_path(stage, p, x, y)
-    return stage.scenario("four_people", "four staff walking across paths", DURATION_S)
-
-
 @pytest.fixture(scope="module")
 def recording() -> Path:
-    opts = {"width": 320, "height": 240, "fps": 15}
-    digest = cache_digest(SIMULATOR_VERSION, "test_four_people", 0, opts=opts)
-    return cached_file(
-        cache_dir() / f"test_four_people-{digest}.db3",
-        lambda out: record(_four_people(), out, width=320, height=240, fps=15),
-    )
+    return cached_recording("four_people", width=320, height=240, fps=15)
 
 
 def _to_pipeline_frame(labels: Labels) -> Callable[[float, float], tuple[float, float]]:
