@@ -396,4 +396,4 @@ async def _sse(
         raise
     finally:
         await pubsub.unsubscribe()
-        await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis stubs
+        await pubsub.aclose()

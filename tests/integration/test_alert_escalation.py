@@ -124,7 +124,7 @@ async def test_unanswered_fall_escalates_once_through_the_consumer_and_ack_stops
         if msg is not None:
             body = json.loads(msg["data"])
             told.append((body["alert"]["alert_id"], body["action"], body["notify"]))
-    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis stubs
+    await pubsub.aclose()
     assert told.count((acked_id, "escalate", True)) == 1
     assert told.count((other_id, "escalate", True)) == 2
     assert b'ambient_alerts_escalated_total{cause="timer",kind="fall"} 3.0' in metrics.exposition()
