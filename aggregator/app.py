@@ -60,14 +60,21 @@ class App:
         async_redis = aioredis.Redis.from_url(cfg.redis.url, socket_timeout=30)
         writer = RedisBatchWriter(sync_redis, cfg.ingest.dedupe_ttl_s, cfg.ingest.stream_maxlen)
         ingest = MqttIngest(
-            cfg.mqtt, cfg.sites, writer, self.metrics,
-            max_payload_bytes=cfg.ingest.max_payload_bytes, batch_size=cfg.ingest.batch_size,
-        )  # fmt: skip
+            cfg.mqtt,
+            cfg.sites,
+            writer,
+            self.metrics,
+            max_payload_bytes=cfg.ingest.max_payload_bytes,
+            batch_size=cfg.ingest.batch_size,
+        )
         presences = [Presence(cfg.mqtt, site) for site in cfg.sites]
         consumer = RulesConsumer(
-            async_redis, AlertStore(async_redis), self.metrics, cfg.rules,
+            async_redis,
+            AlertStore(async_redis),
+            self.metrics,
+            cfg.rules,
             consumer=cfg.mqtt.client_id,
-        )  # fmt: skip
+        )
         # Roll-ups for reports, kept on ingest by their own reader (redis-py sync, RESP2).
         analytics_redis = redis.Redis.from_url(cfg.redis.url, socket_timeout=30, protocol=2)
         analytics = AnalyticsConsumer(analytics_redis, shifts=cfg.analytics.shifts())
@@ -83,18 +90,25 @@ class App:
         )
         notifier = (
             Notifier.from_config(
-                cfg.notify, async_redis, cfg.mqtt, self.metrics.registry,
+                cfg.notify,
+                async_redis,
+                cfg.mqtt,
+                self.metrics.registry,
                 consumer=cfg.mqtt.client_id,
             )
             if cfg.notify.enabled
             else None
-        )  # fmt: skip
+        )
         server = _Server(
             uvicorn.Config(
-                app, host=cfg.web.host, port=cfg.web.port, log_level="warning",
-                timeout_graceful_shutdown=2, lifespan="off",
+                app,
+                host=cfg.web.host,
+                port=cfg.web.port,
+                log_level="warning",
+                timeout_graceful_shutdown=2,
+                lifespan="off",
             )
-        )  # fmt: skip
+        )
 
         ingest.start()
         for presence in presences:

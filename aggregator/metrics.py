@@ -10,29 +10,40 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.ingested = Counter(
-            "ambient_events_ingested", "Messages appended to a partition stream.",
-            ["kind"], registry=self.registry,
-        )  # fmt: skip
+            "ambient_events_ingested",
+            "Messages appended to a partition stream.",
+            ["kind"],
+            registry=self.registry,
+        )
         self.deduplicated = Counter(
-            "ambient_events_deduplicated", "Messages dropped as already stored (redelivery).",
+            "ambient_events_deduplicated",
+            "Messages dropped as already stored (redelivery).",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.dead_lettered = Counter(
-            "ambient_events_dead_lettered", "Messages rejected to the dead-letter stream.",
-            ["reason"], registry=self.registry,
-        )  # fmt: skip
-        self.alerts_opened = Counter(
-            "ambient_alerts_opened", "Alerts opened.", ["kind", "priority"],
+            "ambient_events_dead_lettered",
+            "Messages rejected to the dead-letter stream.",
+            ["reason"],
             registry=self.registry,
-        )  # fmt: skip
+        )
+        self.alerts_opened = Counter(
+            "ambient_alerts_opened",
+            "Alerts opened.",
+            ["kind", "priority"],
+            registry=self.registry,
+        )
         self.alerts_escalated = Counter(
-            "ambient_alerts_escalated", "Escalations (timer or long lie) to the next role.",
-            ["kind", "cause"], registry=self.registry,
-        )  # fmt: skip
+            "ambient_alerts_escalated",
+            "Escalations (timer or long lie) to the next role.",
+            ["kind", "cause"],
+            registry=self.registry,
+        )
         self.alerts_suppressed = Counter(
-            "ambient_alerts_suppressed", "Alerts recorded but not raised (staff in room, snooze).",
-            ["kind", "cause"], registry=self.registry,
-        )  # fmt: skip
+            "ambient_alerts_suppressed",
+            "Alerts recorded but not raised (staff in room, snooze).",
+            ["kind", "cause"],
+            registry=self.registry,
+        )
         self.ingest_latency = Histogram(
             "ambient_ingest_latency_seconds",
             "From MQTT receipt to durable append in Redis (PUBACK follows).",
@@ -40,9 +51,10 @@ class Metrics:
             registry=self.registry,
         )
         self.redis_errors = Counter(
-            "ambient_ingest_redis_errors", "Batches retried because Redis failed.",
+            "ambient_ingest_redis_errors",
+            "Batches retried because Redis failed.",
             registry=self.registry,
-        )  # fmt: skip
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -159,8 +159,10 @@ def main() -> None:
         size = f"{width}x{height}"
         print(f"{size}  ambient pipeline, wall      {summary(ours)}  (n={len(ours)})")
         print(f"{size}  ambient pipeline, CPU       {summary(ours_cpu)}")
-        print(f"{size}  naive (open3d RANSAC/frame) {summary(naive)}  (n={len(naive)})"
-              f"  = {ratio:.0f}x")  # fmt: skip
+        print(
+            f"{size}  naive (open3d RANSAC/frame) {summary(naive)}  (n={len(naive)})"
+            f"  = {ratio:.0f}x"
+        )
         print(
             f"{size}  person tracks per timed frame {statistics.mean(people):.2f} (of {PEOPLE});"
             f"  agent peak RSS {float(rss):.0f} MB"

@@ -96,9 +96,15 @@ class Pipeline:
     def model_refs(self) -> tuple[ModelRef, ...]:
         """Every model and rule version this pipeline runs (the agent's status lists them)."""
         refs = [
-            FALL_MODEL, BED_EXIT_MODEL, OCCUPANCY_MODEL, MOBILITY_MODEL,
-            HAND_HYGIENE_MODEL, NO_MOTION_MODEL, ACTIVITY_MODEL, SENSOR_HEALTH_MODEL,
-        ]  # fmt: skip
+            FALL_MODEL,
+            BED_EXIT_MODEL,
+            OCCUPANCY_MODEL,
+            MOBILITY_MODEL,
+            HAND_HYGIENE_MODEL,
+            NO_MOTION_MODEL,
+            ACTIVITY_MODEL,
+            SENSOR_HEALTH_MODEL,
+        ]
         if self._models is not None:
             refs += [m.ref for m in self._models.models.values()]
             refs += [m.ref for m in self._models.shadows.values() if m.ref not in refs]

@@ -24,8 +24,9 @@ def _front(spot: Spot, d: float = 0.45) -> tuple[float, float]:
     return spot.x + d * math.cos(spot.yaw), spot.y + d * math.sin(spot.yaw)
 
 
-def _crosses(a: tuple[float, float], b: tuple[float, float], lo: Sequence[float],
-             hi: Sequence[float]) -> bool:  # fmt: skip
+def _crosses(
+    a: tuple[float, float], b: tuple[float, float], lo: Sequence[float], hi: Sequence[float]
+) -> bool:
     """Does the segment a→b pass through the rectangle lo–hi (sampled every 5 cm)?"""
     n = max(2, int(math.hypot(b[0] - a[0], b[1] - a[1]) / 0.05))
     for i in range(n + 1):
@@ -211,8 +212,17 @@ def pick_up(stage: Stage, p: Person) -> None:
     """Bend at the hips to pick something off the floor (a hard negative)."""
     s = p.script
     onset = s.t
-    bend = s.pose.moved(trunk=1.25, hip_l=0.35, hip_r=0.3, knee_l=0.3, knee_r=0.3,
-                        shoulder_l=1.2, shoulder_r=1.4, elbow_l=0.1, elbow_r=0.1)  # fmt: skip
+    bend = s.pose.moved(
+        trunk=1.25,
+        hip_l=0.35,
+        hip_r=0.3,
+        knee_l=0.3,
+        knee_r=0.3,
+        shoulder_l=1.2,
+        shoulder_r=1.4,
+        elbow_l=0.1,
+        elbow_r=0.1,
+    )
     back = s.pose
     s.to(bend, stage.rng.uniform(0.9, 1.5), "picking_up", Posture.BENDING)
     s.hold(stage.rng.uniform(0.8, 2.5), "picking_up", Posture.BENDING, Support.FEET)
@@ -234,8 +244,13 @@ def crouch(stage: Stage, p: Person) -> None:
 
 def _kneel_down(stage: Stage, s: Script, h: float) -> None:
     p = s.pose
-    s.to(poses.kneeling(p.x, p.y, p.yaw, h), stage.rng.uniform(1.8, 2.8), "kneeling_down",
-         Posture.TRANSITION, Support.FEET)  # fmt: skip
+    s.to(
+        poses.kneeling(p.x, p.y, p.yaw, h),
+        stage.rng.uniform(1.8, 2.8),
+        "kneeling_down",
+        Posture.TRANSITION,
+        Support.FEET,
+    )
 
 
 def get_up(stage: Stage, p: Person) -> float:
@@ -244,15 +259,31 @@ def get_up(stage: Stage, p: Person) -> float:
     q = s.pose
     fwd = (math.cos(q.yaw), math.sin(q.yaw))
     if q.trunk < 0.3:  # on the back or sitting: sit up first
-        s.to(poses.floor_sitting(q.x, q.y, q.yaw, h), rng.uniform(1.2, 2.5), "getting_up",
-             Posture.SITTING, Support.FLOOR)  # fmt: skip
+        s.to(
+            poses.floor_sitting(q.x, q.y, q.yaw, h),
+            rng.uniform(1.2, 2.5),
+            "getting_up",
+            Posture.SITTING,
+            Support.FLOOR,
+        )
     x, y = q.x + 0.25 * h * fwd[0], q.y + 0.25 * h * fwd[1]
-    s.to(poses.all_fours(x, y, q.yaw, h), rng.uniform(1.4, 2.5), "getting_up",
-         Posture.KNEELING, Support.FLOOR)  # fmt: skip
-    s.to(poses.kneeling(x, y, q.yaw, h), rng.uniform(1.0, 2.0), "getting_up",
-         Posture.KNEELING, Support.FLOOR)  # fmt: skip
-    s.to(standing(x + 0.2 * fwd[0], y + 0.2 * fwd[1], q.yaw, h), rng.uniform(1.4, 2.4),
-         "getting_up")  # fmt: skip
+    s.to(
+        poses.all_fours(x, y, q.yaw, h),
+        rng.uniform(1.4, 2.5),
+        "getting_up",
+        Posture.KNEELING,
+        Support.FLOOR,
+    )
+    s.to(
+        poses.kneeling(x, y, q.yaw, h),
+        rng.uniform(1.0, 2.0),
+        "getting_up",
+        Posture.KNEELING,
+        Support.FLOOR,
+    )
+    s.to(
+        standing(x + 0.2 * fwd[0], y + 0.2 * fwd[1], q.yaw, h), rng.uniform(1.4, 2.4), "getting_up"
+    )
     return s.t
 
 
@@ -262,8 +293,13 @@ def sit_on_floor(stage: Stage, p: Person, duration: float) -> None:
     onset = s.t
     _kneel_down(stage, s, h)
     q = s.pose
-    s.to(poses.floor_sitting(q.x, q.y, q.yaw, h), 1.8, "sitting_down", Posture.TRANSITION,
-         Support.FLOOR)  # fmt: skip
+    s.to(
+        poses.floor_sitting(q.x, q.y, q.yaw, h),
+        1.8,
+        "sitting_down",
+        Posture.TRANSITION,
+        Support.FLOOR,
+    )
     s.hold(duration, "sitting_floor", Posture.SITTING, Support.FLOOR, sway=0.03)
     stage.log("floor_sit", p, onset=onset, end=get_up(stage, p), hard_negative=True)
 
@@ -274,14 +310,22 @@ def exercise_on_floor(stage: Stage, p: Person, duration: float) -> None:
     onset = s.t
     _kneel_down(stage, s, h)
     q = s.pose
-    s.to(poses.floor_sitting(q.x, q.y, q.yaw, h), 2.0, "lying_down", Posture.TRANSITION,
-         Support.FLOOR)  # fmt: skip
+    s.to(
+        poses.floor_sitting(q.x, q.y, q.yaw, h),
+        2.0,
+        "lying_down",
+        Posture.TRANSITION,
+        Support.FLOOR,
+    )
     flat = poses.supine(q.x, q.y, q.yaw, 0.0, h)
     s.to(flat, rng.uniform(2.0, 3.0), "lying_down", Posture.TRANSITION, Support.FLOOR)
     end_hold = s.t + duration
     while s.t < end_hold - 4.0:
-        raised = flat.moved(hip_l=flat.hip_l - 0.8) if rng.random() < 0.5 else flat.moved(
-            hip_r=flat.hip_r - 0.8)  # fmt: skip
+        raised = (
+            flat.moved(hip_l=flat.hip_l - 0.8)
+            if rng.random() < 0.5
+            else flat.moved(hip_r=flat.hip_r - 0.8)
+        )
         s.to(raised, 1.5, "exercise_floor", Posture.LYING, Support.FLOOR)
         s.to(flat, 1.5, "exercise_floor", Posture.LYING, Support.FLOOR)
     s.wait_until(end_hold, "exercise_floor", Posture.LYING, Support.FLOOR, sway=0.03)

@@ -81,8 +81,14 @@ def day_routine(stage: Stage, duration: float, compliance: float, falls_per_day:
     if rng.random() < 0.5 and duration > 2 * HOUR:
         _visit(stage, rng.uniform(0.2, 0.7) * duration)
     total = max(duration, *(q.script.t for q in stage.people))
-    return stage.scenario(f"day_{r.kind}", f"a day of normal activity in a {r.kind}", total,
-                          generator="day", compliance=compliance, room_kind=r.kind)  # fmt: skip
+    return stage.scenario(
+        f"day_{r.kind}",
+        f"a day of normal activity in a {r.kind}",
+        total,
+        generator="day",
+        compliance=compliance,
+        room_kind=r.kind,
+    )
 
 
 def _visit(stage: Stage, at: float) -> None:

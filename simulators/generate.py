@@ -26,13 +26,26 @@ from simulators.stage import Stage
 
 Kind = Literal["clip", "day"]
 Negative = Literal[
-    "chair_sit", "bed_lie", "bed_exit", "pick_up", "crouch", "floor_sit", "floor_exercise",
-    "assisted_transfer", "assisted_walk", "staff_visit", "toilet_sit",
-]  # fmt: skip
+    "chair_sit",
+    "bed_lie",
+    "bed_exit",
+    "pick_up",
+    "crouch",
+    "floor_sit",
+    "floor_exercise",
+    "assisted_transfer",
+    "assisted_walk",
+    "staff_visit",
+    "toilet_sit",
+]
 NEGATIVES: tuple[Negative, ...] = get_args(Negative)
 CLIP_ROOMS: tuple[RoomKind, ...] = (
-    "hospital_single", "icu_bay", "home_bedroom", "living_room", "bathroom",
-)  # fmt: skip
+    "hospital_single",
+    "icu_bay",
+    "home_bedroom",
+    "living_room",
+    "bathroom",
+)
 DAY_ROOMS: tuple[RoomKind, ...] = ("hospital_single", "icu_bay", "home_bedroom")
 HOSPITAL = ("hospital", "hospital_single", "icu_bay")
 
@@ -115,8 +128,14 @@ def _clip(
     else:
         _negative(stage, p, focus, compliance)
     total = max(duration, *(q.script.t for q in stage.people))
-    return stage.scenario(f"clip_{focus}", f"random clip: {focus} in a {r.kind}", total,
-                          generator="clip", focus=focus, room_kind=r.kind)  # fmt: skip
+    return stage.scenario(
+        f"clip_{focus}",
+        f"random clip: {focus} in a {r.kind}",
+        total,
+        generator="clip",
+        focus=focus,
+        room_kind=r.kind,
+    )
 
 
 def _start_state(focus: str) -> Literal["upright", "chair", "bed"]:
@@ -191,8 +210,9 @@ def staff_visit(
     if touch and patient is not None:
         act.patient_contact(stage, nurse, patient, rng.uniform(*contact_s))
     else:
-        spot = rng.choice([stage.room.spots[k] for k in ("sink", "middle", "window")
-                           if k in stage.room.spots])  # fmt: skip
+        spot = rng.choice(
+            [stage.room.spots[k] for k in ("sink", "middle", "window") if k in stage.room.spots]
+        )
         act.walk_to(stage, nurse, spot)
         act.stand(stage, nurse, contact_s[0] / 2, contact_s[1] / 4)
     act.leave(stage, nurse, rub=rng.random() < compliance, contact=touch)
@@ -236,8 +256,16 @@ def assisted_transfer(stage: Stage, p: Person, n_staff: int, compliance: float) 
         nurse.script.follow(s, walk_end, -0.5, behind=0.6 * i)
         act.walk_path(stage, nurse, front.x, front.y - 0.6 - 0.5 * i)  # clear of the chair
         nurse.script.wait_until(s.t + 2.0, "assisting", sway=0.02)
-    stage.log("transfer", p, onset=onset, end=s.t, origin="bed", target="chair",
-              staff=[n.id for n in helpers], staff_count=len(helpers))  # fmt: skip
+    stage.log(
+        "transfer",
+        p,
+        onset=onset,
+        end=s.t,
+        origin="bed",
+        target="chair",
+        staff=[n.id for n in helpers],
+        staff_count=len(helpers),
+    )
     act.sit(stage, p, rng.uniform(5.0, 20.0))
     for nurse in helpers:
         act.leave(stage, nurse, rub=rng.random() < compliance, contact=True)
@@ -259,8 +287,14 @@ def assisted_walk(stage: Stage, p: Person, n_staff: int, compliance: float) -> N
     for i, nurse in enumerate(helpers):
         nurse.script.wait_until(onset, "assisting", sway=0.02)
         nurse.script.follow(s, s.t, 0.5 if i == 0 else -0.5)
-    stage.log("assisted_walk", p, onset=onset, end=s.t, staff=[n.id for n in helpers],
-              staff_count=len(helpers))  # fmt: skip
+    stage.log(
+        "assisted_walk",
+        p,
+        onset=onset,
+        end=s.t,
+        staff=[n.id for n in helpers],
+        staff_count=len(helpers),
+    )
     act.stand(stage, p, 2.0, 5.0)
     for nurse in helpers:
         act.leave(stage, nurse, rub=rng.random() < compliance, contact=True)

@@ -97,9 +97,7 @@ def hospital_single() -> Room:
         "bathroom_door": _zone(spots["bathroom_door"]),
     }
     camera = _corner_camera(size, 2.5, 35.0)
-    return Room(
-        "hospital_single", size, furniture, camera, door, bed_top, seat, spots, zones, {}
-    )
+    return Room("hospital_single", size, furniture, camera, door, bed_top, seat, spots, zones, {})
 
 
 def icu_bay() -> Room:

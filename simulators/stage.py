@@ -76,9 +76,7 @@ class Stage:
         self.events.append(entry)
         return entry
 
-    def scenario(
-        self, name: str, description: str, duration: float, **meta: Any
-    ) -> Scenario:
+    def scenario(self, name: str, description: str, duration: float, **meta: Any) -> Scenario:
         """Freeze: every script is padded (holding its last state) to `duration`."""
         for p in self.people:
             s = p.script

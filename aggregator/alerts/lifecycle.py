@@ -326,9 +326,15 @@ def on_no_motion(
     """Someone in the room and nothing moved for long (the home's inactivity alert): medium."""
     ended = event.phase is Phase.END
     begun = _condition_begins(
-        alert, event, now, kind=AlertKind.NO_MOTION, priority=Priority.MEDIUM,
-        detail={"still_s": event.data.still_s}, suppress=suppress, policy=policy,
-    )  # fmt: skip
+        alert,
+        event,
+        now,
+        kind=AlertKind.NO_MOTION,
+        priority=Priority.MEDIUM,
+        detail={"still_s": event.data.still_s},
+        suppress=suppress,
+        policy=policy,
+    )
     if begun is not None or alert is None:
         return begun or []
     if not alert.open or alert.condition is Condition.ENDED or _is_stale(alert, event):
@@ -355,9 +361,15 @@ def on_sensor_health(
     """A sensor that cannot trust its view: a low technical alert, cleared when it can again."""
     ended = event.phase is Phase.END
     begun = _condition_begins(
-        alert, event, now, kind=AlertKind.SENSOR_HEALTH, priority=Priority.LOW,
-        detail={"reason": event.data.state}, suppress=suppress, policy=policy,
-    )  # fmt: skip
+        alert,
+        event,
+        now,
+        kind=AlertKind.SENSOR_HEALTH,
+        priority=Priority.LOW,
+        detail={"reason": event.data.state},
+        suppress=suppress,
+        policy=policy,
+    )
     if begun is not None or alert is None:
         return begun or []
     if not alert.open or _is_stale(alert, event):

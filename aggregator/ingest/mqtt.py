@@ -110,9 +110,12 @@ class MqttIngest:
         self._worker = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._worker.start()
         self._client.connect_async(
-            self._cfg.host, self._cfg.port, self._cfg.keepalive_s,
-            clean_start=False, properties=props,
-        )  # fmt: skip
+            self._cfg.host,
+            self._cfg.port,
+            self._cfg.keepalive_s,
+            clean_start=False,
+            properties=props,
+        )
         self._client.loop_start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -140,8 +143,11 @@ class MqttIngest:
         client.subscribe(subs)
         logger.info(
             "ingest connected to %s:%d (session present: %s), sites %s",
-            self._cfg.host, self._cfg.port, flags.session_present, ",".join(self._sites),
-        )  # fmt: skip
+            self._cfg.host,
+            self._cfg.port,
+            flags.session_present,
+            ",".join(self._sites),
+        )
 
     def _on_subscribe(
         self, _c: mqtt.Client, _u: object, _mid: int, codes: list[Any], _p: object

@@ -114,13 +114,21 @@ class Dispatcher:
             self._metrics.attempts.labels(job.channel, "retry").inc()
             logger.info(
                 "notify: %s %s attempt %d failed (%s); next in %.1f s",
-                job.channel, kind, job.attempt, outcome.reason, wait,
-            )  # fmt: skip
+                job.channel,
+                kind,
+                job.attempt,
+                outcome.reason,
+                wait,
+            )
             return
         await self._outbox.dead_letter(job, outcome, now)
         self._metrics.attempts.labels(job.channel, "dead").inc()
         self._metrics.dead_lettered.labels(job.channel).inc()
         logger.warning(
             "notify: %s %s %s dead-lettered after %d attempts (%s)",
-            job.channel, kind, job.notification.notification_id, job.attempt, outcome.reason,
-        )  # fmt: skip
+            job.channel,
+            kind,
+            job.notification.notification_id,
+            job.attempt,
+            outcome.reason,
+        )

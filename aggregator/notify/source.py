@@ -139,9 +139,13 @@ class NotifySource:
     async def _claim_stale(self, part: Partition) -> None:
         """Entries left pending by a consumer that went away (say, a renamed client id)."""
         await claim_stale(
-            self._client, part.events, NOTIFY_GROUP, self._consumer,
-            partial(self._apply_all, part), idle_ms=CLAIM_IDLE_MS,
-        )  # fmt: skip
+            self._client,
+            part.events,
+            NOTIFY_GROUP,
+            self._consumer,
+            partial(self._apply_all, part),
+            idle_ms=CLAIM_IDLE_MS,
+        )
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
         home = self._homes[part]

@@ -152,8 +152,11 @@ class RulesConsumer:
                 self._metrics.alerts_escalated.labels(a.kind.value, level_cause).inc()
                 logger.info(
                     "alert escalated: %s %s to %s (level %d)",
-                    a.kind, a.alert_id, a.recipient, a.escalation_level,
-                )  # fmt: skip
+                    a.kind,
+                    a.alert_id,
+                    a.recipient,
+                    a.escalation_level,
+                )
             elif action.kind is ActionKind.SUPPRESS:
                 why = "snooze" if (a.reason or "").startswith("snoozed") else "staff_present"
                 self._metrics.alerts_suppressed.labels(a.kind.value, why).inc()
@@ -173,9 +176,13 @@ class RulesConsumer:
 
     async def _claim_stale(self, part: Partition) -> None:
         await claim_stale(
-            self._client, part.events, RULES_GROUP, self._consumer,
-            partial(self._apply_all, part), idle_ms=self._cfg.claim_idle_ms,
-        )  # fmt: skip
+            self._client,
+            part.events,
+            RULES_GROUP,
+            self._consumer,
+            partial(self._apply_all, part),
+            idle_ms=self._cfg.claim_idle_ms,
+        )
 
     async def _apply_all(self, part: Partition, entries: list[Entry]) -> None:
         # Alerts first, in stream order, as each entry comes; room tiles once per batch (one

@@ -42,10 +42,19 @@ REVEAL_M = 0.3
 STRIDE_TICKS = 2
 MOVING = frozenset(
     (
-        "walking", "turning", "falling", "getting_up", "sitting_down", "standing_up",
-        "sitting_up", "lying_down", "moving_to_edge", "turning_in_bed", "picking_up",
+        "walking",
+        "turning",
+        "falling",
+        "getting_up",
+        "sitting_down",
+        "standing_up",
+        "sitting_up",
+        "lying_down",
+        "moving_to_edge",
+        "turning_in_bed",
+        "picking_up",
     )
-)  # fmt: skip
+)
 FALLEN = frozenset(("lying_floor",))
 """The simulator's activity after every fall until getting up. Sitting or exercising on the
 floor on purpose is `still` (or `moving`): the model is to tell a fallen body from those."""

@@ -155,8 +155,11 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
         dataset_dir = default_dir()
         dataset_dir.mkdir(parents=True, exist_ok=True)
         render_all(dataset_dir, N_CLIPS, RENDER_BUDGET_S)
-    clips = sorted(p for p in dataset_dir.glob("*.npz") if not p.name.startswith(".")
-                   and ".windows" not in p.name)  # fmt: skip
+    clips = sorted(
+        p
+        for p in dataset_dir.glob("*.npz")
+        if not p.name.startswith(".") and ".windows" not in p.name
+    )
     if not clips:
         logger.error("no thermal clips in %s", dataset_dir)
         return 2
@@ -164,12 +167,14 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
     data = load_split(clips)
     xtr, ytr, _, _ = data["train"]
     xva, yva, sva, _ = data["val"]
-    logger.info("windows: train %d, val %d (%.0f s)", len(ytr), len(yva),
-                time.perf_counter() - began)  # fmt: skip
+    logger.info(
+        "windows: train %d, val %d (%.0f s)", len(ytr), len(yva), time.perf_counter() - began
+    )
     net = _net(xtr.shape[1], len(LABELS))
     counts = np.bincount(ytr, minlength=len(LABELS)).astype(np.float64)
-    weights = torch.tensor(counts.sum() / np.maximum(counts, 1.0) / len(LABELS),
-                           dtype=torch.float32)  # fmt: skip
+    weights = torch.tensor(
+        counts.sum() / np.maximum(counts, 1.0) / len(LABELS), dtype=torch.float32
+    )
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-3)
     best: tuple[float, int, dict[str, Any]] = (-1.0, -1, {})
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, EPOCHS)
@@ -195,8 +200,13 @@ def main(dataset_dir: Path | None, out_dir: Path, seed: int) -> int:
         sched.step()
         probs = _predict(net, xva)
         m = _metrics(probs, yva, sva)
-        logger.info("epoch %d loss %.3f val acc %.3f f1 %.3f", epoch, total / len(yt),
-                    m.get("val_accuracy", 0), m.get("val_macro_f1", 0))  # fmt: skip
+        logger.info(
+            "epoch %d loss %.3f val acc %.3f f1 %.3f",
+            epoch,
+            total / len(yt),
+            m.get("val_accuracy", 0),
+            m.get("val_macro_f1", 0),
+        )
         if m.get("val_macro_f1", 0.0) > best[0]:  # early stopping on the validation split
             state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             best = (m.get("val_macro_f1", 0.0), epoch, state)

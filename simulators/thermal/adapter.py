@@ -119,7 +119,10 @@ def _state(scene: ScenePerson, temps: BodyTemps, room: Room, room_c: float) -> P
             min(float(ends[:, 1].max()) + 0.05, bed.hi[1]),
         )
     return PersonState(
-        caps, part_temps(scene.surfaces, temps, room_c), temps.hair_c, footprint,
+        caps,
+        part_temps(scene.surfaces, temps, room_c),
+        temps.hair_c,
+        footprint,
         frame_person(scene),
     )
 

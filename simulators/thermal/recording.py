@@ -137,7 +137,12 @@ def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
     pose = where.pose(room.size)
     warm = adapter.warm_objects(room)
     renderer = ThermalRenderer(
-        spec, pose, room.size, adapter.solids(room), env=env, warm=warm,
+        spec,
+        pose,
+        room.size,
+        adapter.solids(room),
+        env=env,
+        warm=warm,
         bed=adapter.bed_name(room),
     )
     noise = SensorNoise(
@@ -148,7 +153,10 @@ def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
     start = job.start_time.astimezone(UTC)
     meta = _meta(job)
     labels_meta = {
-        "type": "meta", **meta, "frames": n, "duration_s": round(duration, 3),
+        "type": "meta",
+        **meta,
+        "frames": n,
+        "duration_s": round(duration, 3),
         "scenario_duration_s": round(scene.duration, 3),
         "description": scene.description,
         "start_time_ms": int(start.timestamp() * 1000),
@@ -158,9 +166,11 @@ def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
         "generator": scene.meta,
         "environment": asdict(env),
         "noise": {
-            field: value for field, value in asdict(spec).items()
+            field: value
+            for field, value in asdict(spec).items()
             if field not in ("name", "width", "height", "hfov_deg", "vfov_deg")
-        } | {"netd_c_at_fps": round(noise.netd_c, 4)},
+        }
+        | {"netd_c_at_fps": round(noise.netd_c, 4)},
         "time_fields": "t and event times: seconds from start; ts_ms: recording clock, Unix ms",
     }
     labels.write(json.dumps(labels_meta) + "\n")

@@ -137,10 +137,13 @@ class _SignedInServer(threading.Thread):
         client = aioredis.Redis.from_url(self.redis_url)
         sync = redis.Redis.from_url(self.redis_url, protocol=2)
         app = create_app(
-            client, Metrics(), _Connected(), auth=self.auth,
+            client,
+            Metrics(),
+            _Connected(),
+            auth=self.auth,
             units=[Partition(SITE, UNIT)],
             routers=[report_router(sync, outcomes=StoredOutcomes(sync))],
-        )  # fmt: skip
+        )
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )

@@ -71,8 +71,10 @@ class Aggregator:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "aggregator", "run", "--config", str(self.config)],
-                stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1"},
-            )  # fmt: skip
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            )
         wait_for(self.healthy, 30, "aggregator /healthz")
         return self
 
@@ -129,9 +131,10 @@ class Publisher:
 
     def __init__(self, broker: Service) -> None:
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}",
+            CallbackAPIVersion.VERSION2,
+            client_id=f"pub-{uuid.uuid4().hex[:8]}",
             protocol=mqtt.MQTTv5,
-        )  # fmt: skip
+        )
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
         self.infos: list[mqtt.MQTTMessageInfo] = []

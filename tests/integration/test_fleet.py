@@ -154,11 +154,31 @@ def test_fleet_births_events_will_and_historical_after_restart(
 def _backfill(redis_url: str, site: str, truth: Path, workers: int) -> None:
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args([
-        "backfill", "--days", "6", "--rooms", "6", "--units", "3", "--kinds",
-        "hospital,icu,home", "--redis", redis_url, "--out-truth", str(truth), "--seed", "4",
-        "--site", site, "--end", "2026-02-01", "--workers", str(workers),
-    ])  # fmt: skip
+    args = parser.parse_args(
+        [
+            "backfill",
+            "--days",
+            "6",
+            "--rooms",
+            "6",
+            "--units",
+            "3",
+            "--kinds",
+            "hospital,icu,home",
+            "--redis",
+            redis_url,
+            "--out-truth",
+            str(truth),
+            "--seed",
+            "4",
+            "--site",
+            site,
+            "--end",
+            "2026-02-01",
+            "--workers",
+            str(workers),
+        ]
+    )
     assert args.handler(args) == 0
 
 
@@ -211,10 +231,23 @@ def test_fleet_command_runs_for_its_duration_and_stops_cleanly(
 ) -> None:
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args([
-        "fleet", "--agents", "5", "--broker", f"127.0.0.1:{broker.port}", "--site", site,
-        "--kinds", "icu", "--speed", "3600", "--duration", "2",
-    ])  # fmt: skip
+    args = parser.parse_args(
+        [
+            "fleet",
+            "--agents",
+            "5",
+            "--broker",
+            f"127.0.0.1:{broker.port}",
+            "--site",
+            site,
+            "--kinds",
+            "icu",
+            "--speed",
+            "3600",
+            "--duration",
+            "2",
+        ]
+    )
     assert args.handler(args) == 0
     out = capsys.readouterr().out
     assert "5/5 connected" in out and "stopped:" in out
@@ -231,9 +264,14 @@ def test_fleet_agents_reconnect_after_a_broker_crash(
     broker: Service, site: str, recorder: Recorder
 ) -> None:
     config = FleetConfig(
-        port=broker.port, agents=10, site=site, kinds=(RoomKind.ICU,), speed=600,
-        outages_per_day=0.0, seed=5,
-    )  # fmt: skip
+        port=broker.port,
+        agents=10,
+        site=site,
+        kinds=(RoomKind.ICU,),
+        speed=600,
+        outages_per_day=0.0,
+        seed=5,
+    )
     fleet = Fleet(config)
     agents = [a.spec.agent_id for a in fleet.agents]
 

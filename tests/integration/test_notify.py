@@ -167,9 +167,15 @@ def start(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Running:
     notifier = Notifier(
-        cfg, redis, channels, CollectorRegistry(), consumer="notify-test", mqtt=mqtt_channel,
-        clock=clock, poll_s=0.05,
-    )  # fmt: skip
+        cfg,
+        redis,
+        channels,
+        CollectorRegistry(),
+        consumer="notify-test",
+        mqtt=mqtt_channel,
+        clock=clock,
+        poll_s=0.05,
+    )
     stop = asyncio.Event()
     return Running(notifier, stop, asyncio.create_task(notifier.run(stop)))
 

@@ -134,9 +134,11 @@ def test_occupied_time_and_activity_time_equal_the_truth_to_the_millisecond(
 ) -> None:
     for unit in ("hospital1", "icu2", "home3"):
         data = load(
-            history.client, ReportQuery(history.site, unit, START, END), ("occ", "act"),
+            history.client,
+            ReportQuery(history.site, unit, START, END),
+            ("occ", "act"),
             now_ms=NOW_MS,
-        )  # fmt: skip
+        )
         occupied = data.occupied_ms()
         activity = data.activity_ms()
         for room in history.rooms(unit):
@@ -239,11 +241,23 @@ def test_rollups_apply_each_entry_once(history: History) -> None:
 def test_report_command_writes_html_csv_and_pdf(history: History, tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args([
-        "report", "hand-hygiene", "--from", str(START), "--to", str(END), "--unit",
-        f"{history.site}/hospital1", "--redis", history.url, "--out", str(tmp_path),
-        "--catch-up",
-    ])  # fmt: skip
+    args = parser.parse_args(
+        [
+            "report",
+            "hand-hygiene",
+            "--from",
+            str(START),
+            "--to",
+            str(END),
+            "--unit",
+            f"{history.site}/hospital1",
+            "--redis",
+            history.url,
+            "--out",
+            str(tmp_path),
+            "--catch-up",
+        ]
+    )
     assert args.handler(args) == 0
     html = (tmp_path / "hand-hygiene.html").read_text()
     assert "<svg" in html and "Hawthorne" in html and "Compliance by week" in html
@@ -325,9 +339,12 @@ async def test_falls_report_shows_the_burden_of_alerts_resolved_through_the_life
     finally:
         await client.aclose()
     report = build_report(
-        history.client, "falls", ReportQuery(history.site, "hospital1", START, END),
-        now_ms=NOW_MS, outcomes=StoredOutcomes(history.client),
-    )  # fmt: skip
+        history.client,
+        "falls",
+        ReportQuery(history.site, "hospital1", START, END),
+        now_ms=NOW_MS,
+        outcomes=StoredOutcomes(history.client),
+    )
     f = report.figures
     assert f["patient-days"] == 2 * DAYS == 42
     assert (f["alerts"], f["alerts per bed-day"]) == (4, 0.095)  # 4 / 42
@@ -390,9 +407,13 @@ def months(redis_service: Service) -> Iterator[History]:
     rates = {k: DEFAULT_RATES[k].model_copy(update={"falls_per_1000_days": 60.0}) for k in kinds}
     rooms = make_rooms(2, site=site, units=2, kinds=kinds, seed=23, rates=rates)
     truth, _ = backfill(
-        RedisBatchWriter(client, 3600, None), rooms, start=LONG_START, days=LONG_DAYS, seed=23,
+        RedisBatchWriter(client, 3600, None),
+        rooms,
+        start=LONG_START,
+        days=LONG_DAYS,
+        seed=23,
         rates=rates,
-    )  # fmt: skip
+    )
     assert AnalyticsConsumer(client, batch=2000).catch_up().conflicts == 0
     yield History(client, site, truth.to_json(), redis_service.url)
     client.close()
@@ -415,9 +436,11 @@ def test_two_months_of_history_report_the_truth_exactly(months: History) -> None
         assert opp > 100
         falls = report("falls", unit)
         want = sum(
-            1 for d in days for fall in d["falls"]
+            1
+            for d in days
+            for fall in d["falls"]
             if datetime.fromisoformat(fall["landing"]).date() < LONG_END
-        )  # fmt: skip
+        )
         occupied_days = sum(1 for d in days if d["occupied_ms"] > 0)
         assert falls.figures["falls"] == want
         assert falls.figures["patient-days"] == occupied_days
@@ -449,23 +472,51 @@ def test_an_edge_day_summary_raises_the_days_highest_level_through_the_real_roll
     day = datetime(2026, 3, 2, tzinfo=UTC)
     ts = day.timestamp()
     session = MobilityData(
-        track_id=1, state=MobilityState.IN_BED, staff_count=2, duration_s=600,
-        ims_level=3, active_s=0,
-    )  # fmt: skip
+        track_id=1,
+        state=MobilityState.IN_BED,
+        staff_count=2,
+        duration_s=600,
+        ims_level=3,
+        active_s=0,
+    )
     events = [
         samples.occupancy(st, 1, ts + 8 * 3600),
-        st.stamp(Detection(EventType.MOBILITY, Phase.END, uuid.uuid4(), ts + 10 * 3600, 0.9,
-                           session, samples.MODEL, "r1-A")),
-    ]  # fmt: skip
+        st.stamp(
+            Detection(
+                EventType.MOBILITY,
+                Phase.END,
+                uuid.uuid4(),
+                ts + 10 * 3600,
+                0.9,
+                session,
+                samples.MODEL,
+                "r1-A",
+            )
+        ),
+    ]
     for level, at in ((5, ts + 86_405), (4, ts + 90_000)):
         summary = MobilityDayData(
-            day="2026-03-02", max_ims_level=level, active_s=120, sessions=2, out_of_bed=True,
+            day="2026-03-02",
+            max_ims_level=level,
+            active_s=120,
+            sessions=2,
+            out_of_bed=True,
             max_staff=2,
-        )  # fmt: skip
+        )
         events.append(
-            st.stamp(Detection(EventType.MOBILITY_DAY, Phase.INSTANT, uuid.uuid4(), at, 0.9,
-                               summary, samples.MODEL, "r1-A"))
-        )  # fmt: skip
+            st.stamp(
+                Detection(
+                    EventType.MOBILITY_DAY,
+                    Phase.INSTANT,
+                    uuid.uuid4(),
+                    at,
+                    0.9,
+                    summary,
+                    samples.MODEL,
+                    "r1-A",
+                )
+            )
+        )
     client.sadd(PARTITIONS_KEY, part.name)
     for event in events:
         client.xadd(part.events, {"kind": "event", "payload": dump_event(event), "recv_ts": "0"})

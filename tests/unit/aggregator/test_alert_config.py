@@ -16,8 +16,11 @@ def test_escalation_chain_from_yaml_names_who_is_told_at_each_level() -> None:
     )
     policy = EscalationPolicy.from_config(cfg.rules)
     assert [policy.recipient(AlertKind.FALL, level) for level in range(4)] == [
-        "caregiver", "neighbour", "emergency_line", "emergency_line",
-    ]  # fmt: skip
+        "caregiver",
+        "neighbour",
+        "emergency_line",
+        "emergency_line",
+    ]
     assert policy.recipient(AlertKind.BED_EXIT, 1) == "caregiver"  # no chain: never escalates
 
 

@@ -60,9 +60,11 @@ def test_every_transition_is_a_communication_with_who_when_and_to_whom() -> None
         "resolved",
     ]
     assert [r["sent"] for r in comms] == [
-        "2026-09-21T14:13:20Z", "2026-09-21T14:14:21Z", "2026-09-21T14:14:35Z",
+        "2026-09-21T14:13:20Z",
+        "2026-09-21T14:14:21Z",
+        "2026-09-21T14:14:35Z",
         "2026-09-21T14:18:20Z",
-    ]  # fmt: skip
+    ]
     assert [r["recipient"][0]["identifier"]["value"] for r in comms[:2]] == [
         "primary_nurse",
         "charge_nurse",

@@ -274,16 +274,32 @@ def test_sensor_health_is_low_technical_updates_quietly_and_clears_when_healthy(
 
 def test_records_stored_before_the_state_machine_still_read() -> None:
     old = {
-        "alert_id": "a1", "kind": "fall", "priority": "high", "status": "acknowledged",
-        "condition": "ended", "phase": "update", "site": "demo", "unit": "4north",
-        "room": "412", "bed": None, "agent_id": "agent-412", "episode_id": None,
-        "opened_at": "2026-11-29T03:12:07Z", "updated_at": "2026-11-29T03:13:07Z",
-        "event_ts": None, "on_floor_s": 60.0, "historical": False,
-        "acknowledged_by": "rn-17", "acknowledged_at": "2026-11-29T03:12:37Z",
-        "resolved_by": None, "resolved_at": None, "outcome": None,
-        "audit": [{"at": "2026-11-29T03:12:07Z", "actor": "system", "action": "open",
-                   "detail": "start"}],
-    }  # fmt: skip
+        "alert_id": "a1",
+        "kind": "fall",
+        "priority": "high",
+        "status": "acknowledged",
+        "condition": "ended",
+        "phase": "update",
+        "site": "demo",
+        "unit": "4north",
+        "room": "412",
+        "bed": None,
+        "agent_id": "agent-412",
+        "episode_id": None,
+        "opened_at": "2026-11-29T03:12:07Z",
+        "updated_at": "2026-11-29T03:13:07Z",
+        "event_ts": None,
+        "on_floor_s": 60.0,
+        "historical": False,
+        "acknowledged_by": "rn-17",
+        "acknowledged_at": "2026-11-29T03:12:37Z",
+        "resolved_by": None,
+        "resolved_at": None,
+        "outcome": None,
+        "audit": [
+            {"at": "2026-11-29T03:12:07Z", "actor": "system", "action": "open", "detail": "start"}
+        ],
+    }
     alert = decode_alert({k: json.dumps(v) for k, v in old.items()})
     assert alert is not None
     assert alert.escalation_level == 0 and alert.recipient == "primary_nurse"

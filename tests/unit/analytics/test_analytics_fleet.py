@@ -26,8 +26,12 @@ def _occurrences(kind: RoomKind, *, old_only: bool) -> tuple[RoomModel, list[Occ
     spec = RoomSpec("s", "u", "r1", "agent-r1", kind, "r1-A", True)
     rates = DEFAULT_RATES[kind].model_copy(update={"falls_per_1000_days": 150.0})
     before: list[Generator] = [
-        AwayGenerator(), FallGenerator(), BedExitGenerator(), StaffGenerator(), VisitorGenerator(),
-    ]  # fmt: skip
+        AwayGenerator(),
+        FallGenerator(),
+        BedExitGenerator(),
+        StaffGenerator(),
+        VisitorGenerator(),
+    ]
     generators = before if old_only else None
     model = RoomModel(spec, rates, seed=5, start=date(2026, 2, 1), generators=generators)
     return model, [occ for day in model.days(20) for occ in day.occurrences]
@@ -41,8 +45,10 @@ def test_falls_bed_exits_and_occupancy_are_as_before_the_new_generators(kind: Ro
     assert len(new) > len(old)
     for before, after in zip(old_model.truth.days, new_model.truth.days, strict=True):
         assert (before.falls, before.occupied_ms, before.bed_exits) == (
-            after.falls, after.occupied_ms, after.bed_exits,
-        )  # fmt: skip
+            after.falls,
+            after.occupied_ms,
+            after.bed_exits,
+        )
 
 
 def test_every_staff_member_makes_an_entry_and_an_exit_with_plausible_compliance() -> None:

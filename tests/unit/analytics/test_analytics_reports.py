@@ -82,10 +82,16 @@ def test_falls_per_thousand_patient_days_and_the_burden_from_outcomes() -> None:
 
 def test_mobility_counts_a_patient_day_without_a_session_as_not_out_of_bed() -> None:
     unit = data(
-        mob={D1: {("r1", "A", "sessions"): 2, ("r1", "A", "max_ims"): 7,
-                  ("r1", "A", "active_ms"): 90_000, ("r1", "A", "staff_sum"): 3}},
+        mob={
+            D1: {
+                ("r1", "A", "sessions"): 2,
+                ("r1", "A", "max_ims"): 7,
+                ("r1", "A", "active_ms"): 90_000,
+                ("r1", "A", "staff_sum"): 3,
+            }
+        },
         occ={D1: {("r1", None, "occ_ms"): 10}, D2: {("r1", None, "occ_ms"): 10}},
-    )  # fmt: skip
+    )
     unit.firsts = {("r1", "admit"): day_ms(D1), ("r1", "oob"): day_ms(D1) + 3 * HOUR}
     report = mobility.build(unit)
     rows = report.table("By patient-day").rows
@@ -101,16 +107,26 @@ def test_mobility_counts_a_patient_day_without_a_session_as_not_out_of_bed() -> 
 def test_an_edge_day_summary_raises_the_days_level_and_fills_a_day_without_sessions() -> None:
     unit = data(
         mob={
-            D1: {("r1", "A", "sessions"): 1, ("r1", "A", "max_ims"): 3,
-                 ("r1", "A", "active_ms"): 60_000, ("r1", "A", "staff_sum"): 2,
-                 ("r1", "A", "staff_max"): 2,
-                 ("r1", "A", "day_max_ims"): 5, ("r1", "A", "day_sessions"): 2,
-                 ("r1", "A", "day_active_ms"): 120_000, ("r1", "A", "day_staff_max"): 1},
-            D2: {("r1", "A", "day_max_ims"): 4, ("r1", "A", "day_sessions"): 1,
-                 ("r1", "A", "day_active_ms"): 30_000, ("r1", "A", "day_staff_max"): 3},
+            D1: {
+                ("r1", "A", "sessions"): 1,
+                ("r1", "A", "max_ims"): 3,
+                ("r1", "A", "active_ms"): 60_000,
+                ("r1", "A", "staff_sum"): 2,
+                ("r1", "A", "staff_max"): 2,
+                ("r1", "A", "day_max_ims"): 5,
+                ("r1", "A", "day_sessions"): 2,
+                ("r1", "A", "day_active_ms"): 120_000,
+                ("r1", "A", "day_staff_max"): 1,
+            },
+            D2: {
+                ("r1", "A", "day_max_ims"): 4,
+                ("r1", "A", "day_sessions"): 1,
+                ("r1", "A", "day_active_ms"): 30_000,
+                ("r1", "A", "day_staff_max"): 3,
+            },
         },
         occ={D1: {("r1", None, "occ_ms"): 10}, D2: {("r1", None, "occ_ms"): 10}},
-    )  # fmt: skip
+    )
     report = mobility.build(unit)
     assert report.table("By patient-day").rows == [
         ["r1", "2026-01-05", 5, 1.0, "yes", 1, 2.0, 2],  # level from the summary only
@@ -121,8 +137,10 @@ def test_an_edge_day_summary_raises_the_days_level_and_fills_a_day_without_sessi
 
 def test_a_day_far_from_the_persons_own_baseline_is_flagged() -> None:
     days = [D1 - timedelta(days=k) for k in range(1, 15)]
-    values = {(("h1", d)): {"in_bed": 8.0 + 0.1 * (k % 3), "bathroom_visits": 5.0}
-              for k, d in enumerate(days)}  # fmt: skip
+    values = {
+        (("h1", d)): {"in_bed": 8.0 + 0.1 * (k % 3), "bathroom_visits": 5.0}
+        for k, d in enumerate(days)
+    }
     values[("h1", D1)] = {"in_bed": 8.1, "bathroom_visits": 5.0}
     values[("h1", D2)] = {"in_bed": 13.0, "bathroom_visits": 5.0}
     found = home.flags(values, [D1, D2])

@@ -119,13 +119,24 @@ def test_a_fall_counts_on_the_day_it_landed_and_keeps_its_time_on_the_floor() ->
     episode = uuid.uuid4()
     base = {"track_id": 1, "height_m": 0.3}
     ops = run(
-        event("fall", "2026-01-02T00:00:02", {**base, "on_floor_s": 3.0},
-              phase="start", episode_id=episode),
-        event("fall", "2026-01-02T01:06:39", {**base, "on_floor_s": 4000.0, "recovered": True},
-              phase="end", episode_id=episode),
-        event("fall", "2026-01-02T00:00:02", {**base, "on_floor_s": 3.0},
-              phase="start", shadow=True),
-    )  # fmt: skip
+        event(
+            "fall",
+            "2026-01-02T00:00:02",
+            {**base, "on_floor_s": 3.0},
+            phase="start",
+            episode_id=episode,
+        ),
+        event(
+            "fall",
+            "2026-01-02T01:06:39",
+            {**base, "on_floor_s": 4000.0, "recovered": True},
+            phase="end",
+            episode_id=episode,
+        ),
+        event(
+            "fall", "2026-01-02T00:00:02", {**base, "on_floor_s": 3.0}, phase="start", shadow=True
+        ),
+    )
     assert day(ops, "falls", "2026-01-01", "falls") == 1  # landed 23:59:59
     assert day(ops, "falls", "2026-01-02", "falls") == 0  # the shadow one is not counted
     assert day(ops, "falls", "2026-01-01", "long_lies") == 1
@@ -135,17 +146,29 @@ def test_a_fall_counts_on_the_day_it_landed_and_keeps_its_time_on_the_floor() ->
 
 def test_mobility_keeps_the_highest_level_and_the_first_times_out_of_bed() -> None:
     def mob(state: str, level: int, **more: Any) -> dict[str, Any]:
-        return {"track_id": 1, "state": state, "staff_count": 2, "duration_s": 60,
-                "ims_level": level, **more}  # fmt: skip
+        return {
+            "track_id": 1,
+            "state": state,
+            "staff_count": 2,
+            "duration_s": 60,
+            "ims_level": level,
+            **more,
+        }
 
     ops = run(
         event("mobility", "2026-01-01T10:00:00", mob("standing", 4), phase="update", bed="A"),
         event("mobility", "2026-01-01T10:05:00", mob("walking", 7), phase="update", bed="A"),
-        event("mobility", "2026-01-01T10:09:00", mob("in_bed", 7, active_s=150.5),
-              phase="end", bed="A"),
-        event("mobility", "2026-01-01T15:00:00", mob("in_bed", 3, active_s=0),
-              phase="end", bed="A"),
-    )  # fmt: skip
+        event(
+            "mobility",
+            "2026-01-01T10:09:00",
+            mob("in_bed", 7, active_s=150.5),
+            phase="end",
+            bed="A",
+        ),
+        event(
+            "mobility", "2026-01-01T15:00:00", mob("in_bed", 3, active_s=0), phase="end", bed="A"
+        ),
+    )
     key = keys.day_key(PART, "mob", "2026-01-01")
     assert ops.maxes[(key, "r1|A|max_ims")] == 7
     assert ops.incr[(key, "r1|A|sessions")] == 2
@@ -157,8 +180,13 @@ def test_mobility_keeps_the_highest_level_and_the_first_times_out_of_bed() -> No
 
 def test_activity_time_night_bed_exits_and_bathroom_visits() -> None:
     def act(state: str, previous: str | None, seconds: float, zone: str | None) -> dict[str, Any]:
-        return {"track_id": 1, "state": state, "previous": previous,
-                "duration_s": seconds, "zone": zone}  # fmt: skip
+        return {
+            "track_id": 1,
+            "state": state,
+            "previous": previous,
+            "duration_s": seconds,
+            "zone": zone,
+        }
 
     ops = run(
         event("activity", "2026-01-01T22:00:00", act("in_bed", None, 0, "bed")),
@@ -199,8 +227,11 @@ def test_an_edge_day_summary_counts_on_the_day_it_names_keeping_the_fullest_copy
         event("mobility_day", "2026-01-03T00:00:05", mobility_day("2026-01-02", 5, 3, 600))
     )
     rollup.apply(event("mobility_day", "2026-01-03T02:00:00", mobility_day("2026-01-02", 4, 1, 60)))
-    got = {name: v for (key, name), v in rollup.ops.maxes.items()
-           if key == keys.day_key(PART, "mob", "2026-01-02")}  # fmt: skip
+    got = {
+        name: v
+        for (key, name), v in rollup.ops.maxes.items()
+        if key == keys.day_key(PART, "mob", "2026-01-02")
+    }
     assert got == {
         "r1||day_max_ims": 5,
         "r1||day_sessions": 3,

@@ -166,10 +166,22 @@ def test_cli_builds_with_worker_processes(
     out = tmp_path / "ds"
     args = parser.parse_args(
         [
-            "dataset", "--n", "2", "--seed", "1", "--out", str(out), "--fps", "15",
-            "--split", "0.5/0.25/0.25", "--workers", "2", "--no-progress",
+            "dataset",
+            "--n",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--fps",
+            "15",
+            "--split",
+            "0.5/0.25/0.25",
+            "--workers",
+            "2",
+            "--no-progress",
         ]
-    )  # fmt: skip
+    )
     args.clip_seconds = 0.5
     assert args.handler(args) == 0
     manifest = read_manifest(out / "manifest.json")

@@ -77,8 +77,14 @@ def test_a_chair_pushed_to_a_new_place_joins_the_background_within_a_minute() ->
     for t in _steps(4.0, 8.0, 0.1):
         u = round((t - 4.0) / 4.0, 1)  # ten positions, each ray cast once
         dx, dy = -1.2 * u, -2.0 * u
-        chair = (CHAIR_AT_WALL[0] + dx, CHAIR_AT_WALL[1] + dx, CHAIR_AT_WALL[2] + dy,
-                 CHAIR_AT_WALL[3] + dy, 0.0, 0.9)  # fmt: skip
+        chair = (
+            CHAIR_AT_WALL[0] + dx,
+            CHAIR_AT_WALL[1] + dx,
+            CHAIR_AT_WALL[2] + dy,
+            CHAIR_AT_WALL[3] + dy,
+            0.0,
+            0.9,
+        )
         pipeline.process(room.frame(t, [chair, standing(chair[0] + 0.25, chair[3] + 0.3)]))
     for t in _steps(8.0, 11.0, 0.1):
         u = round((t - 8.0) / 3.0, 1)

@@ -91,8 +91,13 @@ def _data(out: list[Detection]) -> list[HandHygieneData]:
 
 def test_nurse_rubs_on_entry_touches_the_patient_and_leaves_without_rubbing() -> None:
     nurse: list[Leg] = [
-        (1, DOOR), (1, INSIDE), (5, DISPENSER), (20, BEDSIDE), (3, INSIDE), (1, DOOR),
-    ]  # fmt: skip
+        (1, DOOR),
+        (1, INSIDE),
+        (5, DISPENSER),
+        (20, BEDSIDE),
+        (3, INSIDE),
+        (1, DOOR),
+    ]
     out = _run(HandHygieneEngine(HandHygieneConfig(window_s=60.0), [BED]), (5, nurse))
     entry, exit_ = _data(out)
     assert (entry.direction, entry.dispenser_used, entry.patient_contact) == ("entry", True, True)

@@ -74,11 +74,19 @@ def _replay(s: Scenario) -> list[Detection]:
             seat = zmap.at(x, y)
             obs.append(
                 Observation(
-                    track, x, y, top, bottom, is_person=True, born_t=born,
-                    zone_id=seat.id if seat else None, zone_kind=seat.kind if seat else None,
-                    speed_mps=float(np.hypot(x - px, y - py)) * FPS, zones=zmap.kinds_at(x, y),
+                    track,
+                    x,
+                    y,
+                    top,
+                    bottom,
+                    is_person=True,
+                    born_t=born,
+                    zone_id=seat.id if seat else None,
+                    zone_kind=seat.kind if seat else None,
+                    speed_mps=float(np.hypot(x - px, y - py)) * FPS,
+                    zones=zmap.kinds_at(x, y),
                 )
-            )  # fmt: skip
+            )
         for pid in set(tracks) - {st.person.id for st in states}:
             del tracks[pid]
             last.pop(pid, None)
@@ -90,10 +98,12 @@ def _replay(s: Scenario) -> list[Detection]:
 
 def _unseen_rub(s: Scenario, e: dict[str, Any]) -> bool:
     return any(
-        h["event"] == "hand_rub" and h["where"] == "out" and h["person"] == e["person"]
+        h["event"] == "hand_rub"
+        and h["where"] == "out"
+        and h["person"] == e["person"]
         and abs(h["end"] - e["t"]) < 30
         for h in s.events
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("seed", [2, 6])

@@ -73,9 +73,11 @@ def _patient(
 
 def _run(engine: BedExitEngine, timeline: list[tuple[int, int, Observation]]) -> list[Detection]:
     return [
-        d for start, end, obs in timeline for i in range(start * 10, end * 10)
+        d
+        for start, end, obs in timeline
+        for i in range(start * 10, end * 10)
         for d in engine.step(i / 10, [obs])
-    ]  # fmt: skip
+    ]
 
 
 def test_legs_over_the_side_warns_before_the_patient_sits_up_high() -> None:

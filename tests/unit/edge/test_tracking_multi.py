@@ -223,8 +223,9 @@ def test_features_through_the_pipeline_walk_then_fall() -> None:
     for frame in script(Scene(), steps):
         pipeline.process(frame)
         for tr in pipeline.tracks:
-            seen.append((frame.t - T0, tr.speed_mps, tr.vspeed_mps, tr.top_m, tr.centroid_m,
-                         tr.extent_m))  # fmt: skip
+            seen.append(
+                (frame.t - T0, tr.speed_mps, tr.vspeed_mps, tr.top_m, tr.centroid_m, tr.extent_m)
+            )
     assert len({tr.id for tr in pipeline.tracks}) == 1
     walking = [s for s in seen if 3.0 <= s[0] <= 4.0]
     assert statistics.median(s[1] for s in walking) == pytest.approx(1.0, abs=0.2)

@@ -14,9 +14,17 @@ FPS = 15.0
 
 def _walk(track_id: int, t: float) -> Observation:
     return Observation(
-        track_id=track_id, x=1.0 + 1.0 * (t % 3.0), y=2.0, top_m=1.72, bottom_m=0.05,
-        is_person=True, born_t=0.0, centroid_m=1.0, extent_m=0.55, speed_mps=1.0,
-    )  # fmt: skip
+        track_id=track_id,
+        x=1.0 + 1.0 * (t % 3.0),
+        y=2.0,
+        top_m=1.72,
+        bottom_m=0.05,
+        is_person=True,
+        born_t=0.0,
+        centroid_m=1.0,
+        extent_m=0.55,
+        speed_mps=1.0,
+    )
 
 
 def _fall(track_id: int, t: float, at: float = 4.0) -> Observation:
@@ -24,10 +32,18 @@ def _fall(track_id: int, t: float, at: float = 4.0) -> Observation:
     f = min(max((t - at) / 0.8, 0.0), 1.0)
     top = 1.72 - 1.40 * f * f
     return Observation(
-        track_id=track_id, x=2.0 + 0.6 * f, y=2.0, top_m=top, bottom_m=0.05 * (1 - f),
-        is_person=True, born_t=0.0, centroid_m=1.0 - 0.85 * f, extent_m=0.55 + 1.1 * f,
-        speed_mps=0.7 if 0 < f < 1 else 0.0, vspeed_mps=-3.5 * f if f < 1 else 0.0,
-    )  # fmt: skip
+        track_id=track_id,
+        x=2.0 + 0.6 * f,
+        y=2.0,
+        top_m=top,
+        bottom_m=0.05 * (1 - f),
+        is_person=True,
+        born_t=0.0,
+        centroid_m=1.0 - 0.85 * f,
+        extent_m=0.55 + 1.1 * f,
+        speed_mps=0.7 if 0 < f < 1 else 0.0,
+        vspeed_mps=-3.5 * f if f < 1 else 0.0,
+    )
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -9,9 +9,17 @@ from models.features import DISPENSER_FAR_M, ROW_FEATURES, TrackBuffers, WindowS
 
 def _obs(track_id: int, t: float, top: float, x: float = 1.0) -> Observation:
     return Observation(
-        track_id=track_id, x=x, y=2.0, top_m=top, bottom_m=0.0, is_person=True, born_t=0.0,
-        centroid_m=top / 2, extent_m=0.5, speed_mps=0.1 * t,
-    )  # fmt: skip
+        track_id=track_id,
+        x=x,
+        y=2.0,
+        top_m=top,
+        bottom_m=0.0,
+        is_person=True,
+        born_t=0.0,
+        centroid_m=top / 2,
+        extent_m=0.5,
+        speed_mps=0.1 * t,
+    )
 
 
 SPEC = WindowSpec(("top_m", "speed_mps", "dispenser_m"), frames=5, fps=5.0)

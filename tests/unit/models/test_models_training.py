@@ -34,12 +34,19 @@ def test_tiny_training_learns_and_onnx_matches_torch(tmp_path: Path) -> None:
     assert metrics.binary(probs[:, 1], vy, 0.5)["val_f1"] > 0.9
     torch_train.export_onnx(trained, SPEC, tmp_path / "toy" / "model.onnx")
     side = Sidecar(
-        format=SIDECAR_FORMAT, name="toy", version="0.1.0", task="toy", sensor="depth",
-        input_name=torch_train.INPUT_NAME, input_shape=["batch", SPEC.frames, 2],
-        features=list(SPEC.features), window_frames=SPEC.frames, window_fps=SPEC.fps,
+        format=SIDECAR_FORMAT,
+        name="toy",
+        version="0.1.0",
+        task="toy",
+        sensor="depth",
+        input_name=torch_train.INPUT_NAME,
+        input_shape=["batch", SPEC.frames, 2],
+        features=list(SPEC.features),
+        window_frames=SPEC.frames,
+        window_fps=SPEC.fps,
         labels=["no", "yes"],
         normalisation={"mean": trained.mean.tolist(), "std": trained.std.tolist()},
-    )  # fmt: skip
+    )
     write_sidecar(side, tmp_path / "toy" / "model.json")
     model = OnnxModel(tmp_path / "toy")
     np.testing.assert_allclose(model.predict(vx), probs, atol=1e-4)

@@ -31,11 +31,26 @@ def test_cli_records_a_scenario_with_labels(tmp_path: Path) -> None:
     out = tmp_path / "bed.db3"
     code = main(
         [
-            "sim", "record", "--scenario", "bed_exit", "--out", str(out), "--seed", "2",
-            "--width", "320", "--height", "240", "--fps", "10", "--seconds", "2",
-            "--start-time", "2026-03-01T12:00:00Z",
+            "sim",
+            "record",
+            "--scenario",
+            "bed_exit",
+            "--out",
+            str(out),
+            "--seed",
+            "2",
+            "--width",
+            "320",
+            "--height",
+            "240",
+            "--fps",
+            "10",
+            "--seconds",
+            "2",
+            "--start-time",
+            "2026-03-01T12:00:00Z",
         ]
-    )  # fmt: skip
+    )
     assert code == 0
     labels = read_labels(out)
     assert labels.meta["scenario"] == "bed_exit"

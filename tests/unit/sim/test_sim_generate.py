@@ -100,9 +100,12 @@ def test_bed_exit_and_transfers_log_their_stages_and_staff() -> None:
 
 def test_staff_rub_hands_at_the_dispenser_for_2_to_20_s() -> None:
     s = random_scenario(
-        random.Random(7), kind="day", duration_s=4 * 3600.0, room_kind="hospital_single",
+        random.Random(7),
+        kind="day",
+        duration_s=4 * 3600.0,
+        room_kind="hospital_single",
         compliance=1.0,
-    )  # fmt: skip
+    )
     rubs = [e for e in s.events if e["event"] == "hand_rub"]
     entries = [e for e in s.events if e["event"] == "room_entry" and e["role"] == "staff"]
     assert len(entries) >= 4

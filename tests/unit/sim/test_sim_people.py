@@ -80,9 +80,14 @@ def test_several_people_are_all_rendered_and_labelled(tmp_path: Path) -> None:
         assert 0.3 < np.hypot(helper.x - patient.x, helper.y - patient.y) < 0.8
 
     info = record(
-        s, tmp_path / "walk.db3", width=160, height=120, fps=2, max_seconds=s.duration,
+        s,
+        tmp_path / "walk.db3",
+        width=160,
+        height=120,
+        fps=2,
+        max_seconds=s.duration,
         mount="ceiling",
-    )  # fmt: skip
+    )
     labels = read_labels(info.path)
     assert labels.meta["room"]["mount"] == "ceiling"
     people = labels.meta["persons"]

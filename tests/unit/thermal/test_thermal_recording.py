@@ -20,8 +20,17 @@ START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 def test_record_and_replay_round_trip(tmp_path: Path) -> None:
     out = tmp_path / "walk.npz"
     info = record_thermal(
-        "walk_fall_forward", out, sensor="mlx90640", seed=2, mount="wall", height_m=2.2,
-        tilt_deg=25.0, room_temp_c=21.0, start_time=START, max_seconds=4.0, fps=4.0,
+        "walk_fall_forward",
+        out,
+        sensor="mlx90640",
+        seed=2,
+        mount="wall",
+        height_m=2.2,
+        tilt_deg=25.0,
+        room_temp_c=21.0,
+        start_time=START,
+        max_seconds=4.0,
+        fps=4.0,
     )
     assert info.frames == 16 and info.labels.exists()
     source = ThermalRecordingSource(out)
@@ -52,7 +61,8 @@ def test_a_person_walking_in_warms_the_view(tmp_path: Path) -> None:
     labels = read_thermal_labels(out)
     frames = list(ThermalRecordingSource(out).frames())
     inside = [
-        i for i, line in enumerate(labels.frames)
+        i
+        for i, line in enumerate(labels.frames)
         if line["persons"] and line["persons"][0]["position"][1] > 0.5
     ]
     assert inside, "the person should walk into the room within 12 s"
@@ -102,8 +112,21 @@ def test_cli_records_and_rejects_bad_input(
     register(parser.add_subparsers())
     out = tmp_path / "cli.npz"
     args = parser.parse_args(
-        ["thermal", "--scenario", "bed_exit", "--sensor", "array16", "--out", str(out),
-         "--seconds", "1", "--mount", "wall", "--start-time", "2026-02-01T00:00:00Z"]
+        [
+            "thermal",
+            "--scenario",
+            "bed_exit",
+            "--sensor",
+            "array16",
+            "--out",
+            str(out),
+            "--seconds",
+            "1",
+            "--mount",
+            "wall",
+            "--start-time",
+            "2026-02-01T00:00:00Z",
+        ]
     )
     assert args.handler(args) == 0
     with np.load(out) as data:

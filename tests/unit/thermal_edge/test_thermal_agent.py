@@ -30,23 +30,31 @@ class Link:
 def test_thermal_recording_agent_sends_the_fall(tmp_path: Path) -> None:
     clip = tmp_path / "fall.npz"
     record_thermal(
-        "walk_fall_forward", clip, sensor="mlx90640", seed=5, start_time=START,
-        max_seconds=22.0, powered_for_s=120.0,
-    )  # fmt: skip
+        "walk_fall_forward",
+        clip,
+        sensor="mlx90640",
+        seed=5,
+        start_time=START,
+        max_seconds=22.0,
+        powered_for_s=120.0,
+    )
     config = tmp_path / "device.yaml"
     config.write_text(
         yaml.safe_dump(
             {
                 "identity": {
-                    "site": "home7", "unit": "home", "room": "living",
-                    "agent_id": "edge-home7", "sensor_id": "thermal0",
+                    "site": "home7",
+                    "unit": "home",
+                    "room": "living",
+                    "agent_id": "edge-home7",
+                    "sensor_id": "thermal0",
                 },
                 "source": {"kind": "thermal_recording", "path": str(clip), "real_time": False},
                 "mqtt": {"host": "127.0.0.1"},
                 "outbox": {"path": str(tmp_path / "outbox.sqlite3")},
             }
         )
-    )  # fmt: skip
+    )
     app = build_app(load_config(config))
     assert isinstance(app.pipeline, ThermalPipeline)
     link = Link()

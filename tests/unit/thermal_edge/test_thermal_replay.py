@@ -19,9 +19,14 @@ def _fall_clip(tmp: Path, sensor: str, seed: int) -> tuple[Path, float]:
     """A 22 s walk-and-fall clip; returns it and the landing time on the recording clock."""
     out = tmp / f"fall-{sensor}.npz"
     record_thermal(
-        "walk_fall_forward", out, sensor=sensor, seed=seed, start_time=START,
-        max_seconds=22.0, powered_for_s=120.0,
-    )  # fmt: skip
+        "walk_fall_forward",
+        out,
+        sensor=sensor,
+        seed=seed,
+        start_time=START,
+        max_seconds=22.0,
+        powered_for_s=120.0,
+    )
     fall = next(e for e in read_thermal_labels(out).events if e.get("event") == "fall")
     return out, START.timestamp() + float(fall["landing"])
 
