@@ -16,7 +16,7 @@ from ambient import __version__
 def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli as aggregator_cli
     from aggregator import report_cli
-    from ambient import demo_cli
+    from ambient import cache_cli, demo_cli
     from edge_agent import cli as edge_cli
     from models import cli as models_cli
     from protocol import cli as protocol_cli
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo_cli.register(commands)
+    cache_cli.register(commands)
     edge_cli.register(commands)
     aggregator_cli.register(commands)
     report_cli.register(commands)

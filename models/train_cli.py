@@ -27,8 +27,8 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument(
         "--cache",
         type=Path,
-        default=Path.home() / ".cache" / "ambient" / "features",
-        help="where pipeline rows are cached (outside the repository)",
+        default=None,
+        help="where pipeline rows are cached (default: the features/ folder of `ambient cache`)",
     )
     parser.add_argument("--max-items", type=int, default=None, help="use only N train clips")
     parser.add_argument(
@@ -65,7 +65,7 @@ def _train(args: argparse.Namespace) -> int:
             out=args.out,
             tasks=tasks,
             seed=args.seed,
-            cache_dir=args.cache.expanduser(),
+            cache_dir=args.cache.expanduser() if args.cache else None,
             max_items=args.max_items,
             extra_clips=args.extra_clips,
             epochs=args.epochs,

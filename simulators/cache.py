@@ -9,18 +9,17 @@ finished; a lock file per key makes concurrent callers render it only once.
 import fcntl
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ambient.cache import cache_root
 from simulators import SIMULATOR_VERSION
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ambient" / "recordings"
+    return cache_root() / "recordings"
 
 
 def cache_digest(*parts: Any, opts: dict[str, Any]) -> str:

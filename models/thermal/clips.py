@@ -83,10 +83,9 @@ def render(spec: ClipSpec, out_dir: Path) -> Path:
 
 
 def default_dir() -> Path:
-    import os
+    from ambient.cache import cache_root
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ambient" / "thermal-train"
+    return cache_root() / "thermal-train"
 
 
 def render_all(out_dir: Path, n: int, budget_s: float | None = None) -> list[Path]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ambient.cache import cache_root
 from models.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from models.training import metrics
 from models.training.extract import (
@@ -54,7 +55,7 @@ class RunOptions:
     out: Path
     tasks: tuple[str, ...] = TASKS
     seed: int = 0
-    cache_dir: Path = Path.home() / ".cache" / "ambient" / "features"
+    cache_dir: Path | None = None  # default: features/ in the project's cache folder
     max_items: int | None = None
     extra_clips: int = 0
     epochs: int = 40
@@ -71,7 +72,8 @@ def run(opts: RunOptions) -> dict[str, Sidecar]:
     began = time.perf_counter()
     manifest = load_manifest(opts.dataset)
     sha = str(manifest["manifest_sha256"])
-    cache = opts.cache_dir / "rows"  # per item, keyed by its labels hash: shared by manifests
+    # Per item, keyed by its labels hash: shared by manifests.
+    cache = (opts.cache_dir or cache_root() / "features") / "rows"
     clips = [i for i in manifest["items"] if i.get("kind") == "clip"]
     train_items = [i for i in clips if i["split"] == "train"][: opts.max_items]
     val_items = [i for i in clips if i["split"] == "val"]
