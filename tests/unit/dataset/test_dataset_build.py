@@ -36,6 +36,7 @@ def _items(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in manifest["items"]}
 
 
+@pytest.mark.recordings
 def test_manifest_describes_every_item(built: tuple[Path, BuildResult]) -> None:
     out, result = built
     manifest = read_manifest(out / "manifest.json")
@@ -68,6 +69,7 @@ def test_manifest_describes_every_item(built: tuple[Path, BuildResult]) -> None:
     assert not day["scenario"]["fall"]
 
 
+@pytest.mark.recordings
 def test_day_labels_are_segments_covering_the_day(built: tuple[Path, BuildResult]) -> None:
     out, result = built
     day = _items(result.manifest)["day-0000"]
@@ -81,6 +83,7 @@ def test_day_labels_are_segments_covering_the_day(built: tuple[Path, BuildResult
     assert not any("frame" in line for line in lines)
 
 
+@pytest.mark.recordings
 def test_manifest_hash_is_stable_for_the_same_inputs(
     built: tuple[Path, BuildResult], tmp_path: Path
 ) -> None:
@@ -94,6 +97,7 @@ def test_manifest_hash_is_stable_for_the_same_inputs(
     assert other.manifest["manifest_sha256"] != first.manifest["manifest_sha256"]
 
 
+@pytest.mark.recordings
 def test_rerun_renders_nothing_new_and_finishes_an_interrupted_build(
     built: tuple[Path, BuildResult], tmp_path: Path
 ) -> None:
@@ -123,6 +127,7 @@ def test_rerun_renders_nothing_new_and_finishes_an_interrupted_build(
     assert all(_items(grown.manifest)[k]["split"] == v["split"] for k, v in old.items())
 
 
+@pytest.mark.recordings
 def test_a_changed_option_rerenders_instead_of_reusing(
     built: tuple[Path, BuildResult], tmp_path: Path
 ) -> None:

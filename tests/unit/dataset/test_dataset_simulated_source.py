@@ -40,6 +40,7 @@ def _assert_same(recorded: list[DepthFrame], simulated: list[DepthFrame]) -> Non
         assert np.array_equal(b.depth_m > 0, a.depth_m > 0)
 
 
+@pytest.mark.recordings
 def test_spec_frames_equal_its_recording(tmp_path: Path) -> None:
     spec = clip_spec(
         5, 0, width=320, height=240, fps_choices=(15,), duration_s=1.5, generator=GENERATED
@@ -54,6 +55,7 @@ def test_spec_frames_equal_its_recording(tmp_path: Path) -> None:
     assert not np.array_equal(recorded[0].depth_m, recorded[-1].depth_m)
 
 
+@pytest.mark.recordings
 def test_scenario_frames_equal_record_scenario(tmp_path: Path) -> None:
     out = tmp_path / "bed.db3"
     start = datetime(2026, 2, 1, 22, 0, tzinfo=UTC)
@@ -67,6 +69,7 @@ def test_scenario_frames_equal_record_scenario(tmp_path: Path) -> None:
     _assert_same(recorded, list(itertools.islice(source.frames(), len(recorded))))
 
 
+@pytest.mark.recordings
 def test_a_day_spec_file_plays_for_hours_without_a_recording(tmp_path: Path) -> None:
     spec = day_spec(5, 0, width=320, height=240, fps=15, hours=3.0, generator=GENERATED)
     write_item(tmp_path, spec)

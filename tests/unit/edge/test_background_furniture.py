@@ -9,6 +9,7 @@ seconds, not frames), so an hour of room time runs in a few seconds.
 from collections.abc import Iterator
 
 import numpy as np
+import pytest
 
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.tracker import Track
@@ -66,6 +67,7 @@ def _near(tracks: list[Track], box: Box) -> list[Track]:
     return [tr for tr in tracks if abs(tr.x - cx) < 0.6 and abs(tr.y - cy) < 0.6]
 
 
+@pytest.mark.recordings
 def test_a_chair_pushed_to_a_new_place_joins_the_background_within_a_minute() -> None:
     room, pipeline = Room(), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_AT_WALL])
@@ -109,6 +111,7 @@ def test_a_chair_pushed_to_a_new_place_joins_the_background_within_a_minute() ->
     assert track.top_m > 1.5
 
 
+@pytest.mark.recordings
 def test_a_chair_taken_out_of_the_room_leaves_no_trace() -> None:
     room, pipeline = Room(), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_MOVED])
@@ -118,6 +121,7 @@ def test_a_chair_taken_out_of_the_room_leaves_no_trace() -> None:
             assert pipeline.tracks == []
 
 
+@pytest.mark.recordings
 def test_a_person_lying_still_after_a_fall_stays_foreground_for_an_hour() -> None:
     room, pipeline = Room(width=160), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_AT_WALL])

@@ -1,6 +1,7 @@
 """Background model: keeps a still person, absorbs left objects, forgets who left."""
 
 import numpy as np
+import pytest
 
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.config import BackgroundConfig, PerceptionConfig
@@ -34,12 +35,14 @@ def _expand(steps: list[Step]) -> list[list[Box]]:
     ]
 
 
+@pytest.mark.recordings
 def test_person_lying_still_far_longer_than_the_update_time_stays_visible() -> None:
     pipeline = _pipeline_after([(1.0, [standing(0.5, 3.0)]), (12.0, [lying_floor(0.5, 3.0)])])
     [track] = pipeline.tracks
     assert track.is_person and track.top_m < 0.5
 
 
+@pytest.mark.recordings
 def test_object_left_in_the_room_is_absorbed_after_the_update_time() -> None:
     chair: Box = (0.8, 1.3, 2.5, 3.0, 0.0, 0.9)  # never upright, never walked: furniture
     early = _pipeline_after([(2.0, [chair])])
@@ -48,6 +51,7 @@ def test_object_left_in_the_room_is_absorbed_after_the_update_time() -> None:
     assert late.tracks == []
 
 
+@pytest.mark.recordings
 def test_spot_of_a_person_seen_while_learning_is_relearned_once_they_left() -> None:
     # Learned with someone standing there; they leave; someone stands there again later.
     spot = standing(-0.5, 2.5)

@@ -56,6 +56,7 @@ def _tracks_after(boxes: list[Box], seconds: float = 1.0) -> Pipeline:
 
 
 @pytest.mark.parametrize(("x", "y"), [(0.0, 2.0), (1.2, 3.5), (-1.5, 4.5)])
+@pytest.mark.recordings
 def test_standing_person_is_one_blob_of_their_height(x: float, y: float) -> None:
     pipeline = _tracks_after([standing(x, y, 1.75)])
     [track] = pipeline.tracks
@@ -65,6 +66,7 @@ def test_standing_person_is_one_blob_of_their_height(x: float, y: float) -> None
     assert (track.x, track.y) == pytest.approx((x, y), abs=0.25)
 
 
+@pytest.mark.recordings
 def test_person_lying_on_the_floor_is_low_with_body_points_near_the_floor() -> None:
     pipeline = _tracks_after([lying_floor(0.0, 2.5)])
     [track] = pipeline.tracks
@@ -72,6 +74,7 @@ def test_person_lying_on_the_floor_is_low_with_body_points_near_the_floor() -> N
     assert track.bottom_m < 0.25
 
 
+@pytest.mark.recordings
 def test_two_people_apart_are_two_tracks_and_keep_their_ids_while_walking() -> None:
     scene = Scene()
     steps: list[Step] = [(0.5, [standing(-1.0, 3.0), standing(1.0, 3.0)])]
@@ -89,6 +92,7 @@ def test_two_people_apart_are_two_tracks_and_keep_their_ids_while_walking() -> N
     assert left.y > 3.2
 
 
+@pytest.mark.recordings
 def test_sitting_person_is_not_floor_low() -> None:
     pipeline = _tracks_after([sitting(0.5, 3.0)])
     [track] = pipeline.tracks

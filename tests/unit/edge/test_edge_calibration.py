@@ -20,6 +20,7 @@ def _camera_points(scene: Scene) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("height", "tilt"), [(2.6, 35.0), (2.2, 50.0), (3.0, 20.0)])
+@pytest.mark.recordings
 def test_recovers_camera_height_and_tilt(height: float, tilt: float) -> None:
     scene = Scene(height_m=height, tilt_deg=tilt)
     calib = calibrate_floor(_camera_points(scene))
@@ -28,6 +29,7 @@ def test_recovers_camera_height_and_tilt(height: float, tilt: float) -> None:
     assert abs(calib.roll_deg) < 1.0
 
 
+@pytest.mark.recordings
 def test_floor_points_map_to_height_zero_and_furniture_to_its_height() -> None:
     bed = (-2.0, -1.1, 2.0, 4.0, 0.0, 0.55)
     scene = Scene(furniture=[bed], noise=0.0)
@@ -41,6 +43,7 @@ def test_floor_points_map_to_height_zero_and_furniture_to_its_height() -> None:
     )
 
 
+@pytest.mark.recordings
 def test_no_floor_in_view_is_a_clear_error() -> None:
     # Camera level and facing a wall 1.5 m away: only a vertical plane.
     scene = Scene(height_m=1.5, tilt_deg=0.0, room=(-3, 3, -0.5, 1.5, -5.0, 8.0))
@@ -48,6 +51,7 @@ def test_no_floor_in_view_is_a_clear_error() -> None:
         calibrate_floor(_camera_points(scene))
 
 
+@pytest.mark.recordings
 def test_saved_calibration_is_reused_without_recalibrating(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,6 +83,7 @@ def test_corrupt_calibration_file_names_the_file(tmp_path: Path) -> None:
         Pipeline(PerceptionConfig(calibration_file=path))
 
 
+@pytest.mark.recordings
 def test_pipeline_without_a_floor_in_view_raises_then_learns_again() -> None:
     scene = Scene(height_m=1.5, tilt_deg=0.0, room=(-3, 3, -0.5, 1.5, -5.0, 8.0))
     pipeline = Pipeline(PerceptionConfig())
@@ -92,6 +97,7 @@ def test_pipeline_without_a_floor_in_view_raises_then_learns_again() -> None:
     assert not pipeline.ready
 
 
+@pytest.mark.recordings
 def test_camera_looking_straight_down_over_a_bed_finds_the_floor_not_the_bed() -> None:
     bed = (-1.2, 1.2, -0.45, 1.45, 0.0, 0.6)  # right under the camera, half the view
     scene = Scene(height_m=2.7, tilt_deg=90.0, furniture=[bed])
@@ -104,6 +110,7 @@ def test_camera_looking_straight_down_over_a_bed_finds_the_floor_not_the_bed() -
         calibrate_floor(points, mount="wall")
 
 
+@pytest.mark.recordings
 def test_room_frame_of_a_ceiling_mount_points_y_along_image_up() -> None:
     scene = Scene(height_m=2.7, tilt_deg=80.0)
     calib = calibrate_floor(_camera_points(scene))

@@ -65,6 +65,7 @@ def _hint(mount: str) -> Mount:
 
 @pytest.mark.parametrize("hint", ["auto", "given"])
 @pytest.mark.parametrize(("kind", "mount", "tilt", "corner"), CASES)
+@pytest.mark.recordings
 def test_recovers_camera_height_and_tilt_in_every_room_and_mount(
     kind: RoomKind, mount: str, tilt: float, corner: int, hint: str
 ) -> None:
@@ -75,6 +76,7 @@ def test_recovers_camera_height_and_tilt_in_every_room_and_mount(
 
 
 @pytest.mark.parametrize("kind", ["hospital_single", "bathroom"])
+@pytest.mark.recordings
 def test_room_heights_of_a_ceiling_mount_match_the_world(kind: RoomKind) -> None:
     """Beds, sinks and the floor come out at their real heights in the calibrated frame."""
     r, cam, points = _scene(kind, "ceiling", 20.0, 0)
@@ -96,6 +98,7 @@ def test_room_heights_of_a_ceiling_mount_match_the_world(kind: RoomKind) -> None
         ("ceiling", 20.0, 0, "wall"),
     ],
 )
+@pytest.mark.recordings
 def test_a_wrong_mount_hint_finds_the_floor_or_says_so(
     kind: RoomKind, mount: str, tilt: float, corner: int, wrong: Mount
 ) -> None:

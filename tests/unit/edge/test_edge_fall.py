@@ -44,6 +44,7 @@ def fall_and_recover() -> list[Detection]:
     return run(script(Scene(), steps), Pipeline(PerceptionConfig()))
 
 
+@pytest.mark.recordings
 def test_fall_starts_within_seconds_of_landing(fall_and_recover: list[Detection]) -> None:
     falls = _falls(fall_and_recover)
     assert falls[0].phase is Phase.START
@@ -53,6 +54,7 @@ def test_fall_starts_within_seconds_of_landing(fall_and_recover: list[Detection]
     assert falls[0].model.name == "fall"  # the trained model beside the geometric rule
 
 
+@pytest.mark.recordings
 def test_open_fall_reports_growing_time_on_floor(fall_and_recover: list[Detection]) -> None:
     updates = [d for d in _falls(fall_and_recover) if d.phase is Phase.UPDATE]
     assert len(updates) >= 2
@@ -60,6 +62,7 @@ def test_open_fall_reports_growing_time_on_floor(fall_and_recover: list[Detectio
     assert on_floor == sorted(on_floor) and on_floor[0] >= 5.0
 
 
+@pytest.mark.recordings
 def test_fall_ends_recovered_when_the_person_gets_up(fall_and_recover: list[Detection]) -> None:
     falls = _falls(fall_and_recover)
     [end] = [d for d in falls if d.phase is Phase.END]
@@ -68,6 +71,7 @@ def test_fall_ends_recovered_when_the_person_gets_up(fall_and_recover: list[Dete
     assert end is falls[-1]
 
 
+@pytest.mark.recordings
 def test_sitting_down_on_a_chair_is_not_a_fall() -> None:
     steps: list[Step] = [
         (2.0, [standing(0.8, 3.0)]),
@@ -79,6 +83,7 @@ def test_sitting_down_on_a_chair_is_not_a_fall() -> None:
 
 
 @pytest.mark.parametrize("with_zone", [True, False])
+@pytest.mark.recordings
 def test_lying_down_in_bed_is_not_a_fall(with_zone: bool) -> None:
     on_bed: Box = (-2.0, -1.4, 2.2, 3.9, 0.55, 0.8)
     steps: list[Step] = [
@@ -91,6 +96,7 @@ def test_lying_down_in_bed_is_not_a_fall(with_zone: bool) -> None:
     assert _falls(run(script(Scene(furniture=[BED]), steps), pipeline)) == []
 
 
+@pytest.mark.recordings
 def test_fall_in_a_room_with_a_bed_zone_elsewhere_is_still_a_fall() -> None:
     steps: list[Step] = [
         (2.0, [standing(0.8, 2.5)]),
@@ -143,6 +149,7 @@ def test_a_broken_track_keeps_its_fall_episode() -> None:
 
 
 @pytest.mark.parametrize(("clearance", "falls"), [(0.25, 0), (1.0, 1)])
+@pytest.mark.recordings
 def test_lying_on_a_low_bed_is_not_a_fall_because_the_body_rests_above_the_floor(
     clearance: float, falls: int
 ) -> None:
@@ -155,6 +162,7 @@ def test_lying_on_a_low_bed_is_not_a_fall_because_the_body_rests_above_the_floor
 
 
 @pytest.mark.parametrize(("raised", "falls"), [(0.35, 1), (5.0, 0)])
+@pytest.mark.recordings
 def test_rolling_out_of_bed_onto_the_floor_is_a_fall(raised: float, falls: int) -> None:
     on_bed: Box = (-2.0, -1.4, 2.2, 3.9, 0.55, 0.8)
     beside: Box = (-1.15, -0.7, 2.2, 3.9, 0.0, 0.28)  # on the floor next to the bed
@@ -184,6 +192,7 @@ def _dark_far_fall(config: PerceptionConfig) -> list[Detection]:
     return run(script(DARK_FAR, steps), Pipeline(config))
 
 
+@pytest.mark.recordings
 def test_person_in_dark_clothing_lying_far_from_the_camera_is_still_a_fall() -> None:
     falls = _falls(_dark_far_fall(PerceptionConfig()))
     landing = 1_700_000_000.0 + 2.0 + 2.0 + 0.8

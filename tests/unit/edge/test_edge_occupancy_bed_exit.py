@@ -1,5 +1,7 @@
 """Occupancy (debounced people count) and bed exit for fall-risk beds."""
 
+import pytest
+
 from edge_agent.detections import Detection
 from edge_agent.engines import BedExitEngine, Observation, OccupancyEngine
 from edge_agent.perception.config import (
@@ -17,6 +19,7 @@ def _counts(detections: list[Detection]) -> list[int]:
     return [d.data.count for d in detections if isinstance(d.data, OccupancyData)]
 
 
+@pytest.mark.recordings
 def test_people_walking_in_are_counted_once_each() -> None:
     steps: list[Step] = [
         (3.0, [standing(-1.0, 3.0)]),

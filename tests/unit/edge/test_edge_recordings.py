@@ -37,6 +37,7 @@ def _replay(recording: Path, config: PerceptionConfig) -> tuple[list[Detection],
     return out + pipeline.flush(t), t0
 
 
+@pytest.mark.recordings
 def test_long_lie_keeps_reporting_until_the_end_of_the_recording() -> None:
     recording = cached_recording("home_fall", **SIZE)
     [fall] = read_labels(recording).events
@@ -72,6 +73,7 @@ def _starts(detections: list[Detection], kind: EventType) -> list[Detection]:
     return [d for d in detections if d.type is kind and d.phase is Phase.START]
 
 
+@pytest.mark.recordings
 def test_forward_fall_is_one_episode_alerted_within_10_s_of_landing() -> None:
     recording = cached_recording("walk_fall_forward", **SIZE)
     [fall] = read_labels(recording).events
@@ -86,12 +88,14 @@ def test_forward_fall_is_one_episode_alerted_within_10_s_of_landing() -> None:
 
 
 @pytest.mark.parametrize("scenario", ["walk_sit_stand", "bed_exit"])
+@pytest.mark.recordings
 def test_sitting_down_and_getting_out_of_bed_are_not_falls(scenario: str) -> None:
     detections, _ = _replay(cached_recording(scenario, **SIZE), PerceptionConfig())
     assert [d for d in detections if d.type is EventType.FALL] == []
     assert any(d.type is EventType.OCCUPANCY for d in detections)
 
 
+@pytest.mark.recordings
 def test_bed_exit_is_predicted_before_the_patient_stands_and_reported_when_out() -> None:
     recording = cached_recording("bed_exit", **SIZE)
     labels = read_labels(recording)

@@ -38,6 +38,7 @@ def fall_frames() -> list[DepthFrame]:
     return script(Scene(), FALL)
 
 
+@pytest.mark.recordings
 def test_replay_writes_valid_wire_events_timed_by_the_recording(
     tmp_path: Path, fall_frames: list[DepthFrame]
 ) -> None:
@@ -55,6 +56,7 @@ def test_replay_writes_valid_wire_events_timed_by_the_recording(
     assert {e.room for e in events} == {"room-1"}
 
 
+@pytest.mark.recordings
 def test_main_uses_the_device_identity_and_never_its_calibration_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fall_frames: list[DepthFrame]
 ) -> None:
@@ -88,6 +90,7 @@ def test_missing_recording_is_one_line_on_stderr_and_exit_2(
     assert err.count("\n") == 1 and "nope.db3" in err and "Traceback" not in err
 
 
+@pytest.mark.recordings
 def test_corrupt_recording_is_one_line_on_stderr_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,6 +154,7 @@ def _events(path: Path) -> list[tuple[str, str]]:
     return [(e.type.value, e.phase.value) for e in map(parse_event, path.read_bytes().splitlines())]
 
 
+@pytest.mark.recordings
 def test_out_dir_writes_one_file_per_recording_like_the_single_mode(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -185,6 +189,7 @@ def test_out_dir_writes_one_file_per_recording_like_the_single_mode(
     assert f"3 ok, 0 failed, {2 * len(single) + len(quiet)} events" in summary[0]
 
 
+@pytest.mark.recordings
 def test_bad_files_are_reported_and_skipped_and_the_rest_complete(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fall_recording: Path
 ) -> None:

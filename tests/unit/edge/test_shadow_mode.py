@@ -5,6 +5,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 import models
 from aggregator import samples
 from aggregator.rules.engine import route_event
@@ -27,6 +29,7 @@ def _fall_scene() -> list[Step]:
     ]
 
 
+@pytest.mark.recordings
 def test_shadow_fall_model_reports_beside_the_live_one_marked_shadow() -> None:
     config = PerceptionConfig(models=ModelsConfig(shadow={"fall": FALL_DIR}))
     detections = run(script(Scene(), _fall_scene()), Pipeline(config))
@@ -41,6 +44,7 @@ def test_shadow_fall_model_reports_beside_the_live_one_marked_shadow() -> None:
     assert not any(d.shadow for d in others)
 
 
+@pytest.mark.recordings
 def test_without_shadow_config_nothing_is_marked_shadow() -> None:
     detections: list[Detection] = run(script(Scene(), _fall_scene()), Pipeline(PerceptionConfig()))
     assert detections and not any(d.shadow for d in detections)

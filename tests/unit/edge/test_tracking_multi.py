@@ -209,6 +209,7 @@ def test_vertical_speed_is_strongly_negative_in_a_fall_and_zero_lying_still() ->
     assert track.top_m < 0.35 and track.centroid_m < 0.25
 
 
+@pytest.mark.recordings
 def test_features_through_the_pipeline_walk_then_fall() -> None:
     """Rendered depth, the whole pipeline: a person walking at 1 m/s across the room reads
     about 1 m/s with their height; falling, strongly negative vertical speed; lying, a low
@@ -236,6 +237,7 @@ def test_features_through_the_pipeline_walk_then_fall() -> None:
     assert speed < 0.2 and abs(vspeed) < 0.2
 
 
+@pytest.mark.recordings
 def test_two_people_standing_together_are_both_observed_and_part_with_their_ids() -> None:
     """A nurse (1.85 m) walks up to a patient (1.55 m) and stands right beside them: one blob
     on the floor, yet the engines still see two people; then the nurse walks away."""

@@ -93,6 +93,7 @@ def _score(recording: Path) -> Score:
     return score
 
 
+@pytest.mark.recordings
 def test_four_people_walking_across_paths_are_counted_and_keep_their_ids(
     recording: Path,
 ) -> None:

@@ -62,6 +62,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.recordings
 def test_evaluate_writes_a_report_that_counts_the_fall(dataset: Path, tmp_path: Path) -> None:
     models = tmp_path / "models"
     (models / "fall").mkdir(parents=True)

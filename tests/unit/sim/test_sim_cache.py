@@ -10,6 +10,7 @@ from simulators.cache import cached_recording
 from simulators.recording import labels_path, read_labels
 
 
+@pytest.mark.recordings
 def test_cached_recording_renders_once_per_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -27,6 +28,7 @@ def test_cached_recording_renders_once_per_options(
     assert leftovers == []
 
 
+@pytest.mark.recordings
 def test_cli_records_a_scenario_with_labels(tmp_path: Path) -> None:
     out = tmp_path / "bed.db3"
     code = main(

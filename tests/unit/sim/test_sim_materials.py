@@ -71,6 +71,7 @@ def _lost(material_a: Material, material_b: Material, seed: int = 0) -> tuple[Ma
     return z16 == 0, left, right
 
 
+@pytest.mark.recordings
 def test_a_dark_surface_loses_far_more_depth_than_a_matte_one_at_the_same_distance() -> None:
     holes, dark, matte = _lost("dark", "matte")
     assert dark.sum() > 2000 and matte.sum() > 2000
@@ -90,6 +91,7 @@ def test_dark_surfaces_lose_more_with_distance() -> None:
     assert far.mean() == pytest.approx(0.6)
 
 
+@pytest.mark.recordings
 def test_dark_holes_are_blobs_not_salt_and_pepper() -> None:
     holes, dark, _ = _lost("dark", "matte", seed=3)
     sizes = _component_sizes(holes & dark)
@@ -101,6 +103,7 @@ def test_dark_holes_are_blobs_not_salt_and_pepper() -> None:
     assert inner[dark].sum() / (holes & dark).sum() > 0.3
 
 
+@pytest.mark.recordings
 def test_shiny_surfaces_lose_more_at_grazing_angles_than_head_on() -> None:
     # Head-on: a shiny panel facing the camera; grazing: a shiny side wall along the view.
     camera, head_on = _scene({"panel": Box((3.0, 1.2, 0.8), (3.05, 2.8, 2.2), "shiny")})
@@ -124,6 +127,7 @@ def test_shiny_surfaces_lose_more_at_grazing_angles_than_head_on() -> None:
     assert lost[1] > 2 * lost[0]
 
 
+@pytest.mark.recordings
 def test_shiny_surfaces_read_some_wrong_farther_depths() -> None:
     camera, renderer = _scene(_panels("shiny", "matte"))
     rendered = renderer.render_surfaces([])
@@ -139,6 +143,7 @@ def test_shiny_surfaces_read_some_wrong_farther_depths() -> None:
     assert wrong[matte].mean() < 0.001
 
 
+@pytest.mark.recordings
 def test_matte_scenes_render_exactly_as_without_materials() -> None:
     r = room("hospital")
     camera = CameraModel.d435(r.camera, 320, 240)
@@ -159,6 +164,7 @@ def test_matte_scenes_render_exactly_as_without_materials() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.recordings
 def test_person_in_black_still_measures_their_height(seed: int) -> None:
     r = room("hospital")
     camera = CameraModel.d435(r.camera, 320, 240)

@@ -18,6 +18,7 @@ from simulators.rooms import ROOM_KINDS, room
 from simulators.scenarios import build
 
 
+@pytest.mark.recordings
 def test_every_room_kind_is_furnished_and_its_floor_in_view() -> None:
     for kind in ROOM_KINDS:
         r = room(kind)
@@ -38,6 +39,7 @@ def test_every_room_kind_is_furnished_and_its_floor_in_view() -> None:
     assert meta["zones"]["dispenser_in"]["where"] == "inside"  # type: ignore[index]  # JSON dict
 
 
+@pytest.mark.recordings
 def test_the_far_corner_sees_the_door_and_its_dispenser() -> None:
     r = room("hospital_single").with_camera("corner", corner=2)
     cam = CameraModel.d435(r.camera, 320, 240)
@@ -51,6 +53,7 @@ def test_the_far_corner_sees_the_door_and_its_dispenser() -> None:
     assert visible == []
 
 
+@pytest.mark.recordings
 def test_furniture_hides_a_person_behind_it() -> None:
     r = room("hospital_single")
     cam = CameraModel.d435(r.camera, 320, 240)
@@ -64,6 +67,7 @@ def test_furniture_hides_a_person_behind_it() -> None:
     assert hidden_px[0] < 0.5 * open_px[0]
 
 
+@pytest.mark.recordings
 def test_several_people_are_all_rendered_and_labelled(tmp_path: Path) -> None:
     s = random_scenario(
         random.Random(2), kind="clip", room_kind="hospital_single", focus="assisted_walk"
@@ -115,6 +119,7 @@ def test_walking_aids_are_solid_and_surfaces_cover_every_capsule() -> None:
 
 @pytest.mark.parametrize("tilt", [0.0, 20.0])
 @pytest.mark.parametrize(("height", "where"), [(1.5, (1.9, 2.5)), (1.95, (2.8, 2.2))])
+@pytest.mark.recordings
 def test_ceiling_camera_measures_a_standing_persons_height(
     tilt: float, height: float, where: tuple[float, float]
 ) -> None:

@@ -19,6 +19,7 @@ def hospital() -> tuple[CameraModel, DepthRenderer]:
     return camera, DepthRenderer(camera, r)
 
 
+@pytest.mark.recordings
 def test_camera_hangs_high_in_a_corner_and_sees_the_floor(
     hospital: tuple[CameraModel, DepthRenderer],
 ) -> None:
@@ -50,6 +51,7 @@ def test_depth_noise_rms_grows_with_distance_squared_as_documented() -> None:
     assert float(noise.sigma(2.0, fx)) / 2.0 < 0.02
 
 
+@pytest.mark.recordings
 def test_noisy_frames_are_millimetre_z16_with_holes_like_the_camera(
     hospital: tuple[CameraModel, DepthRenderer],
 ) -> None:
@@ -77,6 +79,7 @@ def test_noisy_frames_are_millimetre_z16_with_holes_like_the_camera(
 @pytest.mark.parametrize(
     ("height", "where"), [(1.50, (2.0, 1.5)), (1.75, (1.0, 2.2)), (1.95, (3.3, 2.0))]
 )
+@pytest.mark.recordings
 def test_standing_person_measures_their_height_after_deprojection(
     hospital: tuple[CameraModel, DepthRenderer], height: float, where: tuple[float, float]
 ) -> None:
@@ -96,6 +99,7 @@ def test_standing_person_measures_their_height_after_deprojection(
     assert body.head_top(pose, height) == pytest.approx(height, abs=0.005)
 
 
+@pytest.mark.recordings
 def test_lying_person_is_low_and_hidden_behind_nothing(
     hospital: tuple[CameraModel, DepthRenderer],
 ) -> None:

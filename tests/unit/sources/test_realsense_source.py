@@ -33,6 +33,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[np.n
     return path, _write(path, 150)
 
 
+@pytest.mark.recordings
 def test_round_trip_every_frame_time_and_depth(
     recording: tuple[Path, list[np.ndarray]],
 ) -> None:
@@ -54,6 +55,7 @@ def test_round_trip_every_frame_time_and_depth(
     assert intr.ppy == pytest.approx(camera.ppy)
 
 
+@pytest.mark.recordings
 def test_a_simulated_scenario_plays_back_frame_for_frame_with_its_labels(tmp_path: Path) -> None:
     info = record_scenario(
         "walk_fall_forward", tmp_path / "wff.db3", width=320, height=240, max_seconds=3.0
@@ -68,6 +70,7 @@ def test_a_simulated_scenario_plays_back_frame_for_frame_with_its_labels(tmp_pat
     assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
 
 
+@pytest.mark.recordings
 def test_loop_replays_with_time_moving_forward(recording: tuple[Path, list[np.ndarray]]) -> None:
     path, written = recording
     source = RealSenseSource(path, loop=True)
@@ -84,6 +87,7 @@ def test_loop_replays_with_time_moving_forward(recording: tuple[Path, list[np.nd
     assert [f.index for f in frames] == list(range(len(frames)))
 
 
+@pytest.mark.recordings
 def test_real_time_paces_by_frame_timestamps(tmp_path: Path) -> None:
     path = tmp_path / "short.db3"
     _write(path, 10)
@@ -94,12 +98,14 @@ def test_real_time_paces_by_frame_timestamps(tmp_path: Path) -> None:
     assert elapsed >= 9 / FPS - 0.02
 
 
+@pytest.mark.recordings
 def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="not found"):
         RealSenseSource(tmp_path / "nowhere.db3")
 
 
 @pytest.mark.parametrize("kind", ["random", "truncated", "text"])
+@pytest.mark.recordings
 def test_corrupt_files_are_one_line_source_errors(
     kind: str, tmp_path: Path, recording: tuple[Path, list[np.ndarray]]
 ) -> None:
@@ -119,6 +125,7 @@ def test_corrupt_files_are_one_line_source_errors(
     assert "\n" not in message
 
 
+@pytest.mark.recordings
 def test_recording_without_depth_is_a_source_error(tmp_path: Path) -> None:
     import pyrealsense2 as rs
 
