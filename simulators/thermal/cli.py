@@ -8,9 +8,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from simulators.cli import SCENARIO_NAMES, iso_time
+from simulators.cli import iso_time, one_of, scenario_name
 
-SENSOR_NAMES = ("grideye", "array16", "mlx90640", "mlx90640_narrow", "lepton")
+
+def _sensors() -> list[str]:
+    from simulators.thermal.sensors import SENSORS
+
+    return list(SENSORS)
 
 
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
@@ -18,8 +22,15 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     rec = sub.add_parser(
         "thermal", help="render a scenario to a thermal recording (.npz) + labels (.jsonl)"
     )
-    rec.add_argument("--scenario", required=True, choices=SCENARIO_NAMES)
-    rec.add_argument("--sensor", default="mlx90640", choices=SENSOR_NAMES)
+    rec.add_argument(
+        "--scenario", required=True, type=scenario_name, help="see `ambient sim scenarios`"
+    )
+    rec.add_argument(
+        "--sensor",
+        default="mlx90640",
+        type=one_of("sensor", _sensors),
+        help="thermal array (default mlx90640; a wrong name lists them all)",
+    )
     rec.add_argument("--out", required=True, type=Path, help="recording file (.npz)")
     rec.add_argument("--seed", type=int, default=0, help="person, room, noise (default 0)")
     rec.add_argument("--mount", choices=("ceiling", "wall"), default="ceiling")

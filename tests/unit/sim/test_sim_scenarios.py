@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from ambient.cli import build_parser, main
 from simulators import body
 from simulators.scenarios import SCENARIOS, Scenario, build
 
@@ -91,3 +92,19 @@ def test_importing_the_sim_cli_loads_no_numpy_or_camera_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_every_named_scenario_is_accepted_by_every_command_and_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    for name in SCENARIOS:
+        depth = parser.parse_args(["sim", "record", "--scenario", name, "--out", "a.db3"])
+        thermal = parser.parse_args(["sim", "thermal", "--scenario", name, "--out", "a.npz"])
+        assert depth.scenario == thermal.scenario == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sim", "record", "--scenario", "no_such_room", "--out", "a.db3"])
+    assert "known: walk_fall_forward" in capsys.readouterr().err
+    assert main(["sim", "scenarios"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == list(SCENARIOS)
