@@ -9,9 +9,10 @@ from typing import Any
 def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser = sub.add_parser(
         "evaluate",
-        help="evaluate on held-out data, write report and cards",
+        help="evaluate on held-out data, write a report (and, when asked, the model cards)",
         description="Run the edge pipeline on a simulated dataset's held-out clips and days, "
-        "score it against the labels and write an HTML report, metrics.json and model cards.",
+        "score it against the labels and write an HTML report and metrics.json; with "
+        "--write-cards also the evaluation section of the model cards.",
     )
     parser.add_argument("--dataset", type=Path, required=True, help="dataset dir (manifest.json)")
     parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
@@ -34,10 +35,13 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--out", type=Path, default=Path("report"), help="report dir")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument(
-        "--models-dir", type=Path, default=Path("models"), help="where the model cards go"
+        "--models-dir", type=Path, default=Path("models"), help="where the model cards are"
     )
     parser.add_argument(
-        "--cards", action=argparse.BooleanOptionalAction, default=True, help="write CARD.md files"
+        "--write-cards",
+        action="store_true",
+        help="replace the evaluation section of each CARD.md under --models-dir with this "
+        "run's figures (off by default: the shipped cards change only when asked)",
     )
     parser.add_argument("--limit", type=int, default=None, help="at most N clips (quick look)")
     parser.set_defaults(handler=_run)
@@ -48,6 +52,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    if args.write_cards and args.limit is not None:
+        print("error: --write-cards needs a whole evaluation, not --limit", file=sys.stderr)
         return 2
     options = Options(
         dataset=args.dataset,
@@ -60,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         all_days=args.all_days,
         workers=args.workers,
         models_dir=args.models_dir,
-        cards=args.cards,
+        cards=args.write_cards,
         limit=args.limit,
     )
     try:
@@ -76,4 +83,6 @@ def _run(args: argparse.Namespace) -> int:
             f"({target['direction']} {target['target']:g}) {target['verdict']}"
         )
     print(f"report: {args.out / 'index.html'}")
+    for card in summary["run"].get("cards", []):
+        print(f"card: {card}")
     return 0

@@ -47,7 +47,8 @@ class Options:
     """Every day whatever its split (training reads clips only, never days)."""
     workers: int = 1
     models_dir: Path | None = None
-    cards: bool = True
+    cards: bool = False
+    """Write the evaluation section of the model cards under `models_dir`."""
     limit: int | None = None
     """At most this many clips (quick looks)."""
     progress: bool = True
@@ -172,7 +173,7 @@ def item_run(
 
 
 def evaluate(options: Options) -> dict[str, Any]:
-    """Run everything, write metrics.json, index.html and the model cards; return the metrics."""
+    """Run everything; write metrics.json, index.html and, if asked, the cards; return metrics."""
     manifest = load_manifest(options.dataset)
     jobs, entries, days_held_out = plan(options, manifest)
     if not any(j.kind == "clip" for j in jobs):

@@ -75,6 +75,7 @@ def test_evaluate_writes_a_report_that_counts_the_fall(dataset: Path, tmp_path: 
             day_hours=8 / 3600,
             day_fps=5,
             models_dir=models,
+            cards=True,
             progress=False,
         )
     )
@@ -94,6 +95,28 @@ def test_evaluate_writes_a_report_that_counts_the_fall(dataset: Path, tmp_path: 
         and "Falls alerted within 10 s of landing: 100.0% (1/1" in card
     )
     assert (models / "rules" / "CARD.md").exists()  # bed exit, mobility, hand hygiene
+
+
+@pytest.mark.recordings
+def test_the_shipped_cards_change_only_when_asked(
+    dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models = tmp_path / "models"
+    (models / "fall").mkdir(parents=True)
+    (models / "fall" / "model.json").write_text(json.dumps(SIDECAR))
+    (models / "fall" / "CARD.md").write_text("# fall\n\nThe shipped card.\n")
+    args = ["models", "evaluate", "--dataset", str(dataset), "--models-dir", str(models)]
+    args += ["--out", str(tmp_path / "r"), "--day-hours", str(8 / 3600), "--day-fps", "5"]
+
+    assert main([*args, "--limit", "1"]) == 0
+    assert (models / "fall" / "CARD.md").read_text() == "# fall\n\nThe shipped card.\n"
+    assert not (models / "rules").exists()
+    assert main([*args, "--limit", "1", "--write-cards"]) == 2
+    assert "--write-cards needs a whole evaluation" in capsys.readouterr().err
+    assert main([*args, "--write-cards"]) == 0
+    assert "card: " in capsys.readouterr().out
+    card = (models / "fall" / "CARD.md").read_text()
+    assert card.startswith("# fall\n\nThe shipped card.\n") and "## Evaluation on held-out" in card
 
 
 def test_cli_reports_a_missing_dataset_without_a_traceback(
