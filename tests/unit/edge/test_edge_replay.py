@@ -210,6 +210,7 @@ def test_bad_files_are_reported_and_skipped_and_the_rest_complete(
     assert falls[0] == ("fall", "start") and falls[-1] == ("fall", "end")  # flushed, complete
 
 
+@pytest.mark.recordings
 def test_recordings_with_the_same_name_are_refused_before_anything_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], quiet_recording: Path
 ) -> None:
@@ -223,6 +224,7 @@ def test_recordings_with_the_same_name_are_refused_before_anything_runs(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.recordings
 def test_ctrl_c_stops_and_leaves_no_partial_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet_recording: Path
 ) -> None:
