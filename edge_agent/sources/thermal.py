@@ -3,8 +3,10 @@
 A thermal recording is one `.npz`: `frames` (N, H, W) float32 °C, `t` (N,) float64 seconds
 since `meta.start_time`, and `meta`, a JSON string describing the sensor and its mount. The
 whole file is checked when the source is opened, so a bad file fails at start-up with one
-clear line, not halfway through a replay. Frame times are the recording clock (seconds since
-the Unix epoch), never the wall clock; `real_time=True` paces delivery by those times, and
+clear line, not halfway through a replay. Real arrays glitch: a frame whose time is not finite,
+does not move forward, or jumps far away and back (a corrupt read) is skipped and counted
+(`dropped`, logged once); a file where most times are unusable is refused. Frame times are the
+recording clock (seconds since the Unix epoch), never the wall clock; `real_time=True` paces delivery by those times, and
 `loop=True` replays with times shifted by the recording's length so time keeps moving forward.
 """
 
@@ -84,13 +86,29 @@ class ThermalRecordingSource:
         self.loop = loop
         self._sleep = sleep
         self._monotonic = monotonic
-        self._frames, self._t, self.meta = load_recording(path)
+        self._frames, t, self.meta = load_recording(path)
+        self._keep = usable_times(t)
+        self._t = t[self._keep]
+        self.dropped = len(t) - len(self._t)
+        """Frames skipped for an unusable time stamp."""
+        if len(t) and len(self._t) * 2 < len(t):
+            raise SourceError(
+                f"{path}: frame times t are mostly unusable ({self.dropped} of {len(t)} not "
+                "finite, out of order or far off)"
+            )
+        if self.dropped:
+            logger.warning(
+                "%s: %d of %d frames skipped: time stamp not finite, out of order or far off",
+                path.name,
+                self.dropped,
+                len(t),
+            )
         self._closed = False
 
     def frames(self) -> Iterator[ThermalFrame]:
         start = self.meta.start_time.timestamp()
         n = len(self._t)
-        span = float(self._t[-1] - self._t[0]) + (1.0 / self.meta.fps if n else 0.0)
+        span = float(self._t[-1] - self._t[0]) + 1.0 / self.meta.fps if n else 0.0
         index, shift = 0, 0.0
         first: tuple[float, float] | None = None  # (recording t, monotonic) of the first frame
         while not self._closed:
@@ -104,7 +122,7 @@ class ThermalRecordingSource:
                     wait = (t - first[0]) - (self._monotonic() - first[1])
                     if wait > 0:
                         self._sleep(wait)
-                temps = np.array(self._frames[i], dtype=np.float32)  # a copy, not the map
+                temps = np.array(self._frames[self._keep[i]], dtype=np.float32)  # a copy
                 yield ThermalFrame(index, t, temps, self.meta)
                 index += 1
             if not self.loop or n == 0:
@@ -151,9 +169,38 @@ def load_recording(
         raise SourceError(
             f"{path}: t must be ({frames.shape[0]},) float64, got {t.shape} {t.dtype}"
         )
-    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
-        raise SourceError(f"{path}: frame times t must be finite and strictly increasing")
     return frames, t, meta
+
+
+def usable_times(t: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Indices of the frames whose time can be used, in order.
+
+    A time is usable when it is finite, later than the last usable one, and not a lone jump:
+    a step of more than `max(10 s, 100 frame periods)` counts only if the next frame goes on
+    from there (a recording that paused), not if it comes back (a corrupt read).
+    """
+    n = len(t)
+    steps = np.diff(t)
+    if np.all(np.isfinite(t)) and np.all(steps > 0):
+        period = float(np.median(steps)) if n > 1 else 0.0
+        if n < 2 or float(steps.max()) <= max(10.0, 100.0 * period):
+            return np.arange(n, dtype=np.int64)  # the usual case, checked at numpy speed
+    index = np.flatnonzero(np.isfinite(t))
+    times = t[index]
+    forward = np.diff(times)
+    forward = forward[forward > 0]
+    max_jump = max(10.0, 100.0 * float(np.median(forward))) if forward.size else 10.0
+    kept: list[int] = []
+    last = -np.inf
+    for j, ti in enumerate(times.tolist()):
+        if ti <= last:
+            continue
+        jump = not kept or ti - last > max_jump
+        if jump and j + 1 < len(times) and not (ti < times[j + 1] <= ti + max_jump):
+            continue  # nothing goes on from here: a lone bad stamp
+        kept.append(int(index[j]))
+        last = ti
+    return np.asarray(kept, dtype=np.int64)
 
 
 def _mapped_frames(path: Path) -> npt.NDArray[Any] | None:

@@ -83,9 +83,9 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         "but meta says 16x8",
     ),
     "t length": (lambda d: _write(d / "x.npz", **_good(t=np.array([0.0, 0.1]))), "t must be"),
-    "t backwards": (
-        lambda d: _write(d / "x.npz", **_good(t=np.array([0.0, 0.2, 0.1]))),
-        "strictly increasing",
+    "t mostly backwards": (
+        lambda d: _write(d / "x.npz", **_good(t=np.array([0.3, 0.2, 0.1]))),
+        "mostly unusable (2 of 3",
     ),
     "meta not json": (
         lambda d: _write(d / "x.npz", **_good(meta=np.array("{oops"))),
@@ -128,3 +128,27 @@ def test_bad_files_raise_source_error_with_one_clear_line(tmp_path: Path, case: 
         ThermalRecordingSource(make(tmp_path))
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("t", "kept"),
+    [
+        ([0.0, 0.1, -6.4e10, 0.3, 0.4], [0.0, 0.1, 0.3, 0.4]),  # a corrupt read, seen on a D6T
+        ([0.0, -6.4e10, 0.2, 0.3, 0.4], [0.2, 0.3, 0.4]),  # ...right after the first frame
+        ([0.0, 0.1, 6.4e10, 0.3, 0.4], [0.0, 0.1, 0.3, 0.4]),  # far ahead and back
+        ([0.0, float("nan"), 0.2, 0.2, 0.3], [0.0, 0.2, 0.3]),  # not a number, a repeat
+        ([0.0, 0.1, 0.2, 500.0, 500.1], [0.0, 0.1, 0.2, 500.0, 500.1]),  # a pause goes on
+    ],
+)
+def test_frames_with_unusable_times_are_skipped_and_counted(
+    tmp_path: Path, t: list[float], kept: list[float]
+) -> None:
+    frames = np.arange(len(t) * 64, dtype=np.float32).reshape(len(t), 8, 8)
+    path = _write(tmp_path / "x.npz", **_good(frames=frames, t=np.array(t)))
+    source = ThermalRecordingSource(path)
+    got = list(source.frames())
+    start = source.meta.start_time.timestamp()
+    assert [round(f.t - start, 3) for f in got] == kept
+    assert source.dropped == len(t) - len(kept)
+    # Each frame keeps its own image (the index is the frame's, not a shifted one).
+    assert [int(f.temps_c[0, 0]) // 64 for f in got] == [t.index(k) for k in kept]
