@@ -6,8 +6,9 @@ whole file is checked when the source is opened, so a bad file fails at start-up
 clear line, not halfway through a replay. Real arrays glitch: a frame whose time is not finite,
 does not move forward, or jumps far away and back (a corrupt read) is skipped and counted
 (`dropped`, logged once); a file where most times are unusable is refused. Frame times are the
-recording clock (seconds since the Unix epoch), never the wall clock; `real_time=True` paces delivery by those times, and
-`loop=True` replays with times shifted by the recording's length so time keeps moving forward.
+recording clock (seconds since the Unix epoch), never the wall clock; `real_time=True` paces
+delivery by those times, and `loop=True` replays with times shifted by the recording's length
+so time keeps moving forward.
 """
 
 import json

@@ -10,6 +10,7 @@ the model runs on a (8, 12, 16) window twice a second.
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -48,16 +49,18 @@ class ThermalPipeline:
         thermal: ThermalConfig | None = None,
         *,
         model: OnnxModel | None = None,
+        models_dir: Path | None = None,
         geometry: SensorGeometry | None = None,
         shadow: bool = False,
     ) -> None:
-        """`model`: the activity model (default: the committed `thermal-activity`);
+        """`model`: the activity model (default: `thermal-activity` from `models_dir`, or the
+        committed one);
         `geometry`: the array's optics and mount when frames carry no usable meta (a live
         device: from its config); `shadow`: every detection is marked shadow (a second model
         run beside the live one, stored and compared centrally, never alerted)."""
         self.perception_config = perception or PerceptionConfig()
         self.config = thermal or ThermalConfig()
-        self.model = model if model is not None else load_model(MODEL_NAME)
+        self.model = model if model is not None else load_model(MODEL_NAME, models_dir)
         self.labels = list(self.model.sidecar.labels)
         self._geometry = geometry
         self.shadow = shadow
@@ -75,6 +78,8 @@ class ThermalPipeline:
         self._last_model_t: float | None = None
         self.probs: dict[str, float] | None = None
         """The model's last output (label → probability)."""
+        self.decisions = 0
+        """Times the fall engine has decided (0: the stream was too short to decide)."""
         self.last: PerceptionResult | None = None
 
     @property
@@ -116,6 +121,7 @@ class ThermalPipeline:
         people = [tr for tr in result.tracks if tr.is_person]
         if ran and self.probs is not None and (self._health.healthy or self._fall.open):
             moving = any(tr.blob_index >= 0 and tr.speed_mps >= _WALKING_MPS for tr in people)
+            self.decisions += 1
             out += self._fall.step(t, self.probs, moving, _subject(people))
         out += self._occupancy.step(t, len(people))
         return out

@@ -10,11 +10,30 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser = sub.add_parser(
         "evaluate",
         help="evaluate on held-out data, write a report (and, when asked, the model cards)",
-        description="Run the edge pipeline on a simulated dataset's held-out clips and days, "
-        "score it against the labels and write an HTML report and metrics.json; with "
-        "--write-cards also the evaluation section of the model cards.",
+        description="Run the edge pipeline on a simulated dataset's held-out clips and days "
+        "and/or on a folder of labelled real thermal recordings, score it against the labels "
+        "and write an HTML report and metrics.json; with --write-cards also the evaluation "
+        "section of the model cards.",
     )
-    parser.add_argument("--dataset", type=Path, required=True, help="dataset dir (manifest.json)")
+    parser.add_argument("--dataset", type=Path, default=None, help="simulated dataset dir")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        help="folder of labelled real thermal recordings with an index.csv",
+    )
+    parser.add_argument(
+        "--real-folds",
+        type=Path,
+        default=None,
+        help="fold directories of a held-out protocol (each clip is run by the fold that never "
+        "saw it); default: --models-dir, for every clip its models never saw",
+    )
+    parser.add_argument(
+        "--real-sets",
+        default="",
+        help="comma-separated sets of the real index (default: all)",
+    )
     parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
     parser.add_argument("--days", type=int, default=None, help="at most this many days")
     parser.add_argument(
@@ -35,7 +54,11 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--out", type=Path, default=Path("report"), help="report dir")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument(
-        "--models-dir", type=Path, default=Path("models"), help="where the model cards are"
+        "--models-dir",
+        type=Path,
+        default=None,
+        help="the models that run the real clips, and where the cards are (default: the "
+        "shipped ones)",
     )
     parser.add_argument(
         "--write-cards",
@@ -56,6 +79,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.write_cards and args.limit is not None:
         print("error: --write-cards needs a whole evaluation, not --limit", file=sys.stderr)
         return 2
+    if args.dataset is None and args.real is None:
+        print("error: give --dataset (simulated) and/or --real (real recordings)", file=sys.stderr)
+        return 2
     options = Options(
         dataset=args.dataset,
         out=args.out,
@@ -69,17 +95,21 @@ def _run(args: argparse.Namespace) -> int:
         models_dir=args.models_dir,
         cards=args.write_cards,
         limit=args.limit,
+        real=args.real,
+        real_folds=args.real_folds,
+        real_sets=tuple(s for s in args.real_sets.split(",") if s),
     )
     try:
         summary = evaluate(options)
     except EvaluationError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    for target in summary["targets"]:
+    for target in summary["targets"] + summary.get("real", {}).get("targets", []):
         value = target["value"]
         shown = "–" if value is None else f"{value:.3g}"
+        task = target.get("task") or f"real {target['set']}"
         print(
-            f"{target['task']:>12} | {target['what']:<38} | {shown:>7} "
+            f"{task:>14} | {target['what']:<38} | {shown:>7} "
             f"({target['direction']} {target['target']:g}) {target['verdict']}"
         )
     print(f"report: {args.out / 'index.html'}")

@@ -23,6 +23,7 @@ from models.evaluate.items import (
     thermal_groups,
     truth_from_labels,
 )
+from models.evaluate.real.evaluate import RealEvaluationError, RealOptions, evaluate_real
 from models.evaluate.runner import Job, JobResult, print_progress, run_jobs
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ class EvaluationError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    dataset: Path
+    dataset: Path | None
+    """A simulated dataset (manifest.json); None: real recordings only."""
     out: Path
     split: str = "test"
     days: int | None = None
@@ -50,8 +52,13 @@ class Options:
     cards: bool = False
     """Write the evaluation section of the model cards under `models_dir`."""
     limit: int | None = None
-    """At most this many clips (quick looks)."""
+    """At most this many clips (quick looks; per set for real recordings)."""
     progress: bool = True
+    real: Path | None = None
+    """A folder of labelled real thermal recordings with an index.csv."""
+    real_folds: Path | None = None
+    """Fold directories of a held-out protocol for the real clips (else `models_dir`)."""
+    real_sets: tuple[str, ...] = ()
 
 
 def _meta_line(labels: Path) -> dict[str, Any]:
@@ -95,7 +102,9 @@ def load_manifest(dataset: Path) -> dict[str, Any]:
     return manifest
 
 
-def plan(options: Options, manifest: dict[str, Any]) -> tuple[list[Job], dict[str, Any], bool]:
+def plan(
+    options: Options, dataset: Path, manifest: dict[str, Any]
+) -> tuple[list[Job], dict[str, Any], bool]:
     """The jobs to run, the manifest entry per job id, and whether the days are held out."""
     events_dir = options.out / "events"
     items = manifest.get("items", [])
@@ -114,12 +123,12 @@ def plan(options: Options, manifest: dict[str, Any]) -> tuple[list[Job], dict[st
     jobs: list[Job] = []
     entries: dict[str, Any] = {}
     for item in clips + days:
-        labels = options.dataset / item["labels"]
+        labels = dataset / item["labels"]
         zones = room_frame_zones(_meta_line(labels))
         kind = str(item["kind"])
         if kind == "day":
-            spec = options.dataset / "days" / f"{item['id']}.spec.json"
-            source = spec if spec.exists() else options.dataset / item["path"]
+            spec = dataset / "days" / f"{item['id']}.spec.json"
+            source = spec if spec.exists() else dataset / item["path"]
             job = Job(
                 item["id"],
                 "day",
@@ -133,7 +142,7 @@ def plan(options: Options, manifest: dict[str, Any]) -> tuple[list[Job], dict[st
             job = Job(
                 item["id"],
                 "clip",
-                options.dataset / item["path"],
+                dataset / item["path"],
                 events_dir / f"{item['id']}.jsonl",
                 zones,
             )
@@ -149,14 +158,9 @@ def plan(options: Options, manifest: dict[str, Any]) -> tuple[list[Job], dict[st
     return jobs, entries, held_out
 
 
-def item_run(
-    options: Options, job: Job, result: JobResult, entry: dict[str, Any]
-) -> metrics.ItemRun:
+def item_run(dataset: Path, job: Job, result: JobResult, entry: dict[str, Any]) -> metrics.ItemRun:
     """Labels and events of one finished job, ready to score."""
-    if job.kind == "thermal":
-        labels = Path(entry["labels_path"])
-    else:
-        labels = options.dataset / entry["labels"]
+    labels = Path(entry["labels_path"]) if job.kind == "thermal" else dataset / entry["labels"]
     meta, frames, other = _read_lines(labels)
     hours = job.hours if job.kind == "day" else None
     if job.kind == "day" and result.error is None and result.seconds > 0:
@@ -174,20 +178,56 @@ def item_run(
 
 def evaluate(options: Options) -> dict[str, Any]:
     """Run everything; write metrics.json, index.html and, if asked, the cards; return metrics."""
-    manifest = load_manifest(options.dataset)
-    jobs, entries, days_held_out = plan(options, manifest)
+    if options.dataset is None and options.real is None:
+        raise EvaluationError("nothing to evaluate: give a simulated dataset and/or real data")
+    if options.cards and options.dataset is None:
+        raise EvaluationError("the cards carry the simulated figures: writing them needs a dataset")
+    if options.dataset is not None:
+        summary = _simulated(options, options.dataset)
+    else:
+        summary = {"format": "ambient-evaluation/1", "run": {}, "targets": []}
+    if options.real is not None:
+        real = RealOptions(
+            data=options.real,
+            out=options.out,
+            models_dir=options.models_dir,
+            folds=options.real_folds,
+            sets=options.real_sets,
+            limit=options.limit,
+            workers=options.workers,
+            progress=options.progress,
+        )
+        try:
+            summary["real"] = evaluate_real(real)
+        except RealEvaluationError as e:
+            raise EvaluationError(str(e)) from e
+    options.out.mkdir(parents=True, exist_ok=True)
+    (options.out / "metrics.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    (options.out / "index.html").write_text(report.render(summary))
+    if options.cards:
+        from models.runtime import MODELS_DIR
+
+        written = cards.write_cards(options.models_dir or MODELS_DIR, summary)
+        summary["run"]["cards"] = [str(p) for p in written]
+    return summary
+
+
+def _simulated(options: Options, dataset: Path) -> dict[str, Any]:
+    """The held-out simulated clips, days and thermal clips of a dataset, scored."""
+    manifest = load_manifest(dataset)
+    jobs, entries, days_held_out = plan(options, dataset, manifest)
     if not any(j.kind == "clip" for j in jobs):
-        raise EvaluationError(f"no clips in the {options.split!r} split of {options.dataset}")
+        raise EvaluationError(f"no clips in the {options.split!r} split of {dataset}")
     (options.out / "events").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     progress = print_progress(len(jobs)) if options.progress else None
     results = {r.id: r for r in run_jobs(jobs, options.workers, progress)}
-    runs = [item_run(options, job, results[job.id], entries[job.id]) for job in jobs]
+    runs = [item_run(dataset, job, results[job.id], entries[job.id]) for job in jobs]
     failed = [f"{r.id}: {r.error}" for r in results.values() if r.error is not None]
     day_runs = [r for r in runs if r.truth.kind == "day"]
     clip_runs = [r for r in runs if r.truth.kind == "clip"]
     info = {
-        "dataset": options.dataset.name,
+        "dataset": dataset.name,
         "manifest_sha256": manifest.get("manifest_sha256"),
         "simulator_version": manifest.get("simulator_version"),
         "split": options.split,
@@ -207,10 +247,4 @@ def evaluate(options: Options) -> dict[str, Any]:
         "wall_s": round(time.perf_counter() - started, 1),
         "workers": options.workers,
     }
-    summary = metrics.summarise(runs, info)
-    options.out.mkdir(parents=True, exist_ok=True)
-    (options.out / "metrics.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
-    (options.out / "index.html").write_text(report.render(summary))
-    if options.cards and options.models_dir is not None:
-        summary["run"]["cards"] = [str(p) for p in cards.write_cards(options.models_dir, summary)]
-    return summary
+    return metrics.summarise(runs, info)

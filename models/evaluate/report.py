@@ -5,45 +5,8 @@ from html import escape
 from typing import Any
 
 from models.evaluate import svg
-
-STYLE = """
-body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:.6em 0 1.2em}td,th{border:1px solid #ccc;padding:.25em .6em;
-text-align:left;font-size:.92em}th{background:#f3f3f3}
-.met{background:#e3f4e1}.missed{background:#fbe1de}.not-run,.not-shown{background:#f4f0dc}
-.note{color:#555;font-size:.9em}.charts{display:flex;flex-wrap:wrap;gap:1em}
-.banner{background:#fff6d6;border:1px solid #e0c060;padding:.6em 1em}
-"""
-
-
-def _fmt(value: Any, kind: str = "") -> str:
-    if value is None:
-        return "–"
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
-    return escape(str(value))
-
-
-def _prop(p: Mapping[str, Any] | None) -> str:
-    """'97.0% (32/33, 95% CI 84.7–99.5%)'."""
-    if not p or not p.get("n"):
-        return "– (0 cases)"
-    ci = p.get("ci95") or [None, None]
-    return (
-        f"{_fmt(p['rate'], 'pct')} ({p['k']}/{p['n']}; 95% CI "
-        f"{_fmt(ci[0], 'pct')}–{_fmt(ci[1], 'pct')})"
-    )
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[str] = ()) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
-    for i, row in enumerate(rows):
-        cls = f' class="{classes[i]}"' if i < len(classes) and classes[i] else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
-    return "".join(out) + "</table>"
+from models.evaluate.html import STYLE, fmt, prop, table
+from models.evaluate.real import html as real_html
 
 
 def _targets(items: Sequence[Mapping[str, Any]]) -> str:
@@ -55,14 +18,14 @@ def _targets(items: Sequence[Mapping[str, Any]]) -> str:
             [
                 escape(t["task"]),
                 escape(t["what"]),
-                f"{escape(t['direction'])} {_fmt(float(t['target']), kind)}{unit}",
-                _fmt(t["value"], kind) + (unit if t["value"] is not None else ""),
+                f"{escape(t['direction'])} {fmt(float(t['target']), kind)}{unit}",
+                fmt(t["value"], kind) + (unit if t["value"] is not None else ""),
                 escape(t["verdict"]),
                 escape(t["note"]),
             ]
         )
         classes.append(t["verdict"].replace(" ", "-"))
-    return _table(["task", "measure", "target", "reached", "verdict", "note"], rows, classes)
+    return table(["task", "measure", "target", "reached", "verdict", "note"], rows, classes)
 
 
 def _rate_rows(section: Mapping[str, Any], labels: Mapping[str, str]) -> str:
@@ -76,12 +39,12 @@ def _rate_rows(section: Mapping[str, Any], labels: Mapping[str, str]) -> str:
                 escape(name),
                 str(r["count"]),
                 f"{r['hours']:.2f}",
-                _fmt(r["per_room_day"]),
-                _fmt(r["per_room_month"]),
-                _fmt(r["upper95_per_room_month"]),
+                fmt(r["per_room_day"]),
+                fmt(r["per_room_month"]),
+                fmt(r["upper95_per_room_month"]),
             ]
         )
-    return _table(
+    return table(
         [
             "exposure",
             "false alerts",
@@ -100,8 +63,8 @@ def _subgroups(groups: Mapping[str, Mapping[str, Any]], what: str) -> str:
     rows = []
     for dim, values in groups.items():
         for value, p in values.items():
-            rows.append([escape(dim), escape(value), str(p["n"]), _prop(p)])
-    return _table(["subgroup", "value", "n", what], rows)
+            rows.append([escape(dim), escape(value), str(p["n"]), prop(p)])
+    return table(["subgroup", "value", "n", what], rows)
 
 
 def _not_run(section: Mapping[str, Any]) -> str | None:
@@ -151,13 +114,13 @@ def _fall(f: Mapping[str, Any], heading: str) -> str:
     ]
     return (
         f"<h2>{heading}</h2>"
-        + _table(
+        + table(
             ["measure", "value"],
             [
-                ["falls alerted within [landing − 2 s, landing + 10 s]", _prop(f["sensitivity"])],
-                ["median time from landing to alert (s)", _fmt(delays["median"])],
-                ["longest time from landing to alert (s)", _fmt(delays["max"])],
-                ["negative clips without a false alert", _prop(neg)],
+                ["falls alerted within [landing − 2 s, landing + 10 s]", prop(f["sensitivity"])],
+                ["median time from landing to alert (s)", fmt(delays["median"])],
+                ["longest time from landing to alert (s)", fmt(delays["max"])],
+                ["negative clips without a false alert", prop(neg)],
                 [
                     "false alerts in fall clips, away from the fall",
                     str(fa["in_fall_clips_outside_falls"]),
@@ -198,7 +161,7 @@ def _fall(f: Mapping[str, Any], heading: str) -> str:
         + "</div>"
         + (
             "<h3>Missed falls</h3>"
-            + _table(["item", "kind", "landing (s)", "subgroups"], missed_rows)
+            + table(["item", "kind", "landing (s)", "subgroups"], missed_rows)
             if missed_rows
             else ""
         )
@@ -216,19 +179,19 @@ def _bed(b: Mapping[str, Any]) -> str:
     return (
         "<h2>Bed exit</h2>"
         + f"<p class=note>status: {escape(b['status'])}</p>"
-        + _table(
+        + table(
             ["measure", "value"],
             [
                 ["labelled bed exits", str(b["exits"])],
-                ["warned (predicted) before the exit", _prop(b["warned"])],
-                ["median warning before exit, misses as 0 s", _fmt(lead["median_all"])],
-                ["median warning before exit, warned exits only", _fmt(lead["median_warned"])],
+                ["warned (predicted) before the exit", prop(b["warned"])],
+                ["median warning before exit, misses as 0 s", fmt(lead["median_all"])],
+                ["median warning before exit, warned exits only", fmt(lead["median_warned"])],
                 [
                     "exit reported within [stand onset − 2 s, exit + 10 s]",
-                    _prop(b["exit_detected"]),
+                    prop(b["exit_detected"]),
                 ],
                 ["warnings without a bed exit", str(b["false_warnings"]["count"])],
-                ["… per room-day", _fmt(b["false_warnings"]["per_room_day"])],
+                ["… per room-day", fmt(b["false_warnings"]["per_room_day"])],
             ],
         )
         + "<div class=charts>"
@@ -253,12 +216,12 @@ def _mobility(m: Mapping[str, Any]) -> str:
     cols = [*sorted({c for row in conf.values() for c in row if c != "missed"}), "missed"]
     return (
         "<h2>Mobility</h2>"
-        + _table(
+        + table(
             ["measure", "value"],
             [
-                ["transitions found (sensitivity)", _prop(m["sensitivity"])],
-                ["10 s windows without a false transition (specificity)", _prop(m["specificity"])],
-                ["staff count exact on assisted transitions", _prop(m["staff_count"])],
+                ["transitions found (sensitivity)", prop(m["sensitivity"])],
+                ["10 s windows without a false transition (specificity)", prop(m["specificity"])],
+                ["staff count exact on assisted transitions", prop(m["staff_count"])],
             ],
         )
         + "<div class=charts>"
@@ -279,17 +242,17 @@ def _hand(h: Mapping[str, Any]) -> str:
     }
     return (
         "<h2>Hand hygiene</h2>"
-        + _table(
+        + table(
             ["measure", "value"],
             [
-                ["room entries detected (±5 s)", _prop(h["entries"])],
-                ["room exits detected (±5 s)", _prop(h["exits"])],
+                ["room entries detected (±5 s)", prop(h["entries"])],
+                ["room exits detected (±5 s)", prop(h["exits"])],
                 [
                     "crossings reported with no labelled crossing",
                     str(h["false_opportunities"]["count"]),
                 ],
-                ["dispenser use: sensitivity", _prop(h["dispenser_sensitivity"])],
-                ["dispenser use: specificity", _prop(h["dispenser_specificity"])],
+                ["dispenser use: sensitivity", prop(h["dispenser_sensitivity"])],
+                ["dispenser use: specificity", prop(h["dispenser_specificity"])],
             ],
         )
         + "<div class=charts>"
@@ -306,6 +269,27 @@ def _hand(h: Mapping[str, Any]) -> str:
 
 
 def render(summary: Mapping[str, Any]) -> str:
+    real = summary.get("real")
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        "<title>ambient: evaluation</title>",
+        f"<style>{STYLE}</style></head><body>",
+    ]
+    if "fall" in summary:
+        parts += _simulated(summary)
+    else:
+        parts.append("<h1>ambient: evaluation on real recordings</h1>")
+    if real is not None:
+        parts.append(real_html.section(real))
+    parts.append(
+        "<h2>Method</h2><p class=note>Matching windows, exposures, subgroup bins and the "
+        "held-out protocols are defined in docs/evaluation.md. Every number here is also in "
+        "metrics.json.</p></body></html>"
+    )
+    return "\n".join(parts)
+
+
+def _simulated(summary: Mapping[str, Any]) -> list[str]:
     run = summary["run"]
     failed = run.get("failed", [])
     models = summary.get("models_seen", {})
@@ -327,14 +311,11 @@ def render(summary: Mapping[str, Any]) -> str:
         ],
     ]
     parts = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        "<title>ambient: evaluation</title>",
-        f"<style>{STYLE}</style></head><body>",
         "<h1>ambient: evaluation on held-out simulated data</h1>",
         "<p class=banner>All data here is <b>simulated</b> (rendered rooms, people and sensor "
         "noise). These figures say how the pipeline does on the simulator's held-out items, not "
         "how it does in a real ward or home.</p>",
-        _table(["run", ""], facts),
+        table(["run", ""], facts),
         ("<p class=note>Failed: " + escape("; ".join(failed)[:2000]) + "</p>") if failed else "",
         "<h2>Targets</h2>",
         _targets(summary["targets"]),
@@ -345,8 +326,4 @@ def render(summary: Mapping[str, Any]) -> str:
     ]
     if "thermal_fall" in summary:
         parts.append(_fall(summary["thermal_fall"], "Falls on thermal arrays"))
-    parts.append(
-        "<h2>Method</h2><p class=note>Matching windows, exposures and subgroup bins are defined "
-        "in docs/evaluation.md. Every number here is also in metrics.json.</p></body></html>"
-    )
-    return "\n".join(parts)
+    return parts

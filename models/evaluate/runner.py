@@ -15,9 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,22 +143,33 @@ def run_jobs(
     jobs: Sequence[Job], workers: int, progress: Callable[[JobResult], None] | None = None
 ) -> list[JobResult]:
     """Every job once, in `workers` spawned processes (1: in this process)."""
-    results: list[JobResult] = []
+    return run_parallel(run_job, jobs, workers, progress)
 
-    def done(result: JobResult) -> None:
+
+def run_parallel(
+    work: Callable[[J], R],
+    items: Sequence[J],
+    workers: int,
+    progress: Callable[[R], None] | None = None,
+) -> list[R]:
+    """`work` on every item once, in `workers` spawned processes (1: in this process), in
+    the order they finish. `work` must be a module-level function that never raises."""
+    results: list[R] = []
+
+    def done(result: R) -> None:
         results.append(result)
         if progress is not None:
             progress(result)
 
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            done(run_job(job))
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            done(work(item))
         return results
     pool = multiprocessing.get_context("spawn").Pool(
-        min(workers, len(jobs)), initializer=_quiet_worker
+        min(workers, len(items)), initializer=_quiet_worker
     )
     try:
-        outcome: Iterable[JobResult] = pool.imap_unordered(run_job, jobs)
+        outcome: Iterable[R] = pool.imap_unordered(work, items)
         for result in outcome:
             done(result)
         pool.close()

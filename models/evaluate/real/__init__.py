@@ -1,0 +1,1 @@
+"""Evaluation on labelled real thermal recordings (a folder with an `index.csv`)."""
