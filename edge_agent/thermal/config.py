@@ -13,16 +13,38 @@ class _Section(BaseModel):
 
 class ThermalBackgroundConfig(_Section):
     noise_k: float = Field(
-        default=4.0, gt=0, description="Foreground: warmer than background by this many σ."
+        default=4.0,
+        gt=0,
+        description="Foreground: warmer than background by this many σ of the pixel's own "
+        "noise, measured online.",
     )
     min_excess_c: float = Field(
-        default=0.6, ge=0, description="...and by at least this much (quantised 8×8 arrays)."
+        default=0.25,
+        ge=0,
+        description="...and by at least this much (a quantised array's output step).",
+    )
+    max_person_excess_c: float = Field(
+        default=15.0,
+        gt=0,
+        description="At start-up, a warm region with a pixel this much over the room is not a "
+        "person (skin is 33–35 °C; a radiator, a lamp) and is background from the first frame.",
     )
     learn_s: float = Field(
-        default=3.0,
+        default=1.0,
+        ge=0,
+        description="No detections in the first seconds of a stream, while the first noise "
+        "figures settle (a person in view is found from the first frame all the same).",
+    )
+    settle_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="How long an array takes to settle after power-up (Grid-EYE datasheet: "
+        "≈15 s); quiet pixels follow their readings fast meanwhile.",
+    )
+    settle_follow_s: float = Field(
+        default=2.0,
         gt=0,
-        description="The first seconds learn the background from every pixel (running mean); "
-        "the array should see nobody then. No detections while learning.",
+        description="Time constant of the per-pixel background while settling.",
     )
     follow_s: float = Field(
         default=60.0,
@@ -41,12 +63,19 @@ class ThermalBackgroundConfig(_Section):
         default=20.0,
         gt=0,
         description="A pixel colder than background by the foreground margin this long is "
-        "relearned (a warm object taken away leaves a cold ghost; people are never cold).",
+        "relearned (a warm object taken away, or a person present at start-up who left, "
+        "leaves a cold ghost; people are never cold).",
     )
 
 
 class ThermalBlobConfig(_Section):
     min_pixels: int = Field(default=1, ge=1, description="Smaller blobs are noise.")
+    min_area_m2: float = Field(
+        default=0.01,
+        ge=0,
+        description="Smaller blobs (face on, at their range) are noise or a hot drink, not a "
+        "person: a few pixels of a fine array.",
+    )
     min_peak_k: float = Field(
         default=6.0,
         gt=0,
@@ -71,6 +100,23 @@ class ThermalFallConfig(_Section):
     """The thermal fall rule; update interval, escalation steps and the lost timeout come
     from the shared `FallConfig` (perception.fall), so both sensors escalate alike."""
 
+    fall_p: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The fall model's `fall` probability that starts an episode at once (the "
+        "model's own threshold from its sidecar is used when it has one).",
+    )
+    refractory_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="After an episode ends, the fall model starts no new one for this long.",
+    )
+    activity_start: bool = Field(
+        default=True,
+        description="Also start an episode from the activity model: `on_floor` for "
+        "`confirm_s` after activity (a fall the fall model missed, or with no fall model).",
+    )
     on_floor_p: float = Field(
         default=0.7, ge=0, le=1, description="Model probability of on_floor that counts as down."
     )

@@ -24,6 +24,8 @@ _PROTECT_MARGIN_PX = 1
 class PerceptionResult:
     excess: F32
     """(H, W) °C above the background (drift removed)."""
+    sigma: F32
+    """(H, W) each pixel's measured noise (°C): `excess / sigma` is the contrast in σ."""
     blobs: list[WarmBlob]
     tracks: list[ThermalTrack]
 
@@ -41,9 +43,9 @@ class ThermalPerception:
         """Process one frame of finite °C values (the caller screens bad frames)."""
         bg = self.background
         excess = bg.excess(temps, t)
-        threshold = bg.threshold
+        sigma = bg.sigma_map
         blobs, index = find_warm_blobs(
-            excess, threshold, bg.sigma, self.geometry, self.config.blobs
+            excess, bg.threshold_map, sigma, self.geometry, self.config.blobs
         )
         tracks = self.tracker.update(blobs, t)
         protected = np.zeros(excess.shape, dtype=bool)
@@ -53,4 +55,4 @@ class ThermalPerception:
                 r0, r1, c0, c1 = blobs[track.blob_index].bbox
                 protected[max(0, r0 - m) : r1 + m + 1, max(0, c0 - m) : c1 + m + 1] = True
         bg.update(temps, excess, index >= 0, protected, t)
-        return PerceptionResult(excess, blobs, tracks)
+        return PerceptionResult(excess, sigma, blobs, tracks)
