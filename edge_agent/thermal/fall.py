@@ -1,9 +1,14 @@
-"""Thermal fall engine: the activity model says `on_floor` after someone was moving → fall.
+"""Thermal fall engine: a descent seen by the fall model, or `on_floor` after activity → fall.
 
-A thermal array sees no heights, so the decision is the frame-window model's: an episode
-starts when `on_floor` has held (model runs every 0.5 s, short dropouts forgiven) for
-`confirm_s` and somebody was seen moving at most `moving_before_s` before going down (a fall
-follows activity; lying on the floor since the recording began does not start one). It
+A thermal array sees no heights, so the decisions are the models'. An episode starts
+- at once when the fall model (`thermal-fall`: the last 3 s of contrast images; a descent and
+  a lying footprint) says `fall` at or above its threshold: a fall with a short lie, the
+  person up again after 2–3 s, is still a fall;
+- or when the activity model's `on_floor` has held (model runs every 0.5 s, short dropouts
+  forgiven) for `confirm_s` and somebody was seen moving at most `moving_before_s` before
+  going down (a fall follows activity; lying on the floor since the recording began does not
+  start one).
+After an episode, the fall model may not start another for `refractory_s`. The episode
 reports time on the floor every `update_interval_s`, sends an `update` at once with the next
 `escalation` number as each long-lie step of `FallConfig.escalation_s` passes, and ends when
 the model has not said `on_floor` for `recover_s` since it saw movement (recovered: got up,
@@ -55,6 +60,7 @@ class ThermalFallEngine:
         self._down_last: float | None = None
         self._down_p: list[float] = []
         self._episode: _Episode | None = None
+        self._ended_t: float | None = None
         self._subject = Subject(0, 0.0)
 
     @property
@@ -62,12 +68,25 @@ class ThermalFallEngine:
         return self._episode is not None
 
     def step(
-        self, t: float, probs: dict[str, float], people_moving: bool, subject: Subject | None
+        self,
+        t: float,
+        probs: dict[str, float] | None,
+        people_moving: bool,
+        subject: Subject | None,
+        p_fall: float | None = None,
     ) -> list[Detection]:
-        """One model run: its probabilities, and whether a person track is walking now."""
+        """A model run: the activity model's probabilities (None if it did not run now),
+        whether a person track is walking now, and the fall model's `fall` (if it ran)."""
         cfg = self._cfg
         if subject is not None:
             self._subject = subject
+        rested = self._ended_t is None or t - self._ended_t >= cfg.refractory_s
+        if p_fall is not None and p_fall >= cfg.fall_p and self._episode is None and rested:
+            self._episode = _Episode(new_uuid7(int(t * 1000)), t, t, p_sum=p_fall, p_n=1)
+            logger.info("thermal fall start: descent, p %.2f", p_fall)
+            return [self._detection(t, Phase.START)]
+        if probs is None:
+            return []
         label = max(probs, key=lambda k: probs[k])
         p_floor = probs.get("on_floor", 0.0)
         down = p_floor >= cfg.on_floor_p
@@ -83,7 +102,7 @@ class ThermalFallEngine:
         if self._episode is not None:
             return self._follow(t, label, down, p_floor)
         since = self._down_since
-        if since is None or t - since < cfg.confirm_s:
+        if not cfg.activity_start or since is None or t - since < cfg.confirm_s:
             return []
         active = self._last_active_t
         if active is None or since - active > cfg.moving_before_s:
@@ -125,6 +144,7 @@ class ThermalFallEngine:
     def _end(self, t: float, *, recovered: bool) -> Detection:
         out = self._detection(t, Phase.END, recovered)
         self._episode = None
+        self._ended_t = t
         self._down_since = self._down_last = None
         self._last_active_t = t if recovered else None
         return out

@@ -22,16 +22,18 @@ from edge_agent.perception.config import PerceptionConfig
 from edge_agent.sources.thermal import ThermalFrame
 from edge_agent.thermal.config import ThermalConfig
 from edge_agent.thermal.fall import Subject, ThermalFallEngine
+from edge_agent.thermal.fall_input import FallSampler, FallStream
 from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.perception import PerceptionResult, ThermalPerception
 from edge_agent.thermal.tracker import ThermalTrack
 from edge_agent.thermal.window import CONTEXT_PLANES, WindowSampler, context_planes
-from models.runtime import OnnxModel, load_model
+from models.runtime import OnnxModel, load_model, model_dir
 from protocol import ModelRef
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "thermal-activity"
+FALL_MODEL_NAME = "thermal-fall"
 THERMAL_OCCUPANCY_MODEL = ModelRef(name="thermal-occupancy", version="1.0.0")
 THERMAL_HEALTH_MODEL = ModelRef(name="thermal-health", version="1.0.0")
 _WALKING_MPS = 0.4
@@ -49,12 +51,14 @@ class ThermalPipeline:
         thermal: ThermalConfig | None = None,
         *,
         model: OnnxModel | None = None,
+        fall_model: OnnxModel | None = None,
         models_dir: Path | None = None,
         geometry: SensorGeometry | None = None,
         shadow: bool = False,
     ) -> None:
         """`model`: the activity model (default: `thermal-activity` from `models_dir`, or the
-        committed one);
+        committed one); `fall_model`: the descent model (default: `thermal-fall` from there
+        when `model` is not given, if present);
         `geometry`: the array's optics and mount when frames carry no usable meta (a live
         device: from its config); `shadow`: every detection is marked shadow (a second model
         run beside the live one, stored and compared centrally, never alerted)."""
@@ -62,12 +66,25 @@ class ThermalPipeline:
         self.config = thermal or ThermalConfig()
         self.model = model if model is not None else load_model(MODEL_NAME, models_dir)
         self.labels = list(self.model.sidecar.labels)
+        self.fall_model = fall_model
+        if fall_model is None and model is None:
+            self.fall_model = _optional(FALL_MODEL_NAME, models_dir)
+        fall_cfg = self.config.fall
+        if self.fall_model is not None and "fall" in self.fall_model.sidecar.thresholds:
+            threshold = self.fall_model.sidecar.thresholds["fall"]
+            fall_cfg = fall_cfg.model_copy(update={"fall_p": threshold})
+        self._fall_index = (
+            self.fall_model.sidecar.labels.index("fall") if self.fall_model is not None else -1
+        )
+        self._fall_stream: FallStream | None = None
         self._geometry = geometry
         self.shadow = shadow
         self._perception: ThermalPerception | None = None
         self._sampler: WindowSampler | None = None
         self._fall = ThermalFallEngine(
-            self.config.fall, self.perception_config.fall, self.model.ref
+            fall_cfg,
+            self.perception_config.fall,
+            self.fall_model.ref if self.fall_model is not None else self.model.ref,
         )
         self._occupancy = OccupancyEngine(self.perception_config.occupancy, THERMAL_OCCUPANCY_MODEL)
         self._health = SensorHealthEngine(
@@ -78,6 +95,8 @@ class ThermalPipeline:
         self._last_model_t: float | None = None
         self.probs: dict[str, float] | None = None
         """The model's last output (label → probability)."""
+        self.p_fall: float | None = None
+        """The fall model's last `fall` probability."""
         self.decisions = 0
         """Times the fall engine has decided (0: the stream was too short to decide)."""
         self.last: PerceptionResult | None = None
@@ -107,6 +126,7 @@ class ThermalPipeline:
         result = self.last = perception.step(temps, t)
         fg = sum(b.pixels for b in result.blobs) / temps.size
         out = self._health.step(t, valid, 0.0, fg, conf)
+        p_fall = self._fall_probability(result, t)
         ran = False
         due = self._last_model_t is None or (
             t - self._last_model_t >= self.config.model_every_s - 1e-6
@@ -119,12 +139,25 @@ class ThermalPipeline:
         if t - self._start_t < self.config.background.learn_s:
             return out
         people = [tr for tr in result.tracks if tr.is_person]
-        if ran and self.probs is not None and (self._health.healthy or self._fall.open):
+        if (ran or p_fall is not None) and (self._health.healthy or self._fall.open):
             moving = any(tr.blob_index >= 0 and tr.speed_mps >= _WALKING_MPS for tr in people)
             self.decisions += 1
-            out += self._fall.step(t, self.probs, moving, _subject(people))
+            probs = self.probs if ran else None
+            out += self._fall.step(t, probs, moving, _subject(people), p_fall)
         out += self._occupancy.step(t, len(people))
         return out
+
+    def _fall_probability(self, result: PerceptionResult, t: float) -> float | None:
+        """The fall model's `fall` when it is due now (every 0.4 s), else None."""
+        stream = self._fall_stream
+        if self.fall_model is None or stream is None:
+            return None
+        if not stream.push(result.excess, result.sigma, t):
+            return None
+        self.p_fall = float(
+            self.fall_model.predict(stream.sampler.window()[None])[0][self._fall_index]
+        )
+        return self.p_fall
 
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
@@ -147,6 +180,9 @@ class ThermalPipeline:
                 geometry.width,
                 frames=self.model.sidecar.window_frames,
                 fps=self.model.sidecar.window_fps,
+            )
+            self._fall_stream = FallStream(
+                FallSampler(geometry.height, geometry.width, geometry.mount, geometry.hfov_deg)
             )
             side = self.model.sidecar
             if side.input_shape[1] == side.window_frames + CONTEXT_PLANES:
@@ -178,6 +214,14 @@ class ThermalPipeline:
         if float(np.ptp(filled[ok])) < cfg.flat_range_c:
             return filled, 0.0
         return filled, n_ok / temps.size
+
+
+def _optional(name: str, models_dir: Path | None) -> OnnxModel | None:
+    """A model that may be absent (logged); a present but broken one is an error."""
+    if not model_dir(name, models_dir).is_dir():
+        logger.warning("no %s model: thermal falls come from the activity model only", name)
+        return None
+    return load_model(name, models_dir)
 
 
 def _subject(people: list[ThermalTrack]) -> Subject | None:

@@ -63,6 +63,43 @@ def test_a_short_dip_to_the_floor_is_not_a_fall() -> None:
     assert _run(engine, [(10.0, MOVING), (2.0, DOWN), (10.0, MOVING)]) == []
 
 
+def test_a_descent_starts_a_fall_at_once_and_a_quick_recovery_ends_it() -> None:
+    """The fall model saw a descent: the episode starts on that run; the person is up and
+    walking 3 s later: it ends as recovered, and it was a fall all the same."""
+    engine = ThermalFallEngine(ThermalFallConfig(fall_p=0.6), FallConfig(), MODEL)
+    out: list[Detection] = []
+    for i in range(40):  # 20 s, a run every 0.5 s
+        t = i * 0.5
+        p_fall = 0.9 if 10.0 <= t < 12.0 else 0.05
+        probs = MOVING if t < 10.0 or t >= 13.0 else DOWN
+        out += engine.step(t, probs, False, Subject(3, 0.0), p_fall)
+    phases = [d.phase.value for d in out]
+    assert phases[0] == "start" and phases[-1] == "end" and set(phases[1:-1]) <= {"update"}
+    assert (
+        len({d.episode_id for d in out}) == 1
+        and out[0].ts == 10.0
+        and _fall(out[-1]).recovered is True
+    )
+    assert out[-1].ts - out[0].ts <= 8.0
+
+
+def test_after_a_fall_ends_the_descent_model_waits_before_starting_another() -> None:
+    cfg = ThermalFallConfig(fall_p=0.6, refractory_s=10.0, recover_s=1.0)
+    engine = ThermalFallEngine(cfg, FallConfig(), MODEL)
+    starts = []
+    for i in range(60):
+        t = i * 0.5
+        out = engine.step(t, MOVING, True, None, 0.9 if t in (5.0, 9.0, 25.0) else 0.0)
+        starts += [d.ts for d in out if d.phase.value == "start"]
+    assert starts == [5.0, 25.0]  # 9.0 came 3 s after the first one ended
+
+
+def test_without_activity_probabilities_the_descent_still_decides() -> None:
+    engine = ThermalFallEngine(ThermalFallConfig(fall_p=0.6), FallConfig(), MODEL)
+    assert engine.step(1.0, None, False, None, 0.3) == []
+    assert [d.phase.value for d in engine.step(1.4, None, False, None, 0.7)] == ["start"]
+
+
 def _meta() -> ThermalMeta:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return ThermalMeta("mlx90640", 32, 24, (110.0, 75.0), "ceiling", 2.5, 0.0, 8.0, start, {})

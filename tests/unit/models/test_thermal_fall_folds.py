@@ -1,0 +1,57 @@
+"""Held-out protocols for the thermal fall model: every (set, group) is held out exactly once,
+and a fold's validation groups come from its own training side."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from models.thermal.fall_bags import Bag, plan_folds, validation_keys
+from models.thermal.fall_data import ClipTicks
+
+TICKS = ClipTicks(
+    np.zeros((1, 2, 12, 16), np.float16),
+    np.zeros((2, 12, 16), np.float32),
+    np.array([1], np.int32),
+    np.array([0.0], np.float32),
+)
+
+
+def _bags() -> list[Bag]:
+    out = []
+    for set_name, groups in (("gridfall", 30), ("rosendo", 14), ("bruno", 5), ("yxiao", 26)):
+        for g in range(groups):
+            for i in range(3):
+                out.append(Bag(f"{set_name}-{g}-{i}", set_name, f"g{g}", i % 2, TICKS))
+    return out
+
+
+@pytest.mark.parametrize("protocol", ["groups", "loso"])
+def test_every_group_is_held_out_exactly_once(protocol: str) -> None:
+    bags = _bags()
+    folds = plan_folds(bags, protocol)
+    held = Counter(key for fold in folds for key in fold.held_out)
+    assert set(held) == {b.key for b in bags} and set(held.values()) == {1}
+    if protocol == "loso":
+        assert sorted(f.name for f in folds) == [
+            "loso-bruno",
+            "loso-gridfall",
+            "loso-rosendo",
+            "loso-yxiao",
+        ]
+    else:
+        assert len(folds) == 5
+        for fold in folds:  # every fold holds out part of every set with 5+ groups
+            assert {s for s, _ in fold.held_out} == {"gridfall", "rosendo", "bruno", "yxiao"}
+
+
+def test_validation_groups_are_a_share_of_each_set_and_only_of_the_training_side() -> None:
+    bags = _bags()
+    fold = plan_folds(bags, "groups")[0]
+    train_keys = {b.key for b in bags} - fold.held_out
+    val = validation_keys(train_keys)
+    assert val <= train_keys
+    per_set = Counter(s for s, _ in val)
+    assert per_set["gridfall"] == round(0.15 * sum(1 for s, _ in train_keys if s == "gridfall"))
+    assert per_set["bruno"] == 1
+    assert plan_folds(bags, "none")[0].held_out == frozenset()
