@@ -65,7 +65,9 @@ class NaivePipeline:
         self.frames.append(frame.temps_c)
         bg = np.median(np.stack(self.frames), axis=0)
         excess = (frame.temps_c - bg).astype(np.float32)
-        blobs, _ = find_warm_blobs(excess, 1.0, 0.25, self.geometry, self.config.blobs)
+        threshold = np.full(excess.shape, 1.0, np.float32)
+        sigma = np.full(excess.shape, 0.25, np.float32)
+        blobs, _ = find_warm_blobs(excess, threshold, sigma, self.geometry, self.config.blobs)
         self.tracker.update(blobs, frame.t)
         self.sampler.push(excess, frame.t)
         if self.sampler.full:

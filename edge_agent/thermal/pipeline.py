@@ -57,8 +57,8 @@ class ThermalPipeline:
         shadow: bool = False,
     ) -> None:
         """`model`: the activity model (default: `thermal-activity` from `models_dir`, or the
-        committed one); `fall_model`: the descent model (default: `thermal-fall` from there
-        when `model` is not given, if present);
+        committed one); `fall_model`: the descent model (default: `thermal-fall` from there, if
+        present);
         `geometry`: the array's optics and mount when frames carry no usable meta (a live
         device: from its config); `shadow`: every detection is marked shadow (a second model
         run beside the live one, stored and compared centrally, never alerted)."""
@@ -66,9 +66,7 @@ class ThermalPipeline:
         self.config = thermal or ThermalConfig()
         self.model = model if model is not None else load_model(MODEL_NAME, models_dir)
         self.labels = list(self.model.sidecar.labels)
-        self.fall_model = fall_model
-        if fall_model is None and model is None:
-            self.fall_model = _optional(FALL_MODEL_NAME, models_dir)
+        self.fall_model = fall_model or _optional(FALL_MODEL_NAME, models_dir)
         fall_cfg = self.config.fall
         if self.fall_model is not None and "fall" in self.fall_model.sidecar.thresholds:
             threshold = self.fall_model.sidecar.thresholds["fall"]
