@@ -6,6 +6,7 @@ trains on exactly the windows the pipeline will show it. Ticks are cached per cl
 hundred KB), keyed by the file and `FALL_INPUT_VERSION`, under the project's cache folder.
 """
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from edge_agent.thermal.perception import ThermalPerception
 logger = logging.getLogger(__name__)
 
 FALL_INPUT_VERSION = 1
-"""Bumped whenever perception or the window change, so cached ticks are rebuilt."""
+"""Bumped whenever the cache's layout changes (the perception code is hashed as well)."""
 MAX_DECISIONS = 400
 """A long recording (an hour of walking) keeps this many decisions, evenly spread."""
 
@@ -74,8 +75,21 @@ def clip_ticks(path: Path, config: ThermalConfig | None = None) -> ClipTicks:
 
 def _key(path: Path) -> str:
     stat = path.stat()
-    text = f"{FALL_INPUT_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    text = f"{FALL_INPUT_VERSION}|{_code_hash()}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@functools.cache
+def _code_hash() -> str:
+    """The perception code the ticks come from: a change to it rebuilds every clip's ticks."""
+    import edge_agent.sources.thermal
+    import edge_agent.thermal
+
+    files = sorted(Path(edge_agent.thermal.__file__).parent.glob("*.py"))
+    digest = hashlib.sha256()
+    for path in [*files, Path(edge_agent.sources.thermal.__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _compute(path: Path, config: ThermalConfig) -> ClipTicks:
