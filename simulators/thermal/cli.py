@@ -1,4 +1,5 @@
-"""`ambient sim thermal ...`: render a scripted scenario as a thermal array sees it.
+"""`ambient sim thermal ...` renders a scripted scenario as a thermal array sees it;
+`ambient sim thermal-stats DIR` measures the real recordings the simulator is calibrated on.
 
 Imports nothing heavy at module level: numpy loads only when the command runs. Hook it in
 with `register(sim_subparsers)` next to `ambient sim record`.
@@ -58,6 +59,21 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     rec.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
     rec.set_defaults(handler=_record)
 
+    stats = sub.add_parser(
+        "thermal-stats",
+        help="measure real thermal recordings (contrast, noise, jitter) into a small JSON table",
+    )
+    stats.add_argument(
+        "data_dir", type=Path, help="folder of real recordings (.npz + index.csv); never copied"
+    )
+    stats.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON file to write (default: the committed simulators/thermal/real_stats.json)",
+    )
+    stats.set_defaults(handler=_stats)
+
 
 def _record(args: argparse.Namespace) -> int:
     from simulators.recording import DEFAULT_START
@@ -89,4 +105,21 @@ def _record(args: argparse.Namespace) -> int:
         f"rendered at {info.render_fps:.1f} frames/s"
     )
     print(f"labels: {info.labels}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from simulators.thermal import calibration
+
+    try:
+        table = calibration.measure(args.data_dir)
+    except calibration.RealDataMissingError as e:
+        print(f"error: {e}")
+        return 2
+    out = args.out or calibration.COMMITTED
+    calibration.write(table, out)
+    print(
+        f"{out}: statistics of {table['recordings']} real recordings, sets: "
+        + ", ".join(table["sets"])
+    )
     return 0
