@@ -81,7 +81,14 @@ def body_temps(scenario: Scenario, seed: int) -> dict[int, BodyTemps]:
     return {p.id: BodyTemps.seeded(rng) for p in scenario.people}
 
 
-def part_temps(surfaces: tuple[str, ...], temps: BodyTemps, room_c: float) -> Array:
+def part_temps(
+    surfaces: tuple[str, ...],
+    temps: BodyTemps,
+    room_c: float,
+    *,
+    style: str | None = None,
+    blanket: bool = False,
+) -> Array:
     """Temperature per capsule: bare skin, clothing, or a walking aid at room temperature."""
     parts = body.CAPSULE_PARTS
     out = np.empty(len(surfaces))
@@ -110,14 +117,7 @@ def _state(scene: ScenePerson, temps: BodyTemps, room: Room, room_c: float) -> P
     footprint = None
     name = bed_name(room)
     if name is not None and scene.segment.support == Support.BED:
-        bed = room.furniture[name]
-        ends = np.concatenate([caps[0], caps[1]])
-        footprint = (
-            max(float(ends[:, 0].min()) - 0.05, bed.lo[0]),
-            max(float(ends[:, 1].min()) - 0.05, bed.lo[1]),
-            min(float(ends[:, 0].max()) + 0.05, bed.hi[0]),
-            min(float(ends[:, 1].max()) + 0.05, bed.hi[1]),
-        )
+        footprint = bed_footprint(caps, room.furniture[name])
     return PersonState(
         caps,
         part_temps(scene.surfaces, temps, room_c),
@@ -129,3 +129,14 @@ def _state(scene: ScenePerson, temps: BodyTemps, room: Room, room_c: float) -> P
 
 def persons_meta(people: list[Person], temps: dict[int, BodyTemps]) -> list[dict[str, Any]]:
     return [p.meta() | {"thermal": asdict(temps[p.id])} for p in people]
+
+
+def bed_footprint(caps: Capsules, bed: Box) -> tuple[float, float, float, float]:
+    """The rectangle of mattress a body lying or sitting on it covers (5 cm margin)."""
+    ends = np.concatenate([caps[0], caps[1]])
+    return (
+        max(float(ends[:, 0].min()) - 0.05, bed.lo[0]),
+        max(float(ends[:, 1].min()) - 0.05, bed.lo[1]),
+        min(float(ends[:, 0].max()) + 0.05, bed.hi[0]),
+        min(float(ends[:, 1].max()) + 0.05, bed.hi[1]),
+    )

@@ -74,6 +74,16 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     )
     stats.set_defaults(handler=_stats)
 
+    check = sub.add_parser(
+        "thermal-check",
+        help="render the real sets' geometries and compare with the real statistics",
+    )
+    check.add_argument(
+        "--stats", type=Path, default=None, help="real statistics (default: the committed table)"
+    )
+    check.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    check.set_defaults(handler=_check)
+
 
 def _record(args: argparse.Namespace) -> int:
     from simulators.recording import DEFAULT_START
@@ -123,3 +133,12 @@ def _stats(args: argparse.Namespace) -> int:
         + ", ".join(table["sets"])
     )
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from simulators.thermal import calibration, compare, simcheck
+
+    real = calibration.load(args.stats or calibration.COMMITTED)
+    checks = compare.compare(real, simcheck.simulate(real, args.seed))
+    print(compare.table(checks))
+    return 0 if all(c.ok for c in checks) else 1

@@ -73,3 +73,15 @@ class SensorNoise:
                 step = spec.drift_c_per_sqrt_min * math.sqrt(dt / 60.0)
                 self.drift_c += float(self._rng.normal(0.0, step))
         self._last_t = t_on_s
+
+
+def frame_times(n: int, fps: float, jitter: float, rng: np.random.Generator) -> Array:
+    """Times (s from the first frame) of `n` frames at `fps` whose intervals jitter by a
+    relative σ `jitter` (clipped to ±3σ and to half and twice the nominal, so time never
+    stands still); exactly `index / fps` when `jitter` is 0."""
+    if jitter <= 0.0 or n < 2:
+        return np.arange(n, dtype=np.float64) / fps
+    rel = np.clip(
+        rng.normal(1.0, jitter, n - 1), max(0.5, 1 - 3 * jitter), min(2.0, 1 + 3 * jitter)
+    )
+    return np.concatenate([[0.0], np.cumsum(rel / fps)])

@@ -44,6 +44,7 @@ class ThermalRenderer:
         blur_sigma_px: float | None = None,
     ) -> None:
         self.spec = spec
+        self.pose = pose
         self.env = env
         self.k = supersample or spec.supersample
         self.blur_sigma_px = spec.blur_sigma_px if blur_sigma_px is None else blur_sigma_px

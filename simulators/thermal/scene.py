@@ -85,6 +85,10 @@ class BodyTemps:
             feet_c=round(rng.uniform(25.5, 28.5), 2),
         )
 
+    def hair_c_at(self, room_c: float) -> float:
+        """Surface temperature of the hair in a room at `room_c`."""
+        return self.hair_c
+
     @classmethod
     def uniform(cls, temp_c: float) -> "BodyTemps":
         """One temperature everywhere: for physics tests of the mixing model."""
@@ -126,3 +130,8 @@ class BedHeat:
         weight = np.clip(np.minimum(inside_x, inside_y) / 0.05 + 0.5, 0.0, 1.0)
         result: Array = room_c + weight * self.level * (self.peak_c - room_c)
         return result
+
+
+def bed_imprint_c(room_c: float) -> float:
+    """Temperature of a mattress a body has warmed for long, in a room at `room_c`."""
+    return 31.0

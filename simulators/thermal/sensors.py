@@ -49,6 +49,8 @@ class SensorSpec:
     """Rays per pixel side used to mix the footprint (k×k rays per pixel)."""
     ffc_period_s: float | None = None
     """Flat-field correction period: drift resets to zero every period (Lepton's shutter)."""
+    interval_jitter: float = 0.0
+    """Frame-interval jitter: relative σ of the time between frames (0: a perfect clock)."""
 
     def netd_at(self, fps: float) -> float:
         return self.netd_c * math.sqrt(fps / self.fps)
@@ -78,13 +80,34 @@ SENSORS: dict[str, SensorSpec] = {
             blur_sigma_px=0.6,
             supersample=12,
         ),
-        # 16x16 thermopile array class (Heimann HTPA16x16d / Omron D6T-1616L): 90°, 8 Hz.
+        # Omron D6T-44L-06: 4x4, 44.2°x45.7°, 0.1 °C output steps. Two real sets use it; it
+        # refreshes at about 5 Hz (a host polling at 10 Hz reads every frame twice).
+        SensorSpec(
+            name="d6t44",
+            width=4,
+            height=4,
+            hfov_deg=44.2,
+            vfov_deg=45.7,
+            fps=5.0,
+            fps_range=(1.0, 5.0),
+            netd_c=0.06,
+            offset_sigma_c=0.3,
+            bias_sigma_c=1.0,
+            drift_c_per_sqrt_min=0.05,
+            warmup_tau_s=10.0,
+            warmup_offset_c=1.5,
+            invalid_frames=2,
+            quantum_c=0.1,
+            blur_sigma_px=0.6,
+            supersample=16,
+        ),
+        # 16x16 thermopile array (Omron D6T-1616L class): 44.2°x45.7°, 0.1 °C output steps.
         SensorSpec(
             name="array16",
             width=16,
             height=16,
-            hfov_deg=90.0,
-            vfov_deg=90.0,
+            hfov_deg=44.2,
+            vfov_deg=45.7,
             fps=8.0,
             fps_range=(1.0, 16.0),
             netd_c=0.15,
