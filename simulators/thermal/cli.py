@@ -57,6 +57,18 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
         help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)",
     )
     rec.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    rec.add_argument(
+        "--jitter",
+        type=float,
+        default=None,
+        help="frame-interval jitter, relative σ (default: the part's measured; 0: exact)",
+    )
+    rec.add_argument(
+        "--lowpass",
+        type=float,
+        default=None,
+        help="output filter α in (0, 1], 1 for none (default: the part's measured)",
+    )
     rec.set_defaults(handler=_record)
 
     stats = sub.add_parser(
@@ -106,6 +118,8 @@ def _record(args: argparse.Namespace) -> int:
             fps=args.fps,
             max_seconds=args.seconds,
             powered_for_s=args.powered_for_s,
+            jitter=args.jitter,
+            lowpass_alpha=args.lowpass,
         )
     except ValueError as e:
         print(f"error: {e}")

@@ -94,7 +94,7 @@ def _axis_xy(meta: dict[str, Any]) -> tuple[float, float]:
 def natfaulk(data_dir: Path, rows: list[dict[str, str]]) -> dict[str, Any]:
     groups: dict[str, dict[str, list[Any]]] = {}
     noise: list[stats.Noise] = []
-    times, rooms, used = [], [], []
+    times, used = [], []
     for row in sorted(rows, key=lambda r: r["file"]):
         if int(row["frames"]) < NATFAULK_MIN_FRAMES:
             continue
@@ -110,17 +110,17 @@ def natfaulk(data_dir: Path, rows: list[dict[str, str]]) -> dict[str, Any]:
         group.setdefault("blob", []).append(stats.blob_px(frames, ref, BLOB_C))
         for a, b in stats.runs(empty, 100):
             noise.append(stats.quiet_noise(frames[a:b], float(meta["fps"])))
+        group.setdefault("room", []).append(float(ref[empty].mean()))
         times.append(t)
-        rooms.append(float(ref[empty].mean()))
         used.append(Path(row["file"]).stem)
     out: dict[str, Any] = {
         "sensor": "grideye",
         "geometry": "ceiling 2.5 m, straight down; person walking, true position per frame",
         "recordings": used,
-        "room_c": _level(rooms),
     }
     for name, g in sorted(groups.items()):
         r, peak, blob = (np.concatenate(g[k]) for k in ("r", "peak", "blob"))
+        out[f"room_c_{name}"] = _level(g["room"])
         out[f"contrast_vs_offaxis_{name}"] = stats.binned(peak, r, NATFAULK_EDGES)
         out[f"blob_px_vs_offaxis_{name}"] = stats.binned(blob.astype(np.float64), r, NATFAULK_EDGES)
         out[f"empty_peak_{name}"] = stats.summary(peak[r >= NATFAULK_EMPTY_M])

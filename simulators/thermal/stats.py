@@ -30,7 +30,7 @@ Stats = dict[str, float | int]
 
 
 def summary(values: npt.ArrayLike, digits: int = 3) -> Stats:
-    """n, p10, p50, p90 of `values` (NaNs dropped); n = 0 and no percentiles when empty."""
+    """n, mean, p10, p50, p90 of `values` (NaNs dropped); n = 0 and nothing else when empty."""
     x = np.asarray(values, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -38,6 +38,7 @@ def summary(values: npt.ArrayLike, digits: int = 3) -> Stats:
     p10, p50, p90 = np.percentile(x, [10, 50, 90])
     return {
         "n": int(x.size),
+        "mean": rnd(x.mean(), digits),
         "p10": rnd(p10, digits),
         "p50": rnd(p50, digits),
         "p90": rnd(p90, digits),

@@ -43,7 +43,11 @@ def _person(
     caps = body.capsules(body.standing(x, y, math.pi, height), height)
     surfaces = tuple(CLOTHING[clothing].surface(part) for part in body.CAPSULE_PARTS)
     return adapter.PersonState(
-        caps, adapter.part_temps(surfaces, temps, ROOM_C), temps.hair_c, None, {}
+        caps,
+        adapter.part_temps(surfaces, temps, ROOM_C, style=clothing),
+        temps.hair_c_at(ROOM_C),
+        None,
+        {},
     )
 
 
@@ -83,7 +87,9 @@ def _silhouette_fractions(name: str, person: adapter.PersonState, distance: floa
 def _render(name: str, person: adapter.PersonState) -> Array:
     spec = sensor(name)
     k = max(4, 256 // spec.width)  # 32 rays per side for 8x8, 8 for 32x24, 4 for a Lepton
-    renderer = ThermalRenderer(spec, CAMERA, HALL, {}, env=FLAT, supersample=k, blur_sigma_px=0.0)
+    renderer = ThermalRenderer(
+        spec, CAMERA, HALL, {}, env=FLAT, supersample=k, blur_sigma_px=0.0, halo=0.0
+    )
     return renderer.render([person])
 
 
