@@ -62,6 +62,7 @@ def test_the_command_says_plainly_when_the_folder_is_absent(
     assert not (tmp_path / "x.json").exists()
 
 
+@pytest.mark.recordings  # reads 1,733 real recordings: the slow tier
 def test_committed_table_is_current(real_thermal_dir: Path) -> None:
     committed = calibration.load()
     fresh = calibration.measure(real_thermal_dir)

@@ -20,6 +20,7 @@ from simulators.thermal.recording import read_thermal_labels, record_thermal
 from simulators.thermal.scene import BodyTemps
 
 
+@pytest.mark.recordings  # renders about 6,000 thermal frames: the slow tier
 def test_simulated_sensors_match_the_real_statistics() -> None:
     real = calibration.load()
     checks = compare.compare(real, simcheck.simulate(real, seed=0))
