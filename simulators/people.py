@@ -78,6 +78,7 @@ CLOTHING: dict[str, Clothing] = {
     "scrubs": Clothing("scrubs", frozenset({"head", "neck", "forearm"})),
     "long_sleeves": Clothing("long_sleeves", frozenset({"head", "neck"})),
     "t_shirt_shorts": Clothing("t_shirt_shorts", frozenset({"head", "neck", "forearm", "shin"})),
+    "coat": Clothing("coat", frozenset({"head", "neck"})),
 }
 
 
@@ -87,6 +88,7 @@ DARK_CLOTHING_CHANCE: dict[str, float] = {
     "scrubs": 0.25,
     "long_sleeves": 0.3,
     "t_shirt_shorts": 0.25,
+    "coat": 0.3,
 }
 """Chance a style is worn in black or another IR-absorbing dye (estimates; gowns are light)."""
 DARK_HAIR_CHANCE = 0.5

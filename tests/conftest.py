@@ -1,12 +1,13 @@
 """Session fixtures: a real Mosquitto and a real Redis on free ports in temp dirs, and the
-folder of real thermal recordings when one is given.
+folder of real thermal recordings when there is one.
 
-Tests may kill and restart them (``service.kill()``, ``service.start()``): they come back on
-the same port with their persistence, as after a crash.
+Tests may kill and restart the services (``service.kill()``, ``service.start()``): they come
+back on the same port with their persistence, as after a crash.
 
-The real recordings are never part of the repository: give their folder with
-``--real-thermal DIR`` or ``AMBIENT_REAL_THERMAL=DIR``; tests that need it are skipped, and say
-so, without it.
+Real thermal recordings are third-party data that never enter the repository. Tests that
+need them take the folder from ``--real-thermal DIR``, else ``$AMBIENT_REAL_THERMAL``, else
+``../shared/data/real-thermal`` next to the repository when that exists, and are skipped with
+the reason when none of these is a folder.
 """
 
 import os
@@ -16,6 +17,32 @@ from pathlib import Path
 import pytest
 
 from ambient.services import Service, mosquitto, redis_server
+
+REAL_THERMAL_ENV = "AMBIENT_REAL_THERMAL"
+REAL_THERMAL_DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared/data/real-thermal"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--real-thermal",
+        metavar="DIR",
+        default=None,
+        help=f"folder of real thermal recordings (index.csv + .npz); else ${REAL_THERMAL_ENV}",
+    )
+
+
+@pytest.fixture(scope="session")
+def real_thermal_dir(pytestconfig: pytest.Config) -> Path:
+    """The real thermal recordings folder; the test is skipped, saying why, without one."""
+    given = pytestconfig.getoption("--real-thermal") or os.environ.get(REAL_THERMAL_ENV)
+    if given:
+        path = Path(given)
+        if not (path / "index.csv").is_file():
+            pytest.skip(f"--real-thermal / ${REAL_THERMAL_ENV}: no index.csv in {path}")
+        return path
+    if (REAL_THERMAL_DEFAULT / "index.csv").is_file():
+        return REAL_THERMAL_DEFAULT.resolve()
+    pytest.skip(f"no real thermal recordings: pass --real-thermal DIR or set ${REAL_THERMAL_ENV}")
 
 
 @pytest.fixture(scope="session")
@@ -31,22 +58,3 @@ def redis_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]
     yield service
     service.stop()
 
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--real-thermal",
-        default=os.environ.get("AMBIENT_REAL_THERMAL"),
-        help="folder of labelled real thermal recordings (index.csv); default "
-        "$AMBIENT_REAL_THERMAL; tests that need it are skipped without it",
-    )
-
-
-@pytest.fixture(scope="session")
-def real_thermal(request: pytest.FixtureRequest) -> Path:
-    value = request.config.getoption("--real-thermal")
-    if not value:
-        pytest.skip("no real thermal recordings given (--real-thermal DIR or AMBIENT_REAL_THERMAL)")
-    path = Path(value)
-    if not (path / "index.csv").is_file():
-        pytest.skip(f"real thermal recordings folder {path} has no index.csv")
-    return path

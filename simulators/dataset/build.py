@@ -15,11 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulators.dataset.manifest import build_manifest, write_manifest
 from simulators.dataset.plan import scenario_source
-from simulators.dataset.spec import ItemSpec, clip_spec, day_spec
+from simulators.dataset.spec import (
+    THERMAL_MOUNTS,
+    ItemSpec,
+    clip_spec,
+    day_spec,
+    thermal_clip_spec,
+)
 from simulators.dataset.workers import run_parallel
 from simulators.dataset.writer import is_complete, write_item
 
@@ -51,6 +57,39 @@ class DatasetOptions(BaseModel):
     days: int = Field(0, ge=0, description="number of long days of normal activity (specs)")
     day_hours: float = Field(8.0, gt=0, description="length of each day (hours)")
     day_fps: int = Field(15, description="frame rate of the days")
+    thermal: tuple[str, ...] = Field(
+        (), description="thermal arrays to draw clips from (empty: RealSense depth clips)"
+    )
+    mounts: tuple[str, ...] = Field(
+        THERMAL_MOUNTS, description="thermal mounts to draw from (ceiling, wall)"
+    )
+    rooms: tuple[str, ...] = Field((), description="room kinds of thermal clips (empty: any)")
+
+    @model_validator(mode="after")
+    def _thermal_is_clips_only(self) -> "DatasetOptions":
+        if self.thermal and self.days:
+            raise ValueError("thermal datasets hold clips only: --days is for depth datasets")
+        from simulators.thermal.sensors import SENSORS
+
+        unknown = [s for s in self.thermal if s not in SENSORS]
+        if unknown:
+            raise ValueError(f"unknown thermal sensor(s) {unknown}; known: {', '.join(SENSORS)}")
+        bad = [m for m in self.mounts if m not in THERMAL_MOUNTS]
+        if bad or not self.mounts:
+            raise ValueError(f"thermal mounts are {', '.join(THERMAL_MOUNTS)}, not {bad}")
+        from simulators.generate import CLIP_ROOMS
+
+        if any(r not in CLIP_ROOMS for r in self.rooms):
+            raise ValueError(f"rooms must be among {', '.join(CLIP_ROOMS)}: {list(self.rooms)}")
+        return self
+
+    def dump(self) -> dict[str, Any]:
+        """The options as the manifest records them (a depth set's read as before)."""
+        thermal = {"thermal", "mounts", "rooms"}
+        skip = {"seed", "split"} | (set() if self.thermal else thermal)
+        if self.thermal:
+            skip |= {"width", "height", "fps", "days", "day_hours", "day_fps"}
+        return self.model_dump(mode="json", exclude=skip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +103,19 @@ class BuildResult:
 def plan_specs(options: DatasetOptions) -> list[ItemSpec]:
     """Every item of the dataset, in id order."""
     generator = scenario_source()
+    if options.thermal:
+        return [
+            thermal_clip_spec(
+                options.seed,
+                i,
+                sensors=options.thermal,
+                mounts=options.mounts,
+                rooms=options.rooms,
+                duration_s=options.clip_seconds,
+                generator=generator,
+            )
+            for i in range(options.n)
+        ]
     clips = [
         clip_spec(
             options.seed,
@@ -155,7 +207,7 @@ def _build(
         seed=options.seed,
         fractions=options.split,
         specs=specs,
-        options=options.model_dump(mode="json", exclude={"seed", "split"}),
+        options=options.dump(),
         generator=scenario_source(),
     )
     path = out_dir / MANIFEST

@@ -19,11 +19,21 @@ def _fps_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """``a,b`` → ("a", "b"); ``all`` → every thermal sensor."""
+    if text == "all":
+        from simulators.thermal.sensors import SENSORS
+
+        return tuple(SENSORS)
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
 def register(commands: "argparse._SubParsersAction[Any]") -> None:
     """Add `dataset` to the `ambient sim` subcommands."""
     parser = commands.add_parser(
         "dataset",
-        help="build randomised clips (RealSense .db3 + labels) and day specs, with a manifest",
+        help="build randomised clips (RealSense .db3 or thermal .npz + labels) and day specs, "
+        "with a manifest",
     )
     parser.add_argument("--n", type=int, required=True, help="number of clips")
     parser.add_argument("--seed", type=int, required=True, help="dataset seed")
@@ -42,6 +52,25 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
         default=150.0,
         help="cut clips at this length in seconds (default 150; stories run 30-120 s)",
     )
+    parser.add_argument(
+        "--thermal",
+        type=_names,
+        default=(),
+        metavar="SENSORS",
+        help="thermal clips instead of depth: arrays to draw from, e.g. grideye,d6t44 or all",
+    )
+    parser.add_argument(
+        "--mounts",
+        type=_names,
+        default=("ceiling", "wall"),
+        help="thermal mounts to draw from (default ceiling,wall)",
+    )
+    parser.add_argument(
+        "--rooms",
+        type=_names,
+        default=(),
+        help="room kinds of thermal clips, e.g. hospital_single,home_bedroom (default: any)",
+    )
     parser.add_argument("--days", type=int, default=0, help="long days of normal activity")
     parser.add_argument("--day-hours", type=float, default=8.0, help="hours per day (default 8)")
     parser.add_argument(
@@ -57,7 +86,7 @@ def _dataset(args: argparse.Namespace) -> int:
     from simulators.dataset.build import DatasetOptions, build_dataset
     from simulators.dataset.manifest import ManifestError, parse_split
 
-    if (args.width, args.height) not in ((640, 480), (320, 240)):
+    if not args.thermal and (args.width, args.height) not in ((640, 480), (320, 240)):
         print("error: --width/--height must be 640x480 or 320x240")
         return 2
     try:
@@ -71,6 +100,9 @@ def _dataset(args: argparse.Namespace) -> int:
             clip_seconds=args.clip_seconds,
             days=args.days,
             day_hours=args.day_hours,
+            thermal=args.thermal,
+            mounts=args.mounts,
+            rooms=args.rooms,
         )
     except (ManifestError, ValidationError) as e:
         print(f"error: {e}")

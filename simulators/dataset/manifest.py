@@ -68,7 +68,8 @@ def entry(out_dir: Path, spec: ItemSpec, split: str) -> dict[str, Any]:
     summary = None if meta is None else dataset_fields(meta)[1]
     if meta is None or summary is None or not data.exists():
         raise ManifestError(f"item {spec.id} is incomplete: {data}")
-    return {
+    extra = {"sensor": spec.thermal.sensor} if spec.thermal is not None else {}
+    return extra | {
         "id": spec.id,
         "kind": spec.kind,
         "split": split,
@@ -77,7 +78,7 @@ def entry(out_dir: Path, spec: ItemSpec, split: str) -> dict[str, Any]:
         "labels_sha256": sha256_file(labels),
         "seed": spec.seed,
         "frames": meta["frames"],
-        "fps": spec.fps,
+        "fps": spec.thermal.fps if spec.thermal is not None else spec.fps,
         "duration_s": meta["duration_s"],
         "start_time": spec.start_time,
         "scenario": summary,

@@ -8,9 +8,13 @@ one without changing what old specs render.
 
 import dataclasses
 import random
+from typing import TYPE_CHECKING, cast
 
 from simulators.dataset.spec import ItemSpec
 from simulators.scenarios import Scenario
+
+if TYPE_CHECKING:
+    from simulators.rooms import RoomKind
 
 GENERATED = ("generate", "1")
 """`simulators.generate.random_scenario` + `random_mount`: rooms, casts, activities, falls."""
@@ -28,8 +32,13 @@ def scenario_for(spec: ItemSpec) -> Scenario:
     from simulators.generate import random_mount, random_scenario
 
     rng = random.Random(spec.seed)
+    fall = 1.0 if spec.fall else 0.0
+    if spec.thermal is not None:
+        # The thermal array's mount is in the spec; the room is the generator's or the spec's.
+        kind = cast("RoomKind | None", spec.thermal.room_kind)
+        return random_scenario(rng, kind="clip", fall_fraction=fall, room_kind=kind)
     if spec.kind == "clip":
-        scenario = random_scenario(rng, kind="clip", fall_fraction=1.0 if spec.fall else 0.0)
+        scenario = random_scenario(rng, kind="clip", fall_fraction=fall)
     else:
         scenario = random_scenario(rng, kind="day", duration_s=spec.duration_s)
     return dataclasses.replace(scenario, room=random_mount(rng, scenario.room))

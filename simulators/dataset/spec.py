@@ -1,13 +1,17 @@
 """One dataset item as a small, seeded description: enough to render it again, anywhere.
 
-A clip is rendered once to a RealSense recording; a day (hours of normal activity) is far too
-big to store as frames, so it is stored as this spec and rendered on the fly when replayed
+A clip is rendered once to a RealSense recording, or to a thermal recording when the spec
+carries a `ThermalSpec` (which array, where it hangs, the room temperature, how long it has
+been on); a day (hours of normal activity) is far too big to store as frames, so it is
+stored as this spec and rendered on the fly when replayed
 (`edge_agent.sources.simulated.SimulatedSource`). Either way the spec is the single source
 of truth: the same spec always gives the same scenario, frames, noise and timestamps.
 """
 
+import dataclasses
 import hashlib
 import json
+import random
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +35,23 @@ def derive_seed(*parts: object) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class ThermalSpec:
+    """The thermal array of a thermal clip, drawn once from the item's seed and kept here."""
+
+    sensor: str
+    mount: str
+    """"ceiling" (looking down, tilted off vertical) or "wall" (high, tilted down)."""
+    height_m: float
+    tilt_deg: float
+    fps: float
+    room_temp_c: float
+    powered_for_s: float
+    """How long the array had been on at the first frame (0: the clip starts at power-up)."""
+    room_kind: str | None = None
+    """The room the scenario is drawn in (None: any of the generator's)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ItemSpec:
     """What to render: the seeded scenario source, the sensor and the recording clock."""
 
@@ -50,6 +71,9 @@ class ItemSpec:
     fall: bool | None = None
     """Clips: whether the story contains a fall (datasets balance falls and hard negatives)."""
     simulator_version: str = field(default=SIMULATOR_VERSION)
+    thermal: ThermalSpec | None = None
+    """A thermal clip's array (None: a RealSense depth item; `fps` is then the rounded
+    rate and `width`, `height` the array's)."""
 
     @property
     def start(self) -> datetime:
@@ -60,7 +84,10 @@ class ItemSpec:
         return int(self.start.timestamp() * 1000)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": SPEC_FORMAT, **asdict(self)}
+        data = {"format": SPEC_FORMAT, **asdict(self)}
+        if self.thermal is None:  # depth specs read exactly as before thermal items existed
+            del data["thermal"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ItemSpec":
@@ -68,6 +95,8 @@ class ItemSpec:
             raise SpecError(f"not an item spec ({SPEC_FORMAT}): format={data.get('format')!r}")
         fields = {k: v for k, v in data.items() if k != "format"}
         try:
+            if isinstance(fields.get("thermal"), dict):
+                fields["thermal"] = ThermalSpec(**fields["thermal"])
             return cls(**fields)
         except TypeError as e:
             raise SpecError(f"bad item spec: {e}") from e
@@ -146,4 +175,59 @@ def day_spec(
         iso(start),
         generator[0],
         generator[1],
+    )
+
+
+THERMAL_MOUNTS = ("ceiling", "wall")
+
+
+def thermal_clip_spec(
+    dataset_seed: int,
+    index: int,
+    *,
+    sensors: tuple[str, ...],
+    mounts: tuple[str, ...],
+    rooms: tuple[str, ...],
+    duration_s: float,
+    generator: tuple[str, str],
+) -> ItemSpec:
+    """Thermal clip `index`: like `clip_spec` (even indices fall), seen by the arrays of
+    `sensors` in turn, on a mount drawn from `mounts`, in a room from `rooms` (empty: any).
+
+    Heights stay under 2.5 m, the lowest ceiling of the simulated rooms: ceiling mounts at
+    2.25-2.45 m tilted 0-15°, wall mounts at 2.0-2.4 m tilted 20-45° down. Rooms are 19-28 °C;
+    one clip in ten starts at power-up, the rest after 30 s to 30 min.
+    """
+    from simulators.thermal.sensors import sensor
+
+    base = clip_spec(
+        dataset_seed,
+        index,
+        width=0,
+        height=0,
+        fps_choices=(0,),
+        duration_s=duration_s,
+        generator=generator,
+    )
+    rng = random.Random(derive_seed("thermal", base.seed))
+    # Sensors in turn, two clips each (a fall and a hard negative): every array is covered.
+    spec = sensor(sensors[(index // 2) % len(sensors)])
+    mount = mounts[rng.randrange(len(mounts))]
+    if mount == "ceiling":
+        height, tilt = rng.uniform(2.25, 2.45), rng.uniform(0.0, 15.0)
+    else:
+        height, tilt = rng.uniform(2.0, 2.4), rng.uniform(20.0, 45.0)
+    powered = 0.0 if rng.random() < 0.1 else rng.uniform(30.0, 1800.0)
+    thermal = ThermalSpec(
+        sensor=spec.name,
+        mount=mount,
+        height_m=round(height, 2),
+        tilt_deg=round(tilt, 1),
+        fps=spec.fps,
+        room_temp_c=round(rng.uniform(19.0, 28.0), 1),
+        powered_for_s=round(powered, 1),
+        room_kind=rooms[rng.randrange(len(rooms))] if rooms else None,
+    )
+    return dataclasses.replace(
+        base, width=spec.width, height=spec.height, fps=round(spec.fps), thermal=thermal
     )

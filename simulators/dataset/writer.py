@@ -1,7 +1,10 @@
-"""Write one dataset item: a clip as RealSense recording + labels, a day as spec + labels.
+"""Write one dataset item: a clip as RealSense or thermal recording + labels, a day as spec +
+labels.
 
-A clip goes through `simulators.recording.record`, so it is exactly what ``ambient sim
-record`` would write; its labels' meta line carries the item spec and a scenario summary
+A clip goes through `simulators.recording.record` (depth) or
+`simulators.thermal.recording.record_thermal` (thermal), so it is exactly what ``ambient sim
+record`` / ``ambient sim thermal`` would write; its labels' meta line carries the item spec
+and a scenario summary
 under ``generator`` (``dataset_item``, ``dataset_summary``), which is all the manifest and a
 resumed build need. A day is hours long: it is stored as its spec (``*.spec.json``) and a
 labels file in the same JSON-lines format, but without per-frame lines (hours of them would
@@ -17,7 +20,7 @@ from typing import Any
 
 from simulators.dataset.frames import camera_for, frame_count
 from simulators.dataset.plan import duration, scenario_for
-from simulators.dataset.spec import ItemSpec
+from simulators.dataset.spec import ItemSpec, ThermalSpec
 from simulators.noise import DEPTH_UNIT_M
 from simulators.scenarios import Scenario
 
@@ -28,7 +31,8 @@ DAYS = "days"
 def item_paths(out_dir: Path, spec: ItemSpec) -> tuple[Path, Path]:
     """(data file, labels file) of an item: a .db3 for a clip, a .spec.json for a day."""
     if spec.kind == "clip":
-        return out_dir / CLIPS / f"{spec.id}.db3", out_dir / CLIPS / f"{spec.id}.labels.jsonl"
+        suffix = ".npz" if spec.thermal is not None else ".db3"
+        return out_dir / CLIPS / f"{spec.id}{suffix}", out_dir / CLIPS / f"{spec.id}.labels.jsonl"
     return out_dir / DAYS / f"{spec.id}.spec.json", out_dir / DAYS / f"{spec.id}.labels.jsonl"
 
 
@@ -64,6 +68,9 @@ def write_item(out_dir: Path, spec: ItemSpec) -> str:
     scenario = scenario_for(spec)
     extra = {"dataset_item": spec.to_json(), "dataset_summary": summary(spec, scenario)}
     scenario = dataclasses.replace(scenario, meta={**scenario.meta, **extra})
+    if spec.thermal is not None:
+        _write_thermal(spec, spec.thermal, scenario, data)
+        return spec.id
     if spec.kind == "clip":
         from simulators.recording import record
 
@@ -89,6 +96,26 @@ def write_item(out_dir: Path, spec: ItemSpec) -> str:
         tmp_spec.unlink(missing_ok=True)
         tmp_labels.unlink(missing_ok=True)
     return spec.id
+
+
+def _write_thermal(spec: ItemSpec, thermal: ThermalSpec, scenario: Scenario, out: Path) -> None:
+    """A thermal clip through `record_thermal`, exactly what `ambient sim thermal` writes."""
+    from simulators.thermal.recording import record_thermal
+
+    record_thermal(
+        scenario,
+        out,
+        sensor=thermal.sensor,
+        seed=spec.seed,
+        mount="wall" if thermal.mount == "wall" else "ceiling",
+        height_m=thermal.height_m,
+        tilt_deg=thermal.tilt_deg,
+        room_temp_c=thermal.room_temp_c,
+        start_time=spec.start,
+        fps=thermal.fps,
+        max_seconds=spec.duration_s,
+        powered_for_s=thermal.powered_for_s,
+    )
 
 
 def _write_day_labels(spec: ItemSpec, scenario: Scenario, path: Path) -> None:
@@ -121,23 +148,39 @@ def _events(scenario: Scenario) -> list[dict[str, Any]]:
     ]
 
 
+def _mount(spec: ItemSpec, scenario: Scenario) -> dict[str, Any]:
+    """Where the sensor hangs: the depth camera's pose, or the thermal array's mount."""
+    if spec.thermal is not None:
+        t = spec.thermal
+        return {
+            "kind": t.mount,
+            "sensor": t.sensor,
+            "height_m": t.height_m,
+            "tilt_deg": t.tilt_deg,
+            "room_temp_c": t.room_temp_c,
+            "powered_for_s": t.powered_for_s,
+        }
+    room, mount = scenario.room, scenario.room.camera
+    return {
+        "kind": room.mount,
+        "position_m": [round(v, 3) for v in mount.position],
+        "yaw_deg": round(mount.yaw_deg, 2),
+        "pitch_deg": round(mount.pitch_deg, 2),
+    }
+
+
 def summary(spec: ItemSpec, scenario: Scenario) -> dict[str, Any]:
     """What the manifest says about an item's scenario."""
-    room, mount = scenario.room, scenario.room.camera
+    room = scenario.room
     events = _events(scenario)
     counts: dict[str, int] = {}
     for event in events:
         counts[str(event.get("event"))] = counts.get(str(event.get("event")), 0) + 1
     return {
         "room": room.kind,
-        "mount": {
-            "kind": room.mount,
-            "position_m": [round(v, 3) for v in mount.position],
-            "yaw_deg": round(mount.yaw_deg, 2),
-            "pitch_deg": round(mount.pitch_deg, 2),
-        },
+        "mount": _mount(spec, scenario),
         "resolution": [spec.width, spec.height],
-        "fps": spec.fps,
+        "fps": spec.thermal.fps if spec.thermal is not None else spec.fps,
         "people": len(scenario.people),
         "roles": sorted({str(p.role) for p in scenario.people}),
         "focus": scenario.meta.get("focus"),

@@ -1,4 +1,4 @@
-"""Simulated thermal arrays (Grid-EYE, 16×16, MLX90640, Lepton) seeing the simulated rooms.
+"""Simulated thermal arrays (Grid-EYE, Omron 4×4 and 16×16, MLX90640, Lepton) in our rooms.
 
 Importing this package is cheap (no numpy), so `ambient --help` stays fast: `record_thermal`
 and `cached_thermal` load their modules on first use.
@@ -6,7 +6,7 @@ and `cached_thermal` load their modules on first use.
 
 from typing import TYPE_CHECKING, Any
 
-THERMAL_MODEL_VERSION = "1"
+THERMAL_MODEL_VERSION = "2"
 """Bumped whenever the thermal physics or noise change, so cached recordings are rebuilt."""
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulators import body
-from simulators.motion import Support
+from simulators.motion import Posture, Support
 from simulators.people import Person
 from simulators.people import PersonState as ScenePerson
 from simulators.raycast import Box
@@ -42,6 +42,8 @@ class PersonState:
     hair_c: float
     bed_footprint: tuple[float, float, float, float] | None
     label: dict[str, Any]
+    covered: bool = False
+    """Under a blanket: it hides the mattress's warm imprint as well."""
 
 
 def warm_objects(room: Room) -> list[WarmObject]:
@@ -81,20 +83,36 @@ def body_temps(scenario: Scenario, seed: int) -> dict[int, BodyTemps]:
     return {p.id: BodyTemps.seeded(rng) for p in scenario.people}
 
 
-def part_temps(surfaces: tuple[str, ...], temps: BodyTemps, room_c: float) -> Array:
-    """Temperature per capsule: bare skin, clothing, or a walking aid at room temperature."""
+COVERED_BY_BLANKET = frozenset(body.CAPSULE_PARTS) - {"head", "neck"}
+"""Under a blanket everything but the head and neck is blanket, not skin or clothing."""
+
+
+def part_temps(
+    surfaces: tuple[str, ...],
+    temps: BodyTemps,
+    room_c: float,
+    *,
+    style: str | None = None,
+    blanket: bool = False,
+) -> Array:
+    """Temperature per capsule: bare skin, clothing of `style` (or a blanket over it), or a
+    walking aid at room temperature."""
     parts = body.CAPSULE_PARTS
     out = np.empty(len(surfaces))
     for i, surface in enumerate(surfaces):
         part = parts[i] if i < len(parts) else "aid"
+        skin = temps.skin_at(part)
         if surface == "aid":
             out[i] = room_c
-        elif part == "foot":
-            out[i] = temps.skin_c - 3.0 if surface == "skin" else temps.feet_c
+        elif blanket and part in COVERED_BY_BLANKET:
+            out[i] = temps.blanket_c(room_c)
         elif surface == "skin":
-            out[i] = temps.skin_c
-        else:  # a clothed forearm still ends in a bare hand
-            out[i] = temps.clothing_c + (1.0 if part == "forearm" else 0.0)
+            out[i] = skin
+        elif part == "foot":
+            out[i] = temps.between(temps.feet_factor, room_c, skin)
+        else:  # a clothed forearm ends in a bare hand: a tenth further towards the skin
+            extra = 0.1 if part == "forearm" else 0.0
+            out[i] = temps.between(min(1.0, temps.factor(style, part) + extra), room_c, skin)
     return out
 
 
@@ -109,23 +127,35 @@ def _state(scene: ScenePerson, temps: BodyTemps, room: Room, room_c: float) -> P
     caps = scene.capsules
     footprint = None
     name = bed_name(room)
-    if name is not None and scene.segment.support == Support.BED:
-        bed = room.furniture[name]
-        ends = np.concatenate([caps[0], caps[1]])
-        footprint = (
-            max(float(ends[:, 0].min()) - 0.05, bed.lo[0]),
-            max(float(ends[:, 1].min()) - 0.05, bed.lo[1]),
-            min(float(ends[:, 0].max()) + 0.05, bed.hi[0]),
-            min(float(ends[:, 1].max()) + 0.05, bed.hi[1]),
-        )
+    in_bed = name is not None and scene.segment.support == Support.BED
+    if in_bed and name is not None:
+        footprint = bed_footprint(caps, room.furniture[name])
+    # The blanket is pushed aside as soon as they sit up.
+    covered = in_bed and temps.blanket and scene.segment.posture == Posture.LYING
     return PersonState(
         caps,
-        part_temps(scene.surfaces, temps, room_c),
-        temps.hair_c,
+        part_temps(
+            scene.surfaces, temps, room_c, style=scene.person.clothing.style, blanket=covered
+        ),
+        temps.hair_c_at(room_c),
         footprint,
         frame_person(scene),
+        covered,
     )
 
 
 def persons_meta(people: list[Person], temps: dict[int, BodyTemps]) -> list[dict[str, Any]]:
     return [p.meta() | {"thermal": asdict(temps[p.id])} for p in people]
+
+
+def bed_footprint(caps: Capsules, bed: Box) -> tuple[float, float, float, float]:
+    """The rectangle of mattress a body lying or sitting on it has warmed: the box of its
+    capsules' axes, 5 cm in from their ends (the gaps beside neck, arms and legs stay cool)."""
+    ends = np.concatenate([caps[0], caps[1]])
+    lo, hi = ends[:, :2].min(axis=0) + 0.05, ends[:, :2].max(axis=0) - 0.05
+    return (
+        max(float(lo[0]), bed.lo[0]),
+        max(float(lo[1]), bed.lo[1]),
+        min(float(max(hi[0], lo[0])), bed.hi[0]),
+        min(float(max(hi[1], lo[1])), bed.hi[1]),
+    )

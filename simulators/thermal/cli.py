@@ -1,4 +1,5 @@
-"""`ambient sim thermal ...`: render a scripted scenario as a thermal array sees it.
+"""`ambient sim thermal ...` renders a scripted scenario as a thermal array sees it;
+`ambient sim thermal-stats DIR` measures the real recordings the simulator is calibrated on.
 
 Imports nothing heavy at module level: numpy loads only when the command runs. Hook it in
 with `register(sim_subparsers)` next to `ambient sim record`.
@@ -56,7 +57,44 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
         help="recording clock at t=0, ISO 8601 (default 2026-01-01T03:00:00Z)",
     )
     rec.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    rec.add_argument(
+        "--jitter",
+        type=float,
+        default=None,
+        help="frame-interval jitter, relative σ (default: the part's measured; 0: exact)",
+    )
+    rec.add_argument(
+        "--lowpass",
+        type=float,
+        default=None,
+        help="output filter α in (0, 1], 1 for none (default: the part's measured)",
+    )
     rec.set_defaults(handler=_record)
+
+    stats = sub.add_parser(
+        "thermal-stats",
+        help="measure real thermal recordings (contrast, noise, jitter) into a small JSON table",
+    )
+    stats.add_argument(
+        "data_dir", type=Path, help="folder of real recordings (.npz + index.csv); never copied"
+    )
+    stats.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON file to write (default: the committed simulators/thermal/real_stats.json)",
+    )
+    stats.set_defaults(handler=_stats)
+
+    check = sub.add_parser(
+        "thermal-check",
+        help="render the real sets' geometries and compare with the real statistics",
+    )
+    check.add_argument(
+        "--stats", type=Path, default=None, help="real statistics (default: the committed table)"
+    )
+    check.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    check.set_defaults(handler=_check)
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -80,6 +118,8 @@ def _record(args: argparse.Namespace) -> int:
             fps=args.fps,
             max_seconds=args.seconds,
             powered_for_s=args.powered_for_s,
+            jitter=args.jitter,
+            lowpass_alpha=args.lowpass,
         )
     except ValueError as e:
         print(f"error: {e}")
@@ -90,3 +130,29 @@ def _record(args: argparse.Namespace) -> int:
     )
     print(f"labels: {info.labels}")
     return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from simulators.thermal import calibration
+
+    try:
+        table = calibration.measure(args.data_dir)
+    except calibration.RealDataMissingError as e:
+        print(f"error: {e}")
+        return 2
+    out = args.out or calibration.COMMITTED
+    calibration.write(table, out)
+    print(
+        f"{out}: statistics of {table['recordings']} real recordings, sets: "
+        + ", ".join(table["sets"])
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from simulators.thermal import calibration, compare, simcheck
+
+    real = calibration.load(args.stats or calibration.COMMITTED)
+    checks = compare.compare(real, simcheck.simulate(real, args.seed))
+    print(compare.table(checks))
+    return 0 if all(c.ok for c in checks) else 1

@@ -24,10 +24,10 @@ from simulators import SIMULATOR_VERSION
 from simulators.recording import DEFAULT_START, Labels, labels_path, read_labels
 from simulators.scenarios import Scenario, build
 from simulators.thermal import THERMAL_MODEL_VERSION, adapter
-from simulators.thermal.noise import SensorNoise
+from simulators.thermal.noise import SensorNoise, frame_times
 from simulators.thermal.npzfile import NpzFrameWriter
 from simulators.thermal.render import ThermalRenderer
-from simulators.thermal.scene import BedHeat, ThermalEnvironment
+from simulators.thermal.scene import BedHeat, ThermalEnvironment, bed_imprint_c
 from simulators.thermal.sensors import Mount, MountKind, SensorSpec, default_mount, sensor
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,16 @@ def record_thermal(
     fps: float | None = None,
     max_seconds: float | None = None,
     powered_for_s: float = 0.0,
+    jitter: float | None = None,
+    lowpass_alpha: float | None = None,
 ) -> ThermalRecordingInfo:
     """Render a scenario as a thermal array sees it, to `out` (.npz) and its labels file.
 
     `room_temp_c` defaults to a seeded value in 19–28 °C; `powered_for_s` is how long the array
     was on before the first frame (0: the recording starts at power-up, unstable frames and
-    all); `max_seconds` cuts the scenario short.
+    all); `max_seconds` cuts the scenario short. `jitter` (relative σ of frame intervals) and
+    `lowpass_alpha` (output filter, 1 for none) default to the part's measured ones; a
+    jitter of 0 gives frames exactly at `index / fps`.
     """
     if out.suffix != ".npz":
         raise ValueError(f"a thermal recording is an .npz file: {out}")
@@ -93,7 +97,19 @@ def record_thermal(
     tmp_rec, tmp_labels = out.with_name(tag + ".npz"), out.with_name(tag + ".labels.jsonl")
     began = time.perf_counter()
     try:
-        job = _Job(scene, spec, where, env, rate, seed, duration, start_time, powered_for_s)
+        job = _Job(
+            scene,
+            spec,
+            where,
+            env,
+            rate,
+            seed,
+            duration,
+            start_time,
+            powered_for_s,
+            spec.interval_jitter if jitter is None else jitter,
+            lowpass_alpha,
+        )
         n = round(duration * rate)
         with (
             tmp_labels.open("w") as labels,
@@ -128,6 +144,8 @@ class _Job:
     duration: float
     start_time: datetime
     powered_for_s: float
+    jitter: float
+    lowpass_alpha: float | None
 
 
 def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
@@ -146,10 +164,14 @@ def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
         bed=adapter.bed_name(room),
     )
     noise = SensorNoise(
-        spec, fps, np.random.default_rng([seed, zlib.crc32(scene.name.encode()), 7])
+        spec,
+        fps,
+        np.random.default_rng([seed, zlib.crc32(scene.name.encode()), 7]),
+        lowpass_alpha=job.lowpass_alpha,
     )
     temps = adapter.body_temps(scene, seed)
-    times = np.arange(n, dtype=np.float64) / fps
+    clock = np.random.default_rng([seed, zlib.crc32(scene.name.encode()), 11])
+    times = frame_times(n, fps, job.jitter, clock)
     start = job.start_time.astimezone(UTC)
     meta = _meta(job)
     labels_meta = {
@@ -170,17 +192,24 @@ def _render(job: _Job, n: int, writer: NpzFrameWriter, labels: TextIO) -> None:
             for field, value in asdict(spec).items()
             if field not in ("name", "width", "height", "hfov_deg", "vfov_deg")
         }
-        | {"netd_c_at_fps": round(noise.netd_c, 4)},
+        | {
+            "netd_c_at_fps": round(noise.netd_c, 4),
+            "interval_jitter": job.jitter,
+            "lowpass_alpha": noise.alpha,
+            "bias_c": round(noise.bias_c, 3),
+        },
         "time_fields": "t and event times: seconds from start; ts_ms: recording clock, Unix ms",
     }
     labels.write(json.dumps(labels_meta) + "\n")
-    bed = BedHeat()
+    bed = BedHeat(peak_c=bed_imprint_c(env.room_c))
+    previous = 0.0
     for index, t in enumerate(times.tolist()):
         states = adapter.people_at(scene, t, temps, env.room_c)
         on_bed = next((s.bed_footprint for s in states if s.bed_footprint), None)
         if index == 0 and on_bed is not None:
             bed.level, bed.region = 1.0, on_bed  # in bed long before the recording began
-        bed.step(on_bed, 0.0 if index == 0 else 1.0 / fps)
+        bed.step(on_bed, t - previous)
+        previous = t
         truth = renderer.render(states, bed)
         writer.write(noise.apply(truth, powered_for_s + t))
         line = {

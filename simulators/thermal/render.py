@@ -4,7 +4,10 @@ A pixel of a thermal array integrates the radiance of everything inside its foot
 person who fills a tenth of a pixel adds a tenth of their excess temperature to it. That is
 modelled by supersampling: k×k rays per pixel, each ray takes the temperature of the surface
 it hits, and the pixel is their mean (equal solid angle per ray to within the pinhole's
-tangent spacing). An optional Gaussian point spread stands for optical cross-talk.
+tangent spacing). A Gaussian point spread stands for the optics: cheap thermopile lenses
+spread each pixel's view well beyond its nominal cell (σ calibrated per part against real
+arrays), so rays are also cast for a margin of pixels around the field of view and the
+blurred image is cropped back.
 
 The room never moves, so its rays are cast once (hit point, surface temperature, and which
 rays land on the mattress top); per frame only the rays in each capsule's projected box are
@@ -42,12 +45,16 @@ class ThermalRenderer:
         bed: str | None = None,
         supersample: int | None = None,
         blur_sigma_px: float | None = None,
+        halo: float | None = None,
     ) -> None:
         self.spec = spec
+        self.pose = pose
         self.env = env
         self.k = supersample or spec.supersample
         self.blur_sigma_px = spec.blur_sigma_px if blur_sigma_px is None else blur_sigma_px
-        self.camera = supersampled_camera(spec, pose, self.k)
+        self.halo = spec.halo_fraction if halo is None else halo
+        self.margin = math.ceil(2.0 * self.blur_sigma_px) if self.blur_sigma_px > 0 else 0
+        self.camera = supersampled_camera(spec, pose, self.k, self.margin)
         self._origin = np.asarray(pose.position, dtype=np.float64)
         self._rotation = pose.rotation()
         self._dirs, _ = self.camera.pixel_rays()
@@ -81,16 +88,21 @@ class ThermalRenderer:
     def render(self, people: list[PersonState], bed_heat: BedHeat | None = None) -> Array:
         """True temperature of every pixel, (height, width) °C."""
         temps = self.static_temps.copy()
-        if bed_heat is not None and self._bed_rays is not None:
+        hidden = any(p.covered for p in people)  # a blanket lies over the mattress
+        if bed_heat is not None and self._bed_rays is not None and not hidden:
             temps[self._bed_rays] = bed_heat.surface_c(self._bed_points, self.env.room_c)
         t_best = self.static_t.copy()
         for person in people:
             self._cast_person(person, temps, t_best)
-        k, spec = self.k, self.spec
-        mixed: Array = temps.reshape(spec.height, k, spec.width, k).mean(axis=(1, 3))
+        k, spec, m = self.k, self.spec, self.margin
+        h, w = spec.height + 2 * m, spec.width + 2 * m
+        mixed: Array = temps.reshape(h, k, w, k).mean(axis=(1, 3))
         if self.blur_sigma_px > 0:
             mixed = gaussian_blur(mixed, self.blur_sigma_px)
-        return mixed
+        if self.halo > 0:
+            # Scatter: a share of every pixel's response comes from the whole view alike.
+            mixed = (1.0 - self.halo) * mixed + self.halo * float(temps.mean())
+        return mixed[m : h - m, m : w - m]
 
     def _cast_person(self, person: PersonState, temps: Array, t_best: Array) -> None:
         a, b, r = person.capsules

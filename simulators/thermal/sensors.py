@@ -1,9 +1,13 @@
 """The thermal arrays we model and where they hang: one spec per part, one mount per install.
 
-Figures are the datasheet ones where a datasheet gives them (resolution, field of view, frame
-rate, NETD, output resolution); warm-up amplitudes and drift rates are plausible values, not
-measurements, and are labelled as such in docs/thermal-recordings.md. NETD grows with the
-square root of the frame rate (the noise bandwidth), so a part run faster is noisier.
+Geometry and output format are datasheet figures (resolution, field of view, frame rate,
+output step). The optics (point spread and halo), pixel noise, frame-wide flicker, output
+filtering and frame-interval jitter of the Grid-EYE and the Omron 4×4 are calibrated against
+real recordings of those parts (`simulators/thermal/real_stats.json`, checked by
+`ambient sim thermal-check`); the 32×24 noise against a real 32×24 of unknown lens and rate.
+The power-up ramp, drift and the other parts' optics are datasheet statements or plausible
+values, labelled as such in docs/thermal-recordings.md. Pixel noise grows with the square
+root of the frame rate (the noise bandwidth), so a part run faster is noisier.
 """
 
 import math
@@ -28,7 +32,8 @@ class SensorSpec:
     """Default frame rate (Hz)."""
     fps_range: tuple[float, float]
     netd_c: float
-    """Temporal noise (1 σ, °C) at the default frame rate."""
+    """Temporal pixel noise at the default frame rate (1 σ, °C, as the output shows it:
+    after any output filter, before the output step)."""
     offset_sigma_c: float
     """Fixed per-pixel offset (1 σ, °C): residual non-uniformity after factory calibration."""
     bias_sigma_c: float
@@ -36,7 +41,7 @@ class SensorSpec:
     drift_c_per_sqrt_min: float
     """Slow common-mode drift: random walk step per √minute (°C)."""
     warmup_tau_s: float
-    """Time constant of the power-up transient."""
+    """Time constant of the per-pixel settling after power-up."""
     warmup_offset_c: float
     """Size (1 σ, °C) of the per-pixel transient offset at power-up; decays with warmup_tau_s."""
     invalid_frames: int
@@ -44,21 +49,44 @@ class SensorSpec:
     quantum_c: float
     """Output resolution (°C per count)."""
     blur_sigma_px: float
-    """Optical cross-talk: Gaussian point spread, σ in pixels (0 for none)."""
+    """Optical point spread: Gaussian σ in pixels (0 for none)."""
     supersample: int
     """Rays per pixel side used to mix the footprint (k×k rays per pixel)."""
     ffc_period_s: float | None = None
     """Flat-field correction period: drift resets to zero every period (Lepton's shutter)."""
+    halo_fraction: float = 0.0
+    """Share of each pixel's response that comes from the whole view alike (lens scatter,
+    the size-of-source effect of thermopile optics): it lowers a small warm target's peak
+    without widening its blob, and lifts the whole frame a little while someone is in it."""
+    flicker_c: float = 0.0
+    """Frame-wide common-mode noise (1 σ, °C per frame), on top of the pixels' own."""
+    lowpass_alpha: float = 1.0
+    """First-order output filter y += α (x − y) (1: none). Frame-to-frame differences then
+    understate the pixel noise; a pixel's lag-1 autocorrelation is 1 − α."""
+    ramp_c: float = 0.0
+    """Power-up ramp: the whole array reads this much low at power-up, recovering with
+    ramp_tau_s (real arrays ramp up from a few °C low over their first 1-2 s)."""
+    ramp_tau_s: float = 0.5
+    bias_outlier_c: float = 0.0
+    """Largest gross absolute error a unit can have (one power-up in BIAS_OUTLIER_CHANCE
+    reads 2 °C to this much off; a real 32×32 array read 13 °C in a 21 °C room)."""
+    interval_jitter: float = 0.0
+    """Frame-interval jitter: relative σ of the time between frames (0: a perfect clock)."""
 
     def netd_at(self, fps: float) -> float:
         return self.netd_c * math.sqrt(fps / self.fps)
 
 
+BIAS_OUTLIER_CHANCE = 0.05
+
 SENSORS: dict[str, SensorSpec] = {
     spec.name: spec
     for spec in (
-        # Panasonic AMG8833: 8x8, 60°, 10 Hz, NETD 0.16 °C at 10 Hz, 0.25 °C output steps,
-        # "output stable 15 s after power-up".
+        # Panasonic AMG8833: 8x8, 60°, 10 Hz, 0.25 °C steps, "stable 15 s after power-up"
+        # (settling τ 5 s), ±2.5 °C accuracy. Measured on two real sets: pixel σ 0.24 °C
+        # with the steps (datasheet NETD 0.16), flicker 0.04-0.08 °C, no output filter on
+        # natfaulk's unit (gridfall's shows a light one, lag-1 autocorrelation 0.18), frame
+        # intervals ±9 % (1st-99th percentile). Optics calibrated on natfaulk's walkers.
         SensorSpec(
             name="grideye",
             width=8,
@@ -67,24 +95,57 @@ SENSORS: dict[str, SensorSpec] = {
             vfov_deg=60.0,
             fps=10.0,
             fps_range=(1.0, 10.0),
-            netd_c=0.16,
+            netd_c=0.23,
             offset_sigma_c=0.35,
             bias_sigma_c=1.0,
             drift_c_per_sqrt_min=0.05,
             warmup_tau_s=5.0,
-            warmup_offset_c=2.0,
-            invalid_frames=2,
+            warmup_offset_c=1.0,
+            invalid_frames=0,
             quantum_c=0.25,
-            blur_sigma_px=0.6,
+            blur_sigma_px=0.5,
             supersample=12,
+            halo_fraction=0.5,
+            flicker_c=0.07,
+            ramp_c=3.0,
+            bias_outlier_c=4.0,
+            interval_jitter=0.038,
         ),
-        # 16x16 thermopile array class (Heimann HTPA16x16d / Omron D6T-1616L): 90°, 8 Hz.
+        # Omron D6T-44L-06: 4x4, 44.2°x45.7°, 0.1 °C steps, ±1.5 °C accuracy; refreshes at
+        # about 5 Hz (a host polling at 10 Hz reads every frame twice). Measured on two real
+        # sets: pixel σ 0.04 °C, a light output filter (lag-1 autocorrelation 0.15), flicker
+        # 0.04 °C, intervals ±4-8 %. Optics calibrated on bruno's postures.
+        SensorSpec(
+            name="d6t44",
+            width=4,
+            height=4,
+            hfov_deg=44.2,
+            vfov_deg=45.7,
+            fps=5.0,
+            fps_range=(1.0, 5.0),
+            netd_c=0.03,
+            offset_sigma_c=0.2,
+            bias_sigma_c=0.5,
+            drift_c_per_sqrt_min=0.05,
+            warmup_tau_s=10.0,
+            warmup_offset_c=0.5,
+            invalid_frames=0,
+            quantum_c=0.1,
+            blur_sigma_px=0.3,
+            supersample=16,
+            flicker_c=0.04,
+            lowpass_alpha=0.6,
+            ramp_c=3.0,
+            interval_jitter=0.021,
+        ),
+        # Omron D6T-1616L: 16x16, 44.2°x45.7°, 0.1 °C steps. No real recordings: the 4x4's
+        # noise and output filter (same maker); point spread as before.
         SensorSpec(
             name="array16",
             width=16,
             height=16,
-            hfov_deg=90.0,
-            vfov_deg=90.0,
+            hfov_deg=44.2,
+            vfov_deg=45.7,
             fps=8.0,
             fps_range=(1.0, 16.0),
             netd_c=0.15,
@@ -92,14 +153,20 @@ SENSORS: dict[str, SensorSpec] = {
             bias_sigma_c=1.0,
             drift_c_per_sqrt_min=0.05,
             warmup_tau_s=10.0,
-            warmup_offset_c=1.5,
-            invalid_frames=2,
+            warmup_offset_c=1.0,
+            invalid_frames=0,
             quantum_c=0.1,
             blur_sigma_px=0.6,
             supersample=8,
+            flicker_c=0.04,
+            lowpass_alpha=0.6,
+            ramp_c=3.0,
+            interval_jitter=0.03,
         ),
-        # Melexis MLX90640BAB: 32x24, 110°x75°; NETD 0.1 K rms at 1 Hz for the BAA lens and
-        # higher for BAB; two subpages, so the first frames after power-up are half-filled.
+        # Melexis MLX90640BAB: 32x24, 110°x75°; two subpages, so the first frames after
+        # power-up are half-filled and each frame refreshes half the pixels (a real 32x24
+        # shows lag-1 autocorrelation 0.42 and pixel σ 0.55 °C: its rate and lens are not
+        # stated; the datasheet's 0.1 K at 1 Hz is the narrow lens).
         SensorSpec(
             name="mlx90640",
             width=32,
@@ -108,7 +175,7 @@ SENSORS: dict[str, SensorSpec] = {
             vfov_deg=75.0,
             fps=8.0,
             fps_range=(4.0, 16.0),
-            netd_c=0.35,
+            netd_c=0.55,
             offset_sigma_c=0.3,
             bias_sigma_c=0.7,
             drift_c_per_sqrt_min=0.04,
@@ -118,8 +185,13 @@ SENSORS: dict[str, SensorSpec] = {
             quantum_c=0.01,
             blur_sigma_px=0.5,
             supersample=4,
+            flicker_c=0.1,
+            lowpass_alpha=0.58,
+            ramp_c=3.0,
+            bias_outlier_c=8.0,
+            interval_jitter=0.03,
         ),
-        # Melexis MLX90640BAA: the narrow 55°x35° lens.
+        # Melexis MLX90640BAA: the narrow 55°x35° lens, NETD 0.1 K at 1 Hz (0.28 at 8 Hz).
         SensorSpec(
             name="mlx90640_narrow",
             width=32,
@@ -138,9 +210,15 @@ SENSORS: dict[str, SensorSpec] = {
             quantum_c=0.01,
             blur_sigma_px=0.5,
             supersample=6,
+            flicker_c=0.1,
+            lowpass_alpha=0.58,
+            ramp_c=3.0,
+            bias_outlier_c=8.0,
+            interval_jitter=0.03,
         ),
         # FLIR Lepton 3.5: 160x120, 57°x44°, 8.7 Hz, NETD < 50 mK; the shutter runs a
-        # flat-field correction at start-up and about every 3 minutes.
+        # flat-field correction at start-up and about every 3 minutes (a microbolometer:
+        # no thermopile ramp).
         SensorSpec(
             name="lepton",
             width=160,
@@ -160,6 +238,8 @@ SENSORS: dict[str, SensorSpec] = {
             blur_sigma_px=0.4,
             supersample=2,
             ffc_period_s=180.0,
+            flicker_c=0.02,
+            interval_jitter=0.01,
         ),
     )
 }
@@ -199,9 +279,16 @@ def default_mount(kind: MountKind) -> Mount:
     return Mount("ceiling", 2.5, 0.0) if kind == "ceiling" else Mount("wall", 2.3, 30.0)
 
 
-def supersampled_camera(spec: SensorSpec, pose: CameraPose, k: int) -> CameraModel:
-    """A pinhole model of the k×k-per-pixel ray grid: ray (v, u) sits at a sub-pixel centre."""
+def supersampled_camera(spec: SensorSpec, pose: CameraPose, k: int, margin: int = 0) -> CameraModel:
+    """A pinhole model of the k×k-per-pixel ray grid: ray (v, u) sits at a sub-pixel centre.
+
+    `margin` whole pixels are added on every side, beyond the field of view: a pixel near the
+    edge is blurred with what lies just outside it, as a real array's are.
+    """
     w, h = spec.width * k, spec.height * k
     fx = (w / 2.0) / math.tan(math.radians(spec.hfov_deg) / 2.0)
     fy = (h / 2.0) / math.tan(math.radians(spec.vfov_deg) / 2.0)
-    return CameraModel(w, h, fx, fy, w / 2.0 - 0.5, h / 2.0 - 0.5, pose)
+    pad = margin * k
+    return CameraModel(
+        w + 2 * pad, h + 2 * pad, fx, fy, w / 2.0 - 0.5 + pad, h / 2.0 - 0.5 + pad, pose
+    )

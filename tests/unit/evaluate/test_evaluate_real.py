@@ -146,11 +146,11 @@ def test_the_command_says_plainly_when_the_folder_is_absent(
 
 
 def test_the_real_public_recordings_evaluate_without_losing_a_clip(
-    real_thermal: Path, tmp_path: Path
+    real_thermal_dir: Path, tmp_path: Path
 ) -> None:
     """On the real folder (when given): a sample of every set plays, every clip is counted."""
     out = tmp_path / "report"
-    args = ["models", "evaluate", "--real", str(real_thermal), "--limit", "12"]
+    args = ["models", "evaluate", "--real", str(real_thermal_dir), "--limit", "12"]
     code = main([*args, "--out", str(out), "--workers", "2"])
     assert code == 0
     real = json.loads((out / "metrics.json").read_text())["real"]

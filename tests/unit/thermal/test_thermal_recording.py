@@ -31,6 +31,7 @@ def test_record_and_replay_round_trip(tmp_path: Path) -> None:
         start_time=START,
         max_seconds=4.0,
         fps=4.0,
+        jitter=0.0,
     )
     assert info.frames == 16 and info.labels.exists()
     source = ThermalRecordingSource(out)
@@ -43,9 +44,11 @@ def test_record_and_replay_round_trip(tmp_path: Path) -> None:
     assert (meta.sensor, meta.width, meta.height, meta.mount) == ("mlx90640", 32, 24, "wall")
     assert (meta.fov_deg, meta.height_m, meta.tilt_deg, meta.fps) == ((110.0, 75.0), 2.2, 25.0, 4.0)
     assert meta.start_time == START
-    # The room reads near the requested temperature once the sensor has settled a little.
-    assert abs(float(np.median(frames[-1].temps_c)) - 21.0) < 2.5
+    # The room reads near the requested temperature, give or take the unit's own absolute
+    # error (some units are grossly off, as real ones are), once it has settled a little.
     labels = read_thermal_labels(out)
+    bias = labels.meta["noise"]["bias_c"]
+    assert abs(float(np.median(frames[-1].temps_c)) - bias - 21.0) < 2.5
     assert labels.meta["sensor"] == "mlx90640" and len(labels.frames) == 16
     present = [line["persons"] for line in labels.frames if line["persons"]]
     assert present and present[-1][0]["role"] == "patient"
@@ -74,7 +77,7 @@ def test_a_person_walking_in_warms_the_view(tmp_path: Path) -> None:
 
 def test_loop_keeps_time_moving_and_real_time_paces(tmp_path: Path) -> None:
     out = tmp_path / "empty.npz"
-    record_thermal("empty_room", out, sensor="grideye", max_seconds=1.0)
+    record_thermal("empty_room", out, sensor="grideye", max_seconds=1.0, jitter=0.0)
     slept: list[float] = []
     clock = [0.0]
 
