@@ -57,4 +57,3 @@ def redis_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]
     service = redis_server(Path(tmp_path_factory.mktemp("redis"))).start()
     yield service
     service.stop()
-
