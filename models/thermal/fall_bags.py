@@ -88,16 +88,24 @@ def plan_folds(bags: list[Bag], protocol: str, k: int = 5) -> list[Fold]:
     raise ValueError(f"unknown protocol {protocol!r}: loso, groups or none")
 
 
-def validation_keys(keys: set[Key], share: float = 0.15) -> set[Key]:
-    """About `share` of each set's groups (at least one where a set has two or more), chosen
-    by a hash: tuning data (the threshold, the best epoch) inside a fold's training side."""
+def validation_keys(bags: list[Bag], share: float = 0.15) -> set[Key]:
+    """About `share` of each set's groups with a fall and of those without (at least one of
+    each kind where a set has two or more), chosen by a hash: tuning data (the threshold, the
+    best epoch) inside a fold's training side. Stratified, because many sources record a
+    session per activity: a validation share of label-pure groups could hold no fall."""
+    falls: dict[Key, bool] = {}
+    for b in bags:
+        falls[b.key] = falls.get(b.key, False) or bool(b.label)
     out: set[Key] = set()
-    for set_name in sorted({s for s, _ in keys}):
-        groups = sorted((g for s, g in keys if s == set_name), key=_stable)
-        if len(groups) < 2:
-            continue
-        n = max(1, round(share * len(groups)))
-        out.update((set_name, g) for g in groups[:n])
+    for set_name in sorted({s for s, _ in falls}):
+        for kind in (True, False):
+            groups = sorted(
+                (g for (s, g), f in falls.items() if s == set_name and f == kind), key=_stable
+            )
+            if len(groups) < 2:
+                continue
+            n = max(1, round(share * len(groups)))
+            out.update((set_name, g) for g in groups[:n])
     return out
 
 

@@ -61,7 +61,7 @@ def train_fold(bags: Sequence[Bag], fold: Fold, out: Path, options: TrainOptions
     torch.manual_seed(options.seed)
     np.random.seed(options.seed)
     train_side = [b for b in bags if b.key not in fold.held_out]
-    val_keys = validation_keys({b.key for b in train_side})
+    val_keys = validation_keys(train_side)
     fit = [b for b in train_side if b.key not in val_keys]
     val = [b for b in train_side if b.key in val_keys]
     if not any(b.label for b in fit) or all(b.label for b in fit):
@@ -99,7 +99,7 @@ def train_fold(bags: Sequence[Bag], fold: Fold, out: Path, options: TrainOptions
             quality,
             time.perf_counter() - started,
         )
-        if best is None or quality > best[0]:
+        if best is None or quality >= best[0]:  # ties: the later, better-trained epoch
             best = (quality, {k: v.clone() for k, v in net.state_dict().items()}, epoch + 1)
     assert best is not None
     net.load_state_dict(best[1])

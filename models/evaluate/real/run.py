@@ -67,13 +67,18 @@ def run_clip(job: ClipJob) -> ClipOutcome:
 
 def _run(job: ClipJob, started: float) -> ClipOutcome:
     from edge_agent.sources.thermal import ThermalRecordingSource
-    from edge_agent.thermal.pipeline import MODEL_NAME, ThermalPipeline
-    from models.runtime import load_model
+    from edge_agent.thermal.pipeline import FALL_MODEL_NAME, MODEL_NAME, ThermalPipeline
+    from models.runtime import load_model, model_dir
 
     source = ThermalRecordingSource(job.path, real_time=False, loop=False)
     if job.models_dir not in _MODELS:  # one session per worker, not one per clip
-        _MODELS[job.models_dir] = load_model(MODEL_NAME, job.models_dir)
-    pipeline = ThermalPipeline(model=_MODELS[job.models_dir])
+        fall = model_dir(FALL_MODEL_NAME, job.models_dir)
+        _MODELS[job.models_dir] = (
+            load_model(MODEL_NAME, job.models_dir),
+            load_model(FALL_MODEL_NAME, job.models_dir) if fall.is_dir() else None,
+        )
+    activity, fall_model = _MODELS[job.models_dir]
+    pipeline = ThermalPipeline(model=activity, fall_model=fall_model, models_dir=job.models_dir)
     stamper = EventStamper(Identity("eval", "eval", job.clip_id, "eval", "thermal0"))
     frames, first, last = 0, None, None
     starts: list[float] = []

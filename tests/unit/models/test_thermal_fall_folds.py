@@ -48,10 +48,17 @@ def test_every_group_is_held_out_exactly_once(protocol: str) -> None:
 def test_validation_groups_are_a_share_of_each_set_and_only_of_the_training_side() -> None:
     bags = _bags()
     fold = plan_folds(bags, "groups")[0]
-    train_keys = {b.key for b in bags} - fold.held_out
-    val = validation_keys(train_keys)
+    train_side = [b for b in bags if b.key not in fold.held_out]
+    train_keys = {b.key for b in train_side}
+    val = validation_keys(train_side)
     assert val <= train_keys
     per_set = Counter(s for s, _ in val)
     assert per_set["gridfall"] == round(0.15 * sum(1 for s, _ in train_keys if s == "gridfall"))
     assert per_set["bruno"] == 1
+    # A source that records a session per activity: the share comes from both kinds.
+    pure = [
+        Bag(f"p{g}-{i}", "pure", f"g{g}", int(g < 10), TICKS) for g in range(20) for i in range(2)
+    ]
+    chosen = validation_keys(pure)
+    assert {int(g[1:]) < 10 for _, g in chosen} == {True, False}
     assert plan_folds(bags, "none")[0].held_out == frozenset()
