@@ -69,7 +69,7 @@ class ClipWindows:
     seed: int
 
 
-def _to_sensor_frame(meta: dict[str, Any], p: list[float]) -> tuple[float, float, float]:
+def to_sensor_frame(meta: dict[str, Any], p: list[float]) -> tuple[float, float, float]:
     pose = meta["pose"]
     px, py, _ = pose["position"]
     yaw = math.radians(pose["yaw_deg"])
@@ -77,7 +77,7 @@ def _to_sensor_frame(meta: dict[str, Any], p: list[float]) -> tuple[float, float
     return rx * math.sin(yaw) - ry * math.cos(yaw), rx * math.cos(yaw) + ry * math.sin(yaw), p[2]
 
 
-def _visible(geometry: SensorGeometry, point: tuple[float, float, float]) -> bool:
+def visible(geometry: SensorGeometry, point: tuple[float, float, float]) -> bool:
     rc = geometry.project(point)
     if rc is None:
         return False
@@ -99,7 +99,7 @@ def frame_label(
     for person in now.get("persons", []):
         if not person.get("in_room", True) or person["id"] in hidden:
             continue
-        if not _visible(geometry, _to_sensor_frame(meta, person["position"])):
+        if not visible(geometry, to_sensor_frame(meta, person["position"])):
             continue
         activity = person["activity"]
         if activity in FALLEN:

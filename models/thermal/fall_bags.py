@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 """(set, group)."""
+SIM_SET = "sim"
+"""Simulated clips: training data in every fold, never held out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +70,10 @@ class Fold:
 
 
 def plan_folds(bags: list[Bag], protocol: str, k: int = 5) -> list[Fold]:
-    """The folds of `protocol`: `loso` (one per set), `groups` (`k` folds, each set's groups
-    dealt round the folds by a hash of their name) or `none` (one fold holding nothing out:
-    the model to ship)."""
-    keys = sorted({b.key for b in bags})
+    """The folds of `protocol` over the real bags: `loso` (one per set), `groups` (`k` folds,
+    each set's groups dealt round the folds by a hash of their name) or `none` (one fold
+    holding nothing out: the model to ship). Simulated bags are in every fold's training."""
+    keys = sorted({b.key for b in bags if b.set != SIM_SET})
     if protocol == "none":
         return [Fold("all", frozenset())]
     if protocol == "loso":

@@ -20,7 +20,14 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
         "shipped thermal-activity, ready for 'ambient models evaluate --real DIR "
         "--real-folds <out>'. Needs the 'train' extra (torch, onnx).",
     )
-    parser.add_argument("--real", type=Path, required=True, help="real folder (index.csv)")
+    parser.add_argument("--real", type=Path, default=None, help="real folder (index.csv)")
+    parser.add_argument(
+        "--sim",
+        type=Path,
+        default=None,
+        help="a simulated thermal dataset ('ambient sim dataset --thermal'): its train and "
+        "val clips join every fold's training",
+    )
     parser.add_argument(
         "--protocol",
         choices=("groups", "loso", "none"),
@@ -45,15 +52,30 @@ def _run(args: argparse.Namespace) -> int:
     from models.evaluate.real.index import RealIndexError
     from models.runtime import MODELS_DIR
     from models.thermal.fall_bags import plan_folds, real_bags
+    from models.thermal.fall_sim import sim_bags
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("edge_agent").setLevel(logging.ERROR)
+    if args.real is None and args.sim is None:
+        print("error: give --real DIR and/or --sim DATASET", file=sys.stderr)
+        return 2
+    if args.real is None and args.protocol != "none":
+        print(
+            "error: without --real there is nothing to hold out: --protocol none", file=sys.stderr
+        )
+        return 2
+    bags = []
+    sim_info: dict[str, Any] = {}
     try:
-        bags = real_bags(args.real, tuple(s for s in args.sets.split(",") if s))
-    except RealIndexError as e:
+        if args.real is not None:
+            bags += real_bags(args.real, tuple(s for s in args.sets.split(",") if s))
+        if args.sim is not None:
+            simulated, sim_info = sim_bags(args.sim)
+            bags += simulated
+    except (RealIndexError, OSError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    options = TrainOptions(epochs=args.epochs, seed=args.seed, version=args.version)
+    options = TrainOptions(epochs=args.epochs, seed=args.seed, version=args.version, sim=sim_info)
     for fold in plan_folds(bags, args.protocol):
         out = args.out if args.protocol == "none" else args.out / fold.name
         side = train_fold(bags, fold, out, options)
