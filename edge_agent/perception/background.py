@@ -11,7 +11,8 @@ noise (MAD); someone walking through while it learns is mostly ignored. Then:
   visible for a long lie.
 
 The foreground threshold is a multiple of the depth noise, which for stereo grows with
-distance²: the measured per-pixel noise, or the sensor model where that is larger. Fed the
+distance²: the measured per-pixel noise, or the sensor model where that is larger (its
+coefficient the configured one or, if larger, the median over the room while learning). Fed the
 output of the temporal filter (`temporal.py`), it lowers the threshold by √n for a value
 averaged over n readings: a body lying 0.2–0.3 m above a floor 4 m away stands out of the
 averaged noise though not out of one frame's.
@@ -38,6 +39,7 @@ _DRIFT_TAU_S = 30.0
 _FAR_MIN_SAMPLES = 3
 _CHECK_EVERY_S = 0.5
 """Long-stuck pixels are looked for, and the threshold refreshed, this often."""
+_MIN_NOISE_PIXELS = 1000
 _UPDATE_EVERY_S = 0.2
 """The model adapts at most this often: its time constants are seconds and minutes, so
 adapting on every frame would cost a dozen image passes per frame for nothing."""
@@ -61,6 +63,8 @@ class BackgroundModel:
         self._half_thr: Depth | None = None
         self._ksigma: Depth | None = None
         self._checked_t = -math.inf
+        self._noise_rel_sq = config.noise_rel_sq
+        """Noise σ per metre² of distance: the config's, or the room's median if larger."""
 
     @property
     def ready(self) -> bool:
@@ -89,6 +93,14 @@ class BackgroundModel:
             mad = np.nanmedian(np.abs(stack - median), axis=0)
         bg = np.where(valid > 0, median, 0.0).astype(np.float32)
         self._sigma = np.where(valid > 1, _MAD_TO_SIGMA * mad, 0.0).astype(np.float32)
+        # The sensor's noise coefficient, measured on the whole room: one pixel's MAD over a
+        # second of frames is off by ±20 %, so half the pixels would get too low a threshold
+        # (noise at far walls then sticks to whoever is near them), and the configured
+        # coefficient is a 640×480 figure, half of what 320×240 shows.
+        known = (bg > 0) & (self._sigma > 0)
+        if np.count_nonzero(known) >= _MIN_NOISE_PIXELS:
+            measured = float(np.median(self._sigma[known] / (bg[known] * bg[known])))
+            self._noise_rel_sq = max(self._noise_rel_sq, measured)
         self._set(bg)
         self._fg_since = np.full(bg.shape, np.inf)
         self._last_t = t
@@ -101,7 +113,7 @@ class BackgroundModel:
     def _set(self, bg: Depth) -> None:
         self.depth = bg
         cfg = self._cfg
-        sigma = np.float32(cfg.noise_rel_sq) * bg * bg
+        sigma = np.float32(self._noise_rel_sq) * bg * bg
         if self._sigma is not None:
             sigma = np.maximum(sigma, self._sigma)
         self._ksigma = np.float32(cfg.noise_k) * sigma
