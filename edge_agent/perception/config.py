@@ -185,6 +185,13 @@ class FallConfig(_Section):
     confidence: float = Field(
         default=0.9, ge=0, le=1, description="Reported confidence of a fall seen by geometry."
     )
+    found_down_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Reported confidence for a person found on the floor when the agent "
+        "starts and never seen up since: an alert, though no fall was seen.",
+    )
     escalation_s: list[float] = Field(
         default_factory=lambda: [300.0, 900.0, 3600.0],
         max_length=10,
