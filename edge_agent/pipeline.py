@@ -312,6 +312,7 @@ class Pipeline:
         )
         seeds: list[Seed] = []
         if not adopted and cfg.search and background.depth is not None:
+            logger.info("no usable empty-room reference: looking for people by shape")
             seeds = find_people(background.depth, deproj, self._zones, self.config.blobs)
             background.hold_pixels([seed.pixels for seed in seeds])
         self._startup.begin(t, seeds, background, deproj)
@@ -321,9 +322,7 @@ class Pipeline:
         when the room has been empty for a while); returns where, or None without a place
         or before the background is learned."""
         path, background, deproj = self._reference_path, self._background, self._deprojector
-        if path is None or not self.ready or deproj is None or self.calibration is None:
-            return None
-        if background.depth is None:
+        if path is None or deproj is None or self.calibration is None or background.depth is None:
             return None
         reference = make_reference(
             background.depth, background.sigma, deproj.stride, deproj.intrinsics, self.calibration
