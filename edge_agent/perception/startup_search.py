@@ -7,17 +7,20 @@ what stands out of the floor and is shaped like a person is taken for one:
 
 * **upright** (standing, or sitting in a chair, chair included): a compact object whose
   top is 1.15–2.1 m above the floor; an empty chair is lower, a wardrobe stands at a wall;
-* **lying on the floor**: 0.9–2.3 m long, at most 0.6 m high, on the floor, outside beds;
+* **lying on the floor**: 1.0–2.3 m along its main axis, at most 0.8 m across, mostly
+  below 0.3 m (a low table carries its surface higher), on the floor, outside beds;
 * **in a bed zone**: what rises 0.08–1.0 m above the mattress (the most common height in
   the zone), away from the zone's outline, where headboards and rails are.
 
 Walls are set aside first: floor cells whose points reach above 2.05 m (no person's head
-does), with a cell around them. What this cannot see, honestly: someone standing or lying
-against a wall or touching large furniture (one blob with it), someone sitting in an
-armchair whose back reaches their head height, someone in a bed with no bed zone
-configured; and an object shaped like a person (a coat stand) is taken for one. Found
-pixels are held as foreground (`BackgroundModel.hold`) until the person moves away, then
-the room behind them is learned. Runs once, not per frame.
+does), with a cell around them, and the bed's own sides next to a bed zone. A candidate must
+also stand in front of the room in the image: just above its outline the camera sees
+something farther (a strip of wall cut off by the image edge does not). What this cannot
+see, honestly: someone standing or lying against a wall or touching large furniture (one
+blob with it), someone sitting in an armchair whose back reaches their head height, someone
+in a bed with no bed zone configured; and an object shaped like a person (a coat stand) is
+taken for one. Found pixels are held as foreground (`BackgroundModel.hold_pixels`) until the
+person moves away, then the room behind them is learned. Runs once, not per frame.
 """
 
 from dataclasses import dataclass
