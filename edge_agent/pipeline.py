@@ -190,7 +190,7 @@ class Pipeline:
         blobs, point_blob = find_blobs(points, d * d * deproj.pixel_area, self.config.blobs)
         tracks = self._tracker.update(blobs, t)
         if self._startup.active:
-            self._background.release(self._startup.step(t, tracks, blobs))
+            self._background.release(self._startup.step(t, tracks, blobs, self._background))
 
         protected = self._around_people(tracks, idx, point_blob, depth)
         self._background.update(depth, fg, protected, t, samples)

@@ -81,7 +81,11 @@ class BackgroundModel:
         self._noise_rel_sq = config.noise_rel_sq
         """Noise σ per metre² of distance: the config's, or the room's median if larger."""
         self._held: Mask | None = None
-        """Learned pixels taken for a person (see `hold`); None when there are none."""
+        """Learned pixels taken for a person (see `hold_pixels`); None when there are none."""
+        self.held_seen: Mask | None = None
+        self.held_same: Mask | None = None
+        """Of the held pixels in the last `foreground`: those with a reading, and those
+        reading as learned (neither farther nor closer): the person has not moved there."""
 
     @property
     def ready(self) -> bool:
@@ -227,7 +231,10 @@ class BackgroundModel:
             thr = np.maximum(np.float32(self._cfg.min_fg_m), self._ksigma / root)
         raw = (depth > 0) & ((depth < bg - thr) | (bg <= 0))
         if self._held is not None:  # a person learned with the room, still where they were
-            raw |= self._held & (depth > 0) & (depth < bg + thr)
+            seen = self._held & (depth > 0)
+            not_farther = seen & (depth < bg + thr)
+            raw |= not_farther
+            self.held_seen, self.held_same = seen, not_farther & (depth > bg - thr)
         prev, self._prev_raw = self._prev_raw, raw
         # Noise (edges, corners, far walls) flickers; a body is there in consecutive frames.
         return raw if prev is None or prev.shape != raw.shape else raw & prev

@@ -10,11 +10,13 @@ walked in view, which is what normally makes a track a person (`Track.is_person`
 * its blob is shaped like a person lying down: long, with a body-sized footprint, thin
   from bottom to top (a patient in bed, someone on a sofa or on the floor).
 
-The held pixels of a seed are handed back to the background (`BackgroundModel.release`)
-once the window is over and they lie farther from their owner than the owner's own size
-(what is left of a seed where the person was: the chair they sat in, the bed's edge), or all
-at once when the seed has no owner or the owner's track is gone. Pixels the person uncovers
-are learned by the background itself as soon as they read farther.
+Pixels the person uncovers are learned by the background itself as soon as they read
+farther. The rest of a seed is handed back to the background (`BackgroundModel.release`)
+all at once when the person has visibly moved (a large share of the seed uncovered: they
+stood up, sat up or fell, and the chair they sat in must not hide a fall beside it), and
+after the window when the seed has no owner or the owner's track is gone, or pixel by
+pixel as they lie farther from their owner than the owner's own size (what is left where
+the person was: the chair, the bed's edge).
 """
 
 import dataclasses
@@ -38,6 +40,11 @@ _SEED_MATCH_M = 0.8
 """A new track this close to a seed's centroid is the person found there."""
 _KEEP_MARGIN_M = 0.3
 """Held pixels within the owner's half-extent plus this stay held."""
+_MOVED_SHARE = 0.4
+"""Once this share of a seed's pixels read farther than learned (the room behind them is
+seen), the person has moved (stood up, fell, sat up): what still reads as learned is what
+they sat or lay on, or a part of them that stayed still, and is room from then on. Held
+furniture must not hide a fall beside it."""
 _LYING_EXTENT_M = (1.0, 2.4)
 _LYING_FOOTPRINT_M2 = (0.25, 1.6)
 _LYING_MAX_TOP_M = 1.3
@@ -80,6 +87,8 @@ class _Held:
     """Still held (flat indices); released ones are dropped."""
     xy: npt.NDArray[np.float32]
     """(2, n) floor position of each held pixel in the learned background."""
+    total: int
+    """Pixels found at start-up."""
     owner: int | None = None
 
 
@@ -117,7 +126,7 @@ class StartUp:
         for seed in seeds:
             d = background.depth.ravel()[seed.pixels]
             xy = deproj.room_points_at(d, seed.pixels)[:2].copy()
-            self._held.append(_Held(seed, seed.pixels, xy))
+            self._held.append(_Held(seed, seed.pixels, xy, seed.pixels.size))
         if seeds:
             logger.info(
                 "%d person(s) found in the learned background (%s): held as foreground",
@@ -125,8 +134,18 @@ class StartUp:
                 ", ".join(s.kind for s in seeds),
             )
 
-    def step(self, t: float, tracks: list[Track], blobs: list[Blob]) -> npt.NDArray[np.intp]:
-        """Mark this frame's new people; returns held pixels to release (flat indices)."""
+    def step(
+        self,
+        t: float,
+        tracks: list[Track],
+        blobs: list[Blob],
+        background: BackgroundModel,
+    ) -> npt.NDArray[np.intp]:
+        """Mark this frame's new people; returns held pixels to release (flat indices).
+
+        Call after ``background.foreground`` for this frame: it says which held pixels
+        still read as learned.
+        """
         self._now = t
         if self._t0 is None:
             return np.empty(0, dtype=np.intp)
@@ -134,10 +153,15 @@ class StartUp:
             for track in tracks:
                 if track.blob_index >= 0 and not track.found_at_start:
                     self._judge(track, blobs[track.blob_index])
-            return np.empty(0, dtype=np.intp)
         by_id = {tr.id: tr for tr in tracks}
         released: list[npt.NDArray[np.intp]] = []
         for held in self._held:
+            if self._moved(held, background):
+                released.append(held.pixels)  # what reads as learned now is room
+                held.pixels = held.pixels[:0]
+                continue
+            if self._in_window:
+                continue
             owner = by_id.get(held.owner) if held.owner is not None else None
             if owner is None:
                 released.append(held.pixels)
@@ -153,6 +177,19 @@ class StartUp:
         if len(self._held) < before:
             logger.info("start-up person(s) moved away: their place is learned as room")
         return np.concatenate(released) if released else np.empty(0, dtype=np.intp)
+
+    @staticmethod
+    def _moved(held: _Held, background: BackgroundModel) -> bool:
+        """Has the person found here visibly moved? Of the pixels of the seed that have a
+        reading (dark clothing loses some), a large share no longer reads as learned:
+        farther (uncovered), or closer (they lie in front of where they sat)."""
+        seen, same = background.held_seen, background.held_same
+        if background.held is None or seen is None or same is None:
+            return True  # nothing of them is held any more: everything was uncovered
+        n_seen = np.count_nonzero(seen.ravel()[held.pixels])
+        n_same = np.count_nonzero(same.ravel()[held.pixels])
+        uncovered = held.total - np.count_nonzero(background.held.ravel()[held.pixels])
+        return bool(uncovered + (n_seen - n_same) > _MOVED_SHARE * (uncovered + n_seen))
 
     def _judge(self, track: Track, blob: Blob) -> None:
         for held in self._held:

@@ -6,7 +6,8 @@ the only evidence is shape: the learned background is turned into room points on
 what stands out of the floor and is shaped like a person is taken for one:
 
 * **upright** (standing, or sitting in a chair, chair included): a compact object whose
-  top is 1.15–2.1 m above the floor; an empty chair is lower, a wardrobe stands at a wall;
+  top is 1.15–2.1 m above the floor and narrower than its footprint (a head, not the flat
+  top of a ventilator or a cabinet); an empty chair is lower, a wardrobe stands at a wall;
 * **lying on the floor**: 1.0–2.3 m along its main axis, at most 0.8 m across, mostly
   below 0.3 m (a low table carries its surface higher), on the floor, outside beds;
 * **in a bed zone**: what rises 0.08–1.0 m above the mattress (the most common height in
@@ -42,6 +43,11 @@ _WALL_M = 2.05
 _UPRIGHT_M = (1.15, 2.1)
 _UPRIGHT_MAX_EXTENT_M = 1.2
 _UPRIGHT_FOOTPRINT_M2 = (0.06, 1.2)
+_UPRIGHT_MAX_TOP_CELLS = 0.6
+"""At most this share of an upright object's floor cells reach within `_TOP_BAND_M` of its
+top: a person's head is a small part of their footprint (measured 0.12-0.42, sitting or
+standing), equipment and cabinets have a top as wide as they are (0.79-1.0)."""
+_TOP_BAND_M = 0.1
 _LYING_MAX_TOP_M = 0.6
 _LYING_MAX_MEAN_M = 0.3
 """A body on the floor is mostly low; a table or a stool carries its surface up high."""
@@ -65,8 +71,8 @@ pixel a little above its top edge is this much farther (what is behind it)."""
 
 
 F32 = npt.NDArray[np.float32]
-_Found = tuple[Blob, npt.NDArray[np.intp], tuple[F32, F32]]
-"""A blob, its pixels (flat indices) and its points' floor x and y."""
+_Found = tuple[Blob, npt.NDArray[np.intp], tuple[F32, F32, F32]]
+"""A blob, its pixels (flat indices) and its points' x, y and height."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +143,27 @@ def find_people(
         seeds += _in_bed(pts, areas, idx, inside=inside, polygon=bed.polygon, config=config)
     rest = ~by_bed & (z > _LOW_M) & (z < config.max_height_m)
     rest &= ~_at_walls(x, y, z, config.cell_m)
-    for blob, pixels, (bx, by) in _blobs(pts, areas, idx, rest, config):
+    for blob, pixels, (bx, by, bz) in _blobs(pts, areas, idx, rest, config):
         kind = shape_of(blob, *principal_extents(bx, by))
+        if kind == "upright" and _top_cells(bx, by, bz, blob.top_m, config.cell_m) > (
+            _UPRIGHT_MAX_TOP_CELLS
+        ):
+            continue  # flat-topped: a cabinet, a ventilator, a pump stand
         if kind is not None:
             seeds.append(Seed(kind, blob.x, blob.y, pixels))
     return [s for s in seeds if _in_front(s.pixels, background)]
+
+
+def _top_cells(x: F32, y: F32, z: F32, top: float, cell: float) -> float:
+    """Share of the object's floor cells whose highest point is within `_TOP_BAND_M` of its
+    top."""
+    ix = np.floor(x / cell).astype(np.int64)
+    iy = np.floor(y / cell).astype(np.int64)
+    key = (iy - iy.min()) * (int(ix.max() - ix.min()) + 1) + (ix - ix.min())
+    cells, inverse = np.unique(key, return_inverse=True)
+    highest = np.full(cells.size, -np.inf)
+    np.maximum.at(highest, inverse, z)
+    return float(np.mean(highest >= top - _TOP_BAND_M))
 
 
 def _in_front(pixels: npt.NDArray[np.intp], background: npt.NDArray[np.float32]) -> bool:
@@ -171,14 +193,14 @@ def _blobs(
     keep: npt.NDArray[np.bool_],
     config: BlobConfig,
 ) -> list[_Found]:
-    """Blobs of the kept points, each with its pixels and its points' floor x and y."""
+    """Blobs of the kept points, each with its pixels and its points' x, y and height."""
     kept_pts = pts[:, keep]
     blobs, point_blob = find_blobs(kept_pts, areas[keep], config)
     kept = idx[keep]
     out: list[_Found] = []
     for k, blob in enumerate(blobs):
         mine = point_blob == k
-        out.append((blob, kept[mine], (kept_pts[0][mine], kept_pts[1][mine])))
+        out.append((blob, kept[mine], (kept_pts[0][mine], kept_pts[1][mine], kept_pts[2][mine])))
     return out
 
 

@@ -166,3 +166,45 @@ def test_an_empty_room_at_start_up_has_nobody_in_it(tmp_path: Path, reference: b
     assert replay.occupancy() == [] and replay.fall_starts() == []
     assert not [tr for tr in replay.pipeline.tracks if tr.is_person]
     assert replay.pipeline.found_at_start == 0
+
+
+@pytest.mark.recordings
+def test_equipment_in_an_icu_bay_is_not_taken_for_people() -> None:
+    """A ventilator, a pump stand and a wall monitor stand as tall as people, but with flat
+    tops as wide as they are; only the patient sitting in the chair is found."""
+    scenario = build("random_fall", 1)
+    assert scenario.room.kind == "icu_bay" and scenario.at(0.0)
+    source = SimulatedSource(scenario, width=SIZE["width"], height=SIZE["height"], seed=1)
+    pipeline = Pipeline(PerceptionConfig())
+    try:
+        for frame in source.frames():
+            pipeline.process(frame)
+            if frame.index >= 60:  # 4 s
+                break
+    finally:
+        source.close()
+    assert pipeline.found_at_start == 1
+    assert len([tr for tr in pipeline.tracks if tr.is_person]) == 1
+
+
+@pytest.mark.recordings
+def test_someone_found_sitting_who_falls_standing_up_is_alerted() -> None:
+    """First boot, patient in the chair; they fall while standing up, beside it. The chair
+    was held with them and must not keep their blob tall: the fall is alerted as one seen."""
+    scenario = build("random_fall", 1)
+    [fall] = [e for e in scenario.events if e["event"] == "fall"]
+    source = SimulatedSource(scenario, width=SIZE["width"], height=SIZE["height"], seed=1)
+    pipeline, starts = Pipeline(PerceptionConfig()), []
+    t0 = math.nan
+    try:
+        for frame in source.frames():
+            t0 = frame.t if math.isnan(t0) else t0
+            out = pipeline.process(frame)
+            starts += [d for d in out if d.type is EventType.FALL and d.phase is Phase.START]
+            if frame.t - t0 > fall["landing"] + 10.0:
+                break
+    finally:
+        source.close()
+    [start] = starts
+    assert 0 <= start.ts - (t0 + fall["landing"]) <= 5.0
+    assert start.confidence > PerceptionConfig().fall.found_down_confidence  # a seen fall
