@@ -3,14 +3,18 @@
 It starts its own Mosquitto and Redis as child processes on free ports in a temp dir, the
 aggregator with the web feed, and one edge agent per simulated room, each replaying a
 simulated RealSense recording in real time and in a loop through the same code a real
-camera uses. Ctrl-C (or SIGTERM) stops everything in reverse order; children also get
-SIGTERM if this process dies, so nothing is left behind.
+camera uses. Each agent is installed first as a real one would be: its bed zone drawn and
+the empty room learned (floor calibration and empty-room reference), from the simulator's
+rendering of the same room with nobody in it; so room 416, whose patient lies in bed from
+the first frame, shows "in bed" within seconds. Ctrl-C (or SIGTERM) stops everything in
+reverse order; children also get SIGTERM if this process dies, so nothing is left behind.
 """
 
 import argparse
 import contextlib
 import ctypes
 import logging
+import multiprocessing
 import shutil
 import signal
 import socket
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -35,6 +40,9 @@ WARD_FEED = f"/sites/{HOSPITAL_SITE}/units/4west"
 HOME_FEED = f"/sites/{HOME_SITE}/units/home"
 DEMO_SIZE = {"width": 320, "height": 240}
 """Quarter VGA: the first start renders four rooms in about a minute, ~140 MB each on disk."""
+_INSTALL_TIMEOUT_S = 120.0
+_EMPTY_ROOM_S = 4.0
+"""Seconds of the empty room rendered for installation (the agent learns from 1.5 s)."""
 
 
 @dataclass(frozen=True)
@@ -127,10 +135,16 @@ def central_config(workdir: Path, broker: Service, redis: Service, web_port: int
     )
 
 
-def device_config(workdir: Path, room: DemoRoom, recording: Path, broker: Service) -> Path:
+def device_config(workdir: Path, room: DemoRoom, recording: Path, broker_port: int) -> Path:
+    """The agent's YAML: identity, the recording played live, and its bed as an installer
+    would draw it (from the simulated room's geometry in the recording's labels)."""
+    from models.evaluate.items import room_frame_zones
+    from simulators.recording import read_labels
+
     agent = f"edge-{room.site}-{room.room}"
     state = workdir / agent
     state.mkdir(exist_ok=True)
+    beds = room_frame_zones(read_labels(recording).meta).get("beds", [])
     return _write_yaml(
         workdir / f"{agent}.yaml",
         {
@@ -147,11 +161,33 @@ def device_config(workdir: Path, room: DemoRoom, recording: Path, broker: Servic
                 "real_time": True,
                 "loop": True,
             },
-            "mqtt": {"host": "127.0.0.1", "port": broker.port},
+            "mqtt": {"host": "127.0.0.1", "port": broker_port},
             "outbox": {"path": str(state / "outbox.sqlite3")},
-            "perception": {"calibration_file": str(state / "floor.json")},
+            "perception": {
+                "calibration_file": str(state / "floor.json"),
+                "zones": {"beds": beds},
+            },
         },
     )
+
+
+def learn_empty_room(room: DemoRoom, config: Path) -> None:
+    """The installer's step: learn the floor and the empty room into the agent's state
+    folder, from a few seconds of the room's own scenario rendered with nobody in it (same
+    room, same camera and sensor mode as the recording the agent plays)."""
+    import dataclasses
+
+    from edge_agent.config import load_config
+    from edge_agent.install import learn_empty_room as learn
+    from edge_agent.sources.simulated import SimulatedSource
+    from simulators.scenarios import build
+
+    scenario = build(room.scenario, room.seed)
+    empty = dataclasses.replace(scenario, people=[], events=[], duration=_EMPTY_ROOM_S)
+    source = SimulatedSource(
+        empty, width=DEMO_SIZE["width"], height=DEMO_SIZE["height"], seed=room.seed + 1
+    )
+    learn(source, load_config(config).perception)
 
 
 def _ambient(*args: str) -> list[str]:
@@ -195,7 +231,8 @@ def run_demo(args: argparse.Namespace) -> int:
         for room in ROOMS:
             print(f"  preparing room {room.room} ({room.scenario}) ...", flush=True)
             recording = cached_recording(room.scenario, seed=room.seed, **DEMO_SIZE)
-            config = device_config(workdir, room, recording, broker)
+            config = device_config(workdir, room, recording, broker.port)
+            _install(room, config)
             agent = Child(
                 config.stem,
                 _ambient("edge", "run", "--config", str(config)),
@@ -219,6 +256,14 @@ def run_demo(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     print("  stopped.", flush=True)
     return 0
+
+
+def _install(room: DemoRoom, config: Path) -> None:
+    """`learn_empty_room` in a short-lived process: the calibration pulls in open3d, which
+    this long-running parent does not need to keep in memory."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pool.submit(learn_empty_room, room, config).result(timeout=_INSTALL_TIMEOUT_S)
 
 
 def _supervise(children: list[Child], max_restarts: int = 5) -> None:

@@ -192,7 +192,7 @@ def build_app(
     boot_id = boot_id or uuid.uuid4()
     ident = config.identity
     recording = config.source.kind in ("recording", "thermal_recording")
-    source = source or _camera(config)
+    source = source or open_source(config)
     models: tuple[ModelRef, ...] = ()
     if pipeline is None and config.source.kind == "thermal_recording":
         from edge_agent.thermal.pipeline import (
@@ -228,14 +228,21 @@ def build_app(
     )
 
 
-def _camera(config: DeviceConfig) -> FrameSource | ThermalSource:
+def open_source(config: DeviceConfig) -> FrameSource | ThermalSource:
+    """The configured camera or recording (opened: a missing file fails here)."""
     src = config.source
     if src.kind == "thermal_recording" and src.path is not None:
         from edge_agent.sources.thermal import ThermalRecordingSource
 
         return ThermalRecordingSource(src.path, real_time=src.real_time, loop=src.loop)
+    return open_depth_source(config)
+
+
+def open_depth_source(config: DeviceConfig) -> FrameSource:
+    """The configured depth camera, or a depth recording played through the same SDK path."""
     from edge_agent.sources.realsense import RealSenseSource
 
+    src = config.source
     if src.kind == "recording":
         return RealSenseSource(src.path, real_time=src.real_time, loop=src.loop)
     return RealSenseSource(None, serial=src.serial)

@@ -13,6 +13,13 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     run.add_argument("--config", type=Path, required=True, help="device YAML config")
     run.set_defaults(handler=_run)
 
+    learn = sub.add_parser(
+        "learn-room",
+        help="at installation: learn the floor and the empty room through the configured source",
+    )
+    learn.add_argument("--config", type=Path, required=True, help="device YAML config")
+    learn.set_defaults(handler=_learn_room)
+
     replay = sub.add_parser(
         "replay", help="run the pipeline on a recording as fast as possible, no broker"
     )
@@ -37,6 +44,12 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from edge_agent.app import main
+
+    return main(args.config)
+
+
+def _learn_room(args: argparse.Namespace) -> int:
+    from edge_agent.install import main
 
     return main(args.config)
 

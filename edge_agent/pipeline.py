@@ -1,10 +1,13 @@
 """Depth frames in, detections out: temporal filter → background → room points → blobs →
 tracks → engines.
 
-The first second or two of frames teach the background (the room must be empty of people
-then); the floor is calibrated from that background once, or loaded from the calibration
-file when one exists. After that each frame costs a few milliseconds: everything per pixel
-is numpy on a strided image, everything per person is a short Python loop.
+The first second or two of frames teach the background; the floor is calibrated from that
+background once, or loaded from the calibration file when one exists. Whoever was in view
+then is found at once: in front of the stored empty-room reference (`perception.reference`),
+or, with none, by shape in the learned background (`perception.startup_search`); and the
+reference is written again whenever the room has been empty for a while. After that each
+frame costs a few milliseconds: everything per pixel is numpy on a strided image,
+everything per person is a short Python loop.
 """
 
 import logging
@@ -39,6 +42,14 @@ from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.deproject import Deprojector
+from edge_agent.perception.reference import (
+    EmptyRoomWatch,
+    load_reference,
+    make_reference,
+    reference_path,
+)
+from edge_agent.perception.startup import StartUp, without_misread_posture
+from edge_agent.perception.startup_search import Seed, find_people
 from edge_agent.perception.temporal import TemporalFilter
 from edge_agent.perception.tracker import Track, Tracker
 from edge_agent.perception.zones import ZoneMap
@@ -62,6 +73,17 @@ class Pipeline:
             self.calibration = Calibration.load(self._calibration_path)
             logger.info("floor calibration loaded from %s", self._calibration_path)
         self._background = BackgroundModel(config.background)
+        self._reference_path = (
+            reference_path(self._calibration_path)
+            if self._calibration_path is not None and config.startup.reference
+            else None
+        )
+        self._startup = StartUp(config.startup)
+        self._empty_room = (
+            EmptyRoomWatch(config.startup.empty_s, config.startup.rewrite_s)
+            if self._reference_path is not None
+            else None
+        )
         self._temporal = TemporalFilter(config.temporal)
         self._deprojector: Deprojector | None = None
         self._tracker = Tracker(config.tracking)
@@ -116,6 +138,12 @@ class Pipeline:
         return self._background.ready and self.calibration is not None
 
     @property
+    def found_at_start(self) -> int:
+        """People found by shape in the learned background (no usable reference), and still
+        held as foreground."""
+        return self._startup.held
+
+    @property
     def tracks(self) -> list[Track]:
         return list(self._tracker.tracks)
 
@@ -146,6 +174,7 @@ class Pipeline:
                     self._background = BackgroundModel(self.config.background)
                     self._temporal.reset()
                     raise
+                self._begin(t, deproj)
             return health
         # Holes (dark clothing, shiny rails) are filled from the last readings and still
         # surfaces averaged, so a body lying on the floor far away keeps its pixels.
@@ -160,6 +189,8 @@ class Pipeline:
         points = deproj.room_points_at(d, idx)
         blobs, point_blob = find_blobs(points, d * d * deproj.pixel_area, self.config.blobs)
         tracks = self._tracker.update(blobs, t)
+        if self._startup.active:
+            self._background.release(self._startup.step(t, tracks, blobs, self._background))
 
         protected = self._around_people(tracks, idx, point_blob, depth)
         self._background.update(depth, fg, protected, t, samples)
@@ -172,11 +203,16 @@ class Pipeline:
         live_obs, outputs = obs, {}
         if self._models is not None:
             outputs = self._models.update(t, obs, self._dispenser_distance)
-            self.observations = obs = with_outputs(obs, outputs)
+            obs = [without_misread_posture(o) for o in with_outputs(obs, outputs)]
+            self.observations = obs
         confs = [o.posture_conf for o in obs if o.posture is not None]
         model_conf = sum(confs) / len(confs) if confs else None
         out = self._sensor.step(t, valid_fraction, near_fraction, idx.size / depth.size, model_conf)
         trusted = self._sensor.healthy
+        if self._empty_room is not None and self._empty_room.step(
+            t, trusted and self._background.held is None and not any(tr.confirmed for tr in tracks)
+        ):
+            self.store_reference()
         out += self._fall.step(t, obs, trusted=trusted)
         out += self._occupancy.step(t, sum(1 for tr in tracks if tr.is_person))
         if self._bed_exit is not None:
@@ -248,6 +284,7 @@ class Pipeline:
             vspeed_mps=track.vspeed_mps,
             zones=self._zones.kinds_at(track.x, track.y),
             merged=track.merged,
+            found_at_start=track.found_at_start,
         )
 
     def _calibrate(self, deproj: Deprojector) -> None:
@@ -261,6 +298,38 @@ class Pipeline:
                 self.calibration.save(self._calibration_path)
                 logger.info("floor calibration saved to %s", self._calibration_path)
         deproj.set_room_transform(self.calibration.rotation, self.calibration.translation)
+
+    def _begin(self, t: float, deproj: Deprojector) -> None:
+        """Right after learning: adopt the empty-room reference if it fits, else look for
+        people in the learned background; either way, watch for people found at start-up."""
+        path, calibration = self._reference_path, self.calibration
+        reference = None
+        if path is not None and calibration is not None:
+            reference = load_reference(path, deproj.intrinsics, deproj.stride, calibration)
+        background, cfg = self._background, self.config.startup
+        adopted = reference is not None and background.adopt(
+            reference.depth, reference.sigma, cfg.min_agree
+        )
+        seeds: list[Seed] = []
+        if not adopted and cfg.search and background.depth is not None:
+            logger.info("no usable empty-room reference: looking for people by shape")
+            seeds = find_people(background.depth, deproj, self._zones, self.config.blobs)
+            background.hold_pixels([seed.pixels for seed in seeds])
+        self._startup.begin(t, seeds, background, deproj)
+
+    def store_reference(self) -> Path | None:
+        """Store the current background as the empty-room reference (at installation, or
+        when the room has been empty for a while); returns where, or None without a place
+        or before the background is learned."""
+        path, background, deproj = self._reference_path, self._background, self._deprojector
+        if path is None or deproj is None or self.calibration is None or background.depth is None:
+            return None
+        reference = make_reference(
+            background.depth, background.sigma, deproj.stride, deproj.intrinsics, self.calibration
+        )
+        reference.save(path)
+        logger.info("empty-room reference saved to %s", path)
+        return path
 
 
 def _load_models(config: PerceptionConfig) -> TrackModels | None:

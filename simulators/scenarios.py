@@ -326,6 +326,18 @@ def _four_people(rng: random.Random) -> Scenario:
     return four_people(rng)
 
 
+def _starting(name: str) -> Callable[[random.Random], Scenario]:
+    """A builder from `simulators.startup_scenarios` (imported lazily: it imports us)."""
+
+    def builder(rng: random.Random) -> Scenario:
+        from simulators import startup_scenarios
+
+        made: Scenario = getattr(startup_scenarios, name)(rng)
+        return made
+
+    return builder
+
+
 SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
     "walk_fall_forward": walk_fall_forward,
     "walk_sit_stand": walk_sit_stand,
@@ -333,6 +345,9 @@ SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
     "home_fall": home_fall,
     "quiet_room": quiet_room,
     "empty_room": empty_room,
+    "start_in_chair": _starting("start_in_chair"),
+    "start_on_floor": _starting("start_on_floor"),
+    "start_standing": _starting("start_standing"),
     "random_clip": _generated(kind="clip"),
     "random_fall": _generated(kind="clip", fall_fraction=1.0),
     "random_negative": _generated(kind="clip", fall_fraction=0.0),

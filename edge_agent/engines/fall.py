@@ -15,6 +15,11 @@ drop itself was not seen (the track was born on the floor, the drop was occluded
 reported confidence is the evidence: geometry alone gives ``confidence``; geometry and the
 model average their belief, so a model that doubts the fall makes the alert less confident;
 the model alone gives its probability, scaled down because the drop was not seen.
+A person found on the floor when the agent starts (``Observation.found_at_start``) and
+never seen up since opens an episode too: nobody saw them fall, but someone lying on the
+floor outside any bed or chair is what a nurse must check, and waiting for a drop that was
+never going to be seen would leave them there. Its confidence is ``found_down_confidence``
+(lower than a seen fall), and the time on the floor counts from when they were found.
 While the input is not trusted (``trusted=False``: a blocked or unfamiliar view) no new
 episode begins; open ones go on, since a person on the floor is still on the floor.
 Pure: times come from the frames.
@@ -63,6 +68,8 @@ class _Episode:
     """Highest fall model probability while confirming."""
     confidence: float = 0.0
     escalation: int = 0
+    found: bool = False
+    """Found down at start-up, no fall seen (neither by geometry nor by the model)."""
 
 
 class FallEngine:
@@ -138,7 +145,8 @@ class FallEngine:
             return
         dropped = person.last_upright_t is not None and t - person.last_upright_t <= cfg.max_drop_s
         modelled = obs.fall_p is not None and obs.fall_p >= cfg.fall_p_threshold
-        if dropped or modelled:
+        found = obs.found_at_start and person.last_upright_t is None
+        if dropped or modelled or found:
             logger.debug("track %d down %.2f m (drop seen: %s)", obs.track_id, obs.top_m, dropped)
             self._episodes[obs.track_id] = _Episode(
                 obs.track_id,
@@ -149,10 +157,13 @@ class FallEngine:
                 last_seen_t=t,
                 dropped=dropped,
                 fall_p=obs.fall_p,
+                found=found and not (dropped or modelled),
             )
 
     def _evidence(self, ep: _Episode) -> float:
         """Confidence from what was seen: geometry, the fall model, or both."""
+        if ep.found:
+            return self._cfg.found_down_confidence
         if ep.fall_p is None:
             return self._cfg.confidence
         if ep.dropped:

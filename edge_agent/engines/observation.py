@@ -15,7 +15,8 @@ class Observation:
     bottom_m: float
     """Lowest point above the floor (robust): ≈ 0 when lying on the floor."""
     is_person: bool
-    """Stood upright or walked at some point (not furniture)."""
+    """Stood upright or walked at some point, or found as a person at start-up (not
+    furniture)."""
     born_t: float
     zone_id: str | None = None
     zone_kind: str | None = None
@@ -34,6 +35,8 @@ class Observation:
     """Kinds of every configured zone the centroid is in (bed, chair, door, dispenser...)."""
     merged: bool = False
     """Shares one blob with someone else (a nurse beside the patient): position predicted."""
+    found_at_start: bool = False
+    """Already in the room when the agent started (found by shape, not seen coming in)."""
     posture: str | None = None
     """The posture model's label (standing, walking, sitting, lying, on_floor...); None when
     no model ran for this track yet: engines then fall back to geometry."""

@@ -48,6 +48,49 @@ class BackgroundConfig(_Section):
     )
 
 
+class StartupConfig(_Section):
+    """Finding people who are already in view when the agent starts (or restarts)."""
+
+    window_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="For this long after the background is learned, a new track shaped like "
+        "a person lying down (in bed, on a sofa, on the floor) counts as a person at once: "
+        "someone lying there when the agent started never stood up in view.",
+    )
+    reference: bool = Field(
+        default=True,
+        description="Keep an empty-room reference beside the floor calibration "
+        "(floor.json → floor.room.npz): loaded at start-up, so whoever is in view is "
+        "foreground at once; written when the room has been empty for `empty_s`.",
+    )
+    empty_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Nothing tracked for this long on a healthy sensor: the room is empty "
+        "and its background is stored as the reference.",
+    )
+    rewrite_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="The reference is written again (drift, furniture moved and absorbed) "
+        "at most this often.",
+    )
+    min_agree: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="A stored reference is used only when at least this share of the first "
+        "learned view agrees with it; less means the camera moved or the room changed.",
+    )
+    search: bool = Field(
+        default=True,
+        description="Without a usable reference, look for people in the first learned "
+        "background by shape (standing or sitting up, lying on the floor, in a bed zone) and "
+        "keep them foreground until they move away.",
+    )
+
+
 class TemporalConfig(_Section):
     max_frames: int = Field(
         default=6,
@@ -184,6 +227,13 @@ class FallConfig(_Section):
     )
     confidence: float = Field(
         default=0.9, ge=0, le=1, description="Reported confidence of a fall seen by geometry."
+    )
+    found_down_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Reported confidence for a person found on the floor when the agent "
+        "starts and never seen up since: an alert, though no fall was seen.",
     )
     escalation_s: list[float] = Field(
         default_factory=lambda: [300.0, 900.0, 3600.0],
@@ -539,6 +589,10 @@ class PerceptionConfig(_Section):
     )
     background: BackgroundConfig = Field(
         default_factory=BackgroundConfig, description="Background model."
+    )
+    startup: StartupConfig = Field(
+        default_factory=StartupConfig,
+        description="People already in view at start-up; the empty-room reference.",
     )
     temporal: TemporalConfig = Field(
         default_factory=TemporalConfig, description="Per-pixel temporal depth filter."

@@ -26,8 +26,9 @@ centroid and lowest heights and the horizontal extent are per-frame EMAs with we
 ``height_smoothing``; the velocity on the floor and the vertical speed of the top are
 time-constant EMAs (``speed_tau_s``, ``vspeed_tau_s``) of finite differences, so they read
 the same at 6 or 30 frames per second. Zones are looked up by the pipeline (`ZoneMap`).
-A track also remembers whether it ever looked like a person (stood upright or walked),
-which the background model uses to never absorb a person lying still.
+A track also remembers whether it ever looked like a person (stood upright or walked, or
+was found as one at start-up), which the background model uses to never absorb a person
+lying still.
 """
 
 import itertools
@@ -107,11 +108,17 @@ class Track:
     seen_y: float = 0.0
     """Where the track was last seen alone (not sharing its blob)."""
     seen_t: float = 0.0
+    found_at_start: bool = False
+    """Judged a person when the agent started (`edge_agent.perception.startup`): someone
+    lying in bed or on the floor then never stood up or walked in view."""
 
     @property
     def is_person(self) -> bool:
-        """Confirmed, and ever stood up or walked: not noise, not a chair pushed into view."""
-        return self.confirmed and (self.max_top_m >= _UPRIGHT_M or self.moved_m >= _WALKED_M)
+        """Confirmed, and ever stood up or walked, or was found as a person at start-up: not
+        noise, not a chair pushed into view."""
+        return self.confirmed and (
+            self.found_at_start or self.max_top_m >= _UPRIGHT_M or self.moved_m >= _WALKED_M
+        )
 
     def predict(self, t: float) -> tuple[float, float]:
         """Where the track should be at ``t`` at its current velocity."""

@@ -35,6 +35,31 @@ def point_in_polygon(x: float, y: float, polygon: npt.NDArray[np.float64]) -> bo
     return bool(np.count_nonzero(crosses & (x < xs)) % 2)
 
 
+def points_in_polygon(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], polygon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """`point_in_polygon` for many points at once (one pass per edge, not per point)."""
+    inside = np.zeros(x.shape, dtype=bool)
+    for (x0, y0), (x1, y1) in zip(polygon, np.roll(polygon, -1, axis=0), strict=True):
+        if y0 == y1:
+            continue  # a horizontal edge is never crossed by a horizontal ray
+        crosses = (y0 > y) != (y1 > y)
+        inside ^= crosses & (x < x0 + (y - y0) * (x1 - x0) / (y1 - y0))
+    return inside
+
+
+def distance_to_outline(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], polygon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Distance of each point to the nearest edge of the polygon (inside or out), metres."""
+    best = np.full(x.shape, np.inf)
+    for a, b in zip(polygon, np.roll(polygon, -1, axis=0), strict=True):
+        ab = b - a
+        f = np.clip(((x - a[0]) * ab[0] + (y - a[1]) * ab[1]) / max(float(ab @ ab), 1e-12), 0, 1)
+        best = np.minimum(best, np.hypot(x - a[0] - f * ab[0], y - a[1] - f * ab[1]))
+    return best
+
+
 def distance_outside(x: float, y: float, polygon: npt.NDArray[np.float64]) -> float:
     """0 inside the polygon, else the distance to its nearest edge (metres)."""
     if point_in_polygon(x, y, polygon):

@@ -1,8 +1,9 @@
 """The first README command: the demo shows a fall alert quickly and leaves nothing behind.
 
 Runs `ambient demo` as a newcomer would (its own broker and Redis, simulated rooms played in
-real time), waits for a fall alert on the ward feed and on the home feed, then presses
-Ctrl-C and checks that every process it started is gone.
+real time), waits for a fall alert on the ward feed and on the home feed and for room 416's
+tile to show its patient in bed (in view from the first frame, so never seen walking in),
+then presses Ctrl-C and checks that every process it started is gone.
 """
 
 import os
@@ -57,6 +58,13 @@ def test_demo_shows_falls_and_stops_cleanly(tmp_path: Path) -> None:
             return None
         return [a for a in alerts if a["kind"] == "fall"] or None
 
+    def tile(site: str, unit: str, room: str) -> str | None:
+        try:
+            rooms = http_json(f"{url}/api/sites/{site}/units/{unit}/rooms")
+        except OSError:
+            return None
+        return next((r["state"] for r in rooms if r["room"] == room), None)
+
     started: set[int] = set()
     try:
         ward = wait_for(
@@ -64,6 +72,11 @@ def test_demo_shows_falls_and_stops_cleanly(tmp_path: Path) -> None:
         )
         assert {a["room"] for a in ward} == {"412"}, "falls only where the simulation has one"
         wait_for(lambda: falls("home7", "home"), ALERT_WITHIN_S, "a home fall alert")
+        wait_for(
+            lambda: tile("hosp1", "4west", "416") == "in_bed",
+            ALERT_WITHIN_S,
+            "room 416's tile to show its patient in bed",
+        )
         # Rooms without a fall may still be rendering their first recording: wait for them.
         started = wait_for(
             lambda: kids if len(kids := _children(demo.pid)) >= 6 else None,

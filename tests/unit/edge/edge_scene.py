@@ -109,6 +109,26 @@ class Scene:
         return DepthFrame(index=index, t=T0 + t, depth_m=self.render(boxes), intrinsics=self.intr)
 
 
+class CachedRoom:
+    """Renders each distinct set of boxes once; per frame only draws the depth noise."""
+
+    def __init__(self, width: int = 320) -> None:
+        self.scene = Scene(noise=0.0, intr=intrinsics(width, width * 3 // 4))
+        self.rng = np.random.default_rng(7)
+        self._cache: dict[tuple[Box, ...], np.ndarray] = {}
+        self.index = 0
+
+    def frame(self, t: float, boxes: list[Box]) -> DepthFrame:
+        key = tuple(boxes)
+        clean = self._cache.get(key)
+        if clean is None:
+            clean = self._cache[key] = self.scene.render(boxes)
+        noise = self.rng.standard_normal(clean.shape, dtype=np.float32)
+        depth = np.where(clean > 0, clean + noise * np.float32(0.003) * clean * clean, 0)
+        self.index += 1
+        return DepthFrame(self.index, T0 + t, depth.astype(np.float32), self.scene.intr)
+
+
 def standing(x: float, y: float, height: float = 1.7) -> Box:
     return (x - 0.22, x + 0.22, y - 0.15, y + 0.15, 0.0, height)
 

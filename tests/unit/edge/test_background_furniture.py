@@ -8,45 +8,15 @@ seconds, not frames), so an hour of room time runs in a few seconds.
 
 from collections.abc import Iterator
 
-import numpy as np
 import pytest
 
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.tracker import Track
 from edge_agent.pipeline import Pipeline
-from edge_agent.sources.base import DepthFrame
-from tests.unit.edge.edge_scene import (
-    T0,
-    Box,
-    Scene,
-    falling,
-    intrinsics,
-    lying_floor,
-    standing,
-)
+from tests.unit.edge.edge_scene import Box, CachedRoom, falling, lying_floor, standing
 
 CHAIR_AT_WALL: Box = (1.4, 1.9, 4.6, 5.1, 0.0, 0.9)
 CHAIR_MOVED: Box = (0.2, 0.7, 2.6, 3.1, 0.0, 0.9)
-
-
-class Room:
-    """Renders each distinct set of boxes once; per frame only draws the depth noise."""
-
-    def __init__(self, width: int = 320) -> None:
-        self.scene = Scene(noise=0.0, intr=intrinsics(width, width * 3 // 4))
-        self.rng = np.random.default_rng(7)
-        self._cache: dict[tuple[Box, ...], np.ndarray] = {}
-        self.index = 0
-
-    def frame(self, t: float, boxes: list[Box]) -> DepthFrame:
-        key = tuple(boxes)
-        clean = self._cache.get(key)
-        if clean is None:
-            clean = self._cache[key] = self.scene.render(boxes)
-        noise = self.rng.standard_normal(clean.shape, dtype=np.float32)
-        depth = np.where(clean > 0, clean + noise * np.float32(0.003) * clean * clean, 0)
-        self.index += 1
-        return DepthFrame(self.index, T0 + t, depth.astype(np.float32), self.scene.intr)
 
 
 def _steps(t0: float, t1: float, dt: float) -> Iterator[float]:
@@ -55,7 +25,7 @@ def _steps(t0: float, t1: float, dt: float) -> Iterator[float]:
     return (t0 + i * dt for i in range(1, n + 1))
 
 
-def _learn(room: Room, pipeline: Pipeline, boxes: list[Box]) -> None:
+def _learn(room: CachedRoom, pipeline: Pipeline, boxes: list[Box]) -> None:
     """Seconds 0 to 2."""
     for t in _steps(-0.1, 2.0, 0.1):
         pipeline.process(room.frame(t, boxes))
@@ -69,7 +39,7 @@ def _near(tracks: list[Track], box: Box) -> list[Track]:
 
 @pytest.mark.recordings
 def test_a_chair_pushed_to_a_new_place_joins_the_background_within_a_minute() -> None:
-    room, pipeline = Room(), Pipeline(PerceptionConfig())
+    room, pipeline = CachedRoom(), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_AT_WALL])
     # Someone walks to the chair (2-4 s), pushes it 2 m into the room (4-8 s), walks out of
     # view (8-11 s), leaving the chair.
@@ -113,7 +83,7 @@ def test_a_chair_pushed_to_a_new_place_joins_the_background_within_a_minute() ->
 
 @pytest.mark.recordings
 def test_a_chair_taken_out_of_the_room_leaves_no_trace() -> None:
-    room, pipeline = Room(), Pipeline(PerceptionConfig())
+    room, pipeline = CachedRoom(), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_MOVED])
     for t in _steps(2.0, 5.0, 0.1):  # carried away (out of view in one go)
         pipeline.process(room.frame(t, []))
@@ -123,7 +93,7 @@ def test_a_chair_taken_out_of_the_room_leaves_no_trace() -> None:
 
 @pytest.mark.recordings
 def test_a_person_lying_still_after_a_fall_stays_foreground_for_an_hour() -> None:
-    room, pipeline = Room(width=160), Pipeline(PerceptionConfig())
+    room, pipeline = CachedRoom(width=160), Pipeline(PerceptionConfig())
     _learn(room, pipeline, [CHAIR_AT_WALL])
     for t in _steps(2.0, 4.0, 0.1):
         pipeline.process(room.frame(t, [CHAIR_AT_WALL, standing(0.3, 3.0)]))

@@ -80,3 +80,22 @@ def test_a_still_body_just_over_the_threshold_is_not_learned_during_a_long_lie()
         model.update(depth, fg, protected, t)
     assert fg[body].mean() > 0.5
     assert fg[~protected].mean() < 0.01
+
+
+def test_far_walls_seen_at_quarter_vga_do_not_flicker_into_foreground() -> None:
+    """At 320×240 the depth noise is twice the configured 640×480 figure; the room's own
+    noise, measured while learning, sets the threshold, so a wall 5–6 m away stays room
+    (its flicker would stick to anyone standing or lying near it)."""
+    rng = np.random.default_rng(3)
+    wall = np.repeat(np.linspace(6.0, 5.0, 60, dtype=np.float32)[:, None], 80, axis=1)
+    sigma = np.float32(0.0084) * wall * wall
+    model = BackgroundModel(BackgroundConfig())
+    t = 0.0
+    while not model.learn((wall + rng.standard_normal(wall.shape) * sigma).astype(np.float32), t):
+        t += 1 / 15
+    six = np.full(wall.shape, 6.0, dtype=np.float32)  # the temporal filter's average
+    flicker = []
+    for _ in range(100):
+        frame = wall + rng.standard_normal(wall.shape) * sigma / np.sqrt(6)
+        flicker.append(model.foreground(frame.astype(np.float32), six).mean())
+    assert np.mean(flicker) < 0.001
