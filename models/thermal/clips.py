@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-SENSORS = ("grideye", "array16", "mlx90640", "mlx90640_narrow", "lepton")
+SENSORS = ("grideye", "d6t44", "array16", "mlx90640", "mlx90640_narrow", "lepton")
 SCENARIOS = ("random_clip",) * 8 + ("walk_fall_forward", "home_fall", "quiet_room", "empty_room")
-TRAIN_FPS = {"grideye": 4.0, "array16": 4.0, "mlx90640": 4.0, "mlx90640_narrow": 4.0}
+TRAIN_FPS = {
+    "grideye": 4.0,
+    "d6t44": 4.0,
+    "array16": 4.0,
+    "mlx90640": 4.0,
+    "mlx90640_narrow": 4.0,
+}
 """Rendered at 4 Hz (the model's window rate) to save time; the Lepton runs at 8.7 only."""
 Split = Literal["train", "val", "test"]
 
@@ -83,9 +89,13 @@ def render(spec: ClipSpec, out_dir: Path) -> Path:
 
 
 def default_dir() -> Path:
+    """Under the project's cache, per simulator version: a recalibrated simulator renders
+    its clips afresh instead of training on the old ones."""
     from ambient.cache import cache_root
+    from simulators import SIMULATOR_VERSION
+    from simulators.thermal import THERMAL_MODEL_VERSION
 
-    return cache_root() / "thermal-train"
+    return cache_root() / "thermal-train" / f"sim{SIMULATOR_VERSION}-thermal{THERMAL_MODEL_VERSION}"
 
 
 def render_all(out_dir: Path, n: int, budget_s: float | None = None) -> list[Path]:

@@ -11,12 +11,10 @@ the simulator's ground truth at the window's last tick:
 - `still`: someone visible and none of the above;
 - `empty`: nobody in the array's field of view.
 
-"Visible" projects the person's labelled position through the array's geometry, and leaves
-out anyone who was in the room at the first frame and has neither moved 0.3 m from there
-nor changed activity since: the first frames are the background, so such a person is
-invisible to the edge agent until they move (its documented behaviour), and labelling them
-would teach the model to see people in an empty excess image. Windows ending in the first
-8 s of a clip are dropped.
+"Visible" projects the person's labelled position through the array's geometry. Someone in
+view at the first frame counts from the first frame: the background starts cold and finds
+them. Windows ending in the first 2 s of a clip (the first noise figures settling) are
+dropped.
 """
 
 import json
@@ -35,10 +33,9 @@ from edge_agent.thermal.perception import ThermalPerception
 from edge_agent.thermal.window import WindowSampler
 
 LABELS = ("empty", "still", "moving", "on_floor")
-WINDOWS_VERSION = 5
+WINDOWS_VERSION = 6
 """Bumped whenever windows or labels change, so cached windows are rebuilt."""
-SKIP_START_S = 8.0
-REVEAL_M = 0.3
+SKIP_START_S = 2.0
 STRIDE_TICKS = 2
 MOVING = frozenset(
     (
@@ -128,17 +125,8 @@ def clip_windows(path: Path, config: ThermalConfig | None = None) -> ClipWindows
     xs: list[npt.NDArray[np.float32]] = []
     ys: list[int] = []
     ticks = 0
-    start = {q["id"]: q["position"][:2] for q in frames[0]["persons"]} if frames else {}
-    start_activity = {q["id"]: q["activity"] for q in frames[0]["persons"]} if frames else {}
-    hidden = set(start)
     try:
         for frame in source.frames():
-            for q in frames[frame.index]["persons"]:
-                if q["id"] in hidden and (
-                    math.dist(q["position"][:2], start[q["id"]]) > REVEAL_M
-                    or q["activity"] != start_activity[q["id"]]
-                ):
-                    hidden.discard(q["id"])
             result = perception.step(frame.temps_c, frame.t)
             if not sampler.push(result.excess, frame.t):
                 continue
@@ -148,7 +136,7 @@ def clip_windows(path: Path, config: ThermalConfig | None = None) -> ClipWindows
                 continue
             before = frames[frame.index - lag] if frame.index >= lag else None
             xs.append(sampler.window())
-            ys.append(frame_label(geometry, meta, frames[frame.index], before, frozenset(hidden)))
+            ys.append(frame_label(geometry, meta, frames[frame.index], before))
     finally:
         source.close()
     x = np.stack(xs) if xs else np.zeros((0, 8, 12, 16), dtype=np.float32)
