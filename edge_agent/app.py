@@ -201,9 +201,10 @@ def build_app(
             ThermalPipeline,
         )
 
-        thermal = ThermalPipeline(config.perception)
+        thermal = ThermalPipeline(config.perception, config.thermal)
         pipeline = thermal
-        models = (thermal.model.ref, THERMAL_OCCUPANCY_MODEL, THERMAL_HEALTH_MODEL)
+        fall = (thermal.fall_model.ref,) if thermal.fall_model is not None else ()
+        models = (thermal.model.ref, *fall, THERMAL_OCCUPANCY_MODEL, THERMAL_HEALTH_MODEL)
     if pipeline is None:
         from edge_agent.pipeline import Pipeline
 

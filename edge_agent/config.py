@@ -26,6 +26,7 @@ from pydantic import (
 
 from ambient.yamlconfig import ConfigError, load_yaml_model
 from edge_agent.perception.config import PerceptionConfig
+from edge_agent.thermal.config import ThermalConfig
 from protocol.common import OpaqueId
 
 __all__ = ["ConfigError", "DeviceConfig", "config_hash", "load_config"]
@@ -170,6 +171,11 @@ class DeviceConfig(_Section):
     )
     perception: PerceptionConfig = Field(
         default_factory=PerceptionConfig, description="Perception and event-engine settings."
+    )
+    thermal: ThermalConfig = Field(
+        default_factory=ThermalConfig,
+        description="Thermal array settings (background, noise, blobs, tracking, the fall "
+        "rule, health); used when the source is a thermal array.",
     )
     heartbeat_s: float = Field(
         default=60.0, gt=0, description="Seconds between health log lines (frames, events)."

@@ -131,6 +131,18 @@ def test_config_hash_follows_content_not_secrets(
     assert changed != first and len(changed) == 64
 
 
+def test_thermal_settings_come_from_the_config_and_a_wrong_one_names_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_AMBIENT_MQTT_PASSWORD", "x")
+    text = GOOD + "thermal:\n  background:\n    noise_k: 5.0\n  fall:\n    refractory_s: 20\n"
+    config = load_config(_write(tmp_path, text))
+    assert config.thermal.background.noise_k == 5.0 and config.thermal.fall.refractory_s == 20
+    bad = GOOD + "thermal:\n  background:\n    noise_sigma: 5.0\n"
+    with pytest.raises(ConfigError, match=r"device.yaml:\d+: thermal.background.noise_sigma"):
+        load_config(_write(tmp_path, bad))
+
+
 def test_shipped_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AMBIENT_MQTT_PASSWORD", "x")
     example = Path(__file__).parents[3] / "deploy" / "edge" / "device.yaml"

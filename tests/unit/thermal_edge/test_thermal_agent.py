@@ -52,11 +52,13 @@ def test_thermal_recording_agent_sends_the_fall(tmp_path: Path) -> None:
                 "source": {"kind": "thermal_recording", "path": str(clip), "real_time": False},
                 "mqtt": {"host": "127.0.0.1"},
                 "outbox": {"path": str(tmp_path / "outbox.sqlite3")},
+                "thermal": {"fall": {"refractory_s": 30.0}},
             }
         )
     )
     app = build_app(load_config(config))
     assert isinstance(app.pipeline, ThermalPipeline)
+    assert app.pipeline.config.fall.refractory_s == 30.0  # the device's own setting
     link = Link()
     app.link = link
     app.start()
