@@ -179,8 +179,8 @@ def learn_empty_room(room: DemoRoom, config: Path) -> None:
 
     from edge_agent.config import load_config
     from edge_agent.install import learn_empty_room as learn
-    from edge_agent.sources.simulated import SimulatedSource
     from simulators.scenarios import build
+    from simulators.source import SimulatedSource
 
     scenario = build(room.scenario, room.seed)
     empty = dataclasses.replace(scenario, people=[], events=[], duration=_EMPTY_ROOM_S)

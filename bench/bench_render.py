@@ -60,9 +60,9 @@ def day_fps(width: int, height: int, seconds: float) -> float:
     """Frames/s of `SimulatedSource` playing a generated hospital day (patient and staff)."""
     import itertools
 
-    from edge_agent.sources.simulated import SimulatedSource
     from simulators.dataset.plan import scenario_source
     from simulators.dataset.spec import day_spec
+    from simulators.source import SimulatedSource
 
     spec = day_spec(
         SEED, 0, width=width, height=height, fps=15, hours=8.0, generator=scenario_source()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge_agent.inference.runtime import OnnxModel, load_model, model_dir
 from edge_agent.sources.thermal import ThermalFrame, ThermalRecordingSource
 from edge_agent.thermal.blobs import find_warm_blobs
 from edge_agent.thermal.config import ThermalConfig
@@ -30,7 +31,6 @@ from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.pipeline import FALL_MODEL_NAME, MODEL_NAME, ThermalPipeline
 from edge_agent.thermal.tracker import ThermalTracker
 from edge_agent.thermal.window import WindowSampler, context_planes
-from models.runtime import OnnxModel, load_model, model_dir
 from simulators.thermal import cached_thermal
 
 SIMULATED = (

@@ -38,6 +38,12 @@ from edge_agent.engines.mobility import MOBILITY_MODEL
 from edge_agent.engines.no_motion import NO_MOTION_MODEL
 from edge_agent.engines.occupancy import OCCUPANCY_MODEL
 from edge_agent.engines.sensor_health import SENSOR_HEALTH_MODEL
+from edge_agent.inference.track_models import (
+    TrackModels,
+    TrackOutputs,
+    dispenser_distance,
+    with_outputs,
+)
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import find_blobs
 from edge_agent.perception.config import PerceptionConfig
@@ -54,7 +60,6 @@ from edge_agent.perception.temporal import TemporalFilter
 from edge_agent.perception.tracker import Track, Tracker
 from edge_agent.perception.zones import ZoneMap
 from edge_agent.sources.base import DepthFrame
-from models.track_models import TrackModels, TrackOutputs, dispenser_distance, with_outputs
 from protocol import ModelRef
 
 logger = logging.getLogger(__name__)

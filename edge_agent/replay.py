@@ -117,9 +117,9 @@ def _run_thermal(
     recording: Path, out: Path, perception: PerceptionConfig, identity: Identity
 ) -> int:
     """A thermal recording: geometry from its meta, the activity model from models/."""
+    from edge_agent.inference.runtime import ModelError
     from edge_agent.sources.thermal import ThermalRecordingSource
     from edge_agent.thermal.pipeline import ThermalPipeline
-    from models.runtime import ModelError
 
     source = ThermalRecordingSource(recording, real_time=False, loop=False)
     try:

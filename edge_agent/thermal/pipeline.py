@@ -18,6 +18,7 @@ import numpy.typing as npt
 from edge_agent.detections import Detection
 from edge_agent.engines.occupancy import OccupancyEngine
 from edge_agent.engines.sensor_health import SensorHealthEngine
+from edge_agent.inference.runtime import OnnxModel, load_model, model_dir
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.sources.thermal import ThermalFrame
 from edge_agent.thermal.config import ThermalConfig
@@ -27,7 +28,6 @@ from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.perception import PerceptionResult, ThermalPerception
 from edge_agent.thermal.tracker import ThermalTrack
 from edge_agent.thermal.window import CONTEXT_PLANES, WindowSampler, context_planes
-from models.runtime import OnnxModel, load_model, model_dir
 from protocol import ModelRef
 
 logger = logging.getLogger(__name__)

@@ -205,7 +205,7 @@ def evaluate(options: Options) -> dict[str, Any]:
     (options.out / "metrics.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
     (options.out / "index.html").write_text(report.render(summary))
     if options.cards:
-        from models.runtime import MODELS_DIR
+        from edge_agent.inference.runtime import MODELS_DIR
 
         written = cards.write_cards(options.models_dir or MODELS_DIR, summary)
         summary["run"]["cards"] = [str(p) for p in written]

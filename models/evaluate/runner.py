@@ -50,7 +50,7 @@ class JobResult:
 
 def _depth_source(job: Job) -> Any:
     if job.kind == "day":
-        from edge_agent.sources.simulated import SimulatedSource
+        from simulators.source import SimulatedSource
 
         return SimulatedSource(job.source, fps=job.fps)
     from edge_agent.sources.realsense import RealSenseSource

@@ -11,9 +11,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from edge_agent.inference.runtime import OnnxModel
 from edge_agent.sources.thermal import ThermalRecordingSource
 from edge_agent.thermal.pipeline import ThermalPipeline
-from models.runtime import OnnxModel
 from models.thermal.clips import default_dir, split_of
 from protocol import EventType, Phase
 

@@ -49,8 +49,8 @@ def _run(args: argparse.Namespace) -> int:
     except ImportError as e:  # torch or onnx missing
         print(f"error: training needs the 'train' extra: {e}", file=sys.stderr)
         return 2
+    from edge_agent.inference.runtime import MODELS_DIR
     from models.evaluate.real.index import RealIndexError
-    from models.runtime import MODELS_DIR
     from models.thermal.fall_bags import plan_folds, real_bags
     from models.thermal.fall_sim import sim_bags
 

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.inference.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from edge_agent.thermal.fall_input import CHANNELS, FPS, FRAMES, PLANES
 from edge_agent.thermal.window import CONTEXT_PLANES, GRID
-from models.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from models.thermal.fall_bags import Bag, Fold, validation_keys
 
 logger = logging.getLogger(__name__)

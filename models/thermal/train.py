@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.inference.sidecar import Sidecar, write_sidecar
 from edge_agent.thermal.window import CONTEXT_PLANES, WINDOW_FRAMES, context_planes
-from models.sidecar import Sidecar, write_sidecar
 from models.thermal.clips import default_dir, render_all, split_of
 from models.thermal.dataset import LABELS, WINDOWS_VERSION, clip_windows
 

@@ -22,9 +22,9 @@ import numpy.typing as npt
 
 from edge_agent.calibration import CalibrationError
 from edge_agent.engines.observation import Observation
+from edge_agent.inference.features import DISPENSER_FAR_M
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.pipeline import Pipeline
-from models.features import DISPENSER_FAR_M
 from models.training.labels import dispenser_rects, nearest_dispenser_m
 from simulators.recording import Labels, read_labels
 

@@ -14,7 +14,7 @@ Postures are folded into what a depth blob can show and the engines use:
 from collections.abc import Sequence
 from typing import Any
 
-from models.features import rect_distance
+from edge_agent.inference.features import rect_distance
 
 POSTURES: tuple[str, ...] = ("standing", "walking", "sitting", "lying", "crouching", "on_floor")
 WALKING_MPS = 0.3

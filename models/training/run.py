@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ambient.cache import cache_root
-from models.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
+from edge_agent.inference.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from models.training import metrics
 from models.training.extract import (
     EXTRACT_VERSION,

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from models.features import WindowSpec
+from edge_agent.inference.features import WindowSpec
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]

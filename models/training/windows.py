@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.features import DispenserDistance, TrackBuffers, WindowSpec
+from edge_agent.inference.features import DispenserDistance, TrackBuffers, WindowSpec
 from models.training.extract import ItemRows, observations_of
 from models.training.labels import POSTURES, fall_label, person_speeds, posture_label
 

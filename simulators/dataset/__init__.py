@@ -2,6 +2,6 @@
 
 `ambient sim dataset` (see `simulators.dataset.cli`) builds them; `ItemSpec` describes one
 item so it can be rendered again anywhere, and `simulators.dataset.frames` is the one render
-loop shared by recordings and `edge_agent.sources.simulated.SimulatedSource`. Importing this
+loop shared by recordings and `simulators.source.SimulatedSource`. Importing this
 package is cheap; its modules import numpy and the renderer.
 """

@@ -1,7 +1,7 @@
 """Noisy depth frames of a scenario rendered on the fly, as a recording of it would hold them.
 
 `simulators.recording.record` writes clips; this is the same loop without the file, for
-sources that play hours (`edge_agent.sources.simulated.SimulatedSource`): same renderer, noise
+sources that play hours (`simulators.source.SimulatedSource`): same renderer, noise
 model and seeding (`noise_rng`), intrinsics, frame times (``index / fps``) and timestamps
 (``start_ms + t · 1000``). A unit test holds the two to the same frames.
 """

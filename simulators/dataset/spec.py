@@ -4,7 +4,7 @@ A clip is rendered once to a RealSense recording, or to a thermal recording when
 carries a `ThermalSpec` (which array, where it hangs, the room temperature, how long it has
 been on); a day (hours of normal activity) is far too big to store as frames, so it is
 stored as this spec and rendered on the fly when replayed
-(`edge_agent.sources.simulated.SimulatedSource`). Either way the spec is the single source
+(`simulators.source.SimulatedSource`). Either way the spec is the single source
 of truth: the same spec always gives the same scenario, frames, noise and timestamps.
 """
 

@@ -43,3 +43,20 @@ def test_the_command_line_loads_neither_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.split() == []
+
+
+def test_the_edge_never_loads_training_evaluation_or_the_simulator() -> None:
+    """The device installs onnxruntime and the model files: no training code, no torch, no
+    simulator (the edge may read the models folder's files, not import its code)."""
+    modules = ["edge_agent.app", "edge_agent.replay", "edge_agent.pipeline"]
+    modules += ["edge_agent.thermal.pipeline", "edge_agent.inference.track_models"]
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print(' '.join(sorted(m for m in sys.modules if m == 'models' or "
+        "m.startswith(('models.', 'simulators', 'torch')))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == []

@@ -57,7 +57,7 @@ def evaluate_real(options: RealOptions) -> dict[str, Any]:
         if options.folds is not None:
             candidates = folds_.folds(options.folds)
         else:
-            from models.runtime import MODELS_DIR
+            from edge_agent.inference.runtime import MODELS_DIR
 
             candidates = [folds_.candidate(options.models_dir or MODELS_DIR, "models")]
         assigned, orphans = folds_.assign(clips, candidates, one_fold=options.folds is not None)

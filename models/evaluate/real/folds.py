@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge_agent.inference.sidecar import SidecarError, load_sidecar
 from models.evaluate.real.index import RealClip
-from models.sidecar import SidecarError, load_sidecar
 
 
 class ProtocolError(ValueError):

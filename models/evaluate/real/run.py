@@ -66,9 +66,9 @@ def run_clip(job: ClipJob) -> ClipOutcome:
 
 
 def _run(job: ClipJob, started: float) -> ClipOutcome:
+    from edge_agent.inference.runtime import load_model, model_dir
     from edge_agent.sources.thermal import ThermalRecordingSource
     from edge_agent.thermal.pipeline import FALL_MODEL_NAME, MODEL_NAME, ThermalPipeline
-    from models.runtime import load_model, model_dir
 
     source = ThermalRecordingSource(job.path, real_time=False, loop=False)
     if job.models_dir not in _MODELS:  # one session per worker, not one per clip

@@ -11,12 +11,12 @@ import pytest
 
 from edge_agent.sources.base import DepthFrame, SourceError
 from edge_agent.sources.realsense import RealSenseSource
-from edge_agent.sources.simulated import SimulatedSource
 from simulators.dataset.plan import GENERATED
 from simulators.dataset.spec import ItemSpec, clip_spec, day_spec
 from simulators.dataset.writer import item_paths, write_item
 from simulators.recording import record_scenario
 from simulators.scenarios import build
+from simulators.source import SimulatedSource
 
 
 def _read(path: Path) -> list[DepthFrame]:
@@ -99,12 +99,12 @@ def test_bad_input_is_a_source_error(tmp_path: Path) -> None:
         SimulatedSource(42)
 
 
-def test_importing_the_source_does_not_load_the_simulator() -> None:
+def test_importing_the_source_does_not_load_the_renderer() -> None:
     code = (
-        "import sys\nimport edge_agent.sources.simulated\n"
+        "import sys\nimport simulators.source\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('simulators', 'open3d')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "['simulators', 'simulators.source']"

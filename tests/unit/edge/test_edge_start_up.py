@@ -19,12 +19,12 @@ from edge_agent.install import learn_empty_room
 from edge_agent.perception.config import BedZone, PerceptionConfig, ZonesConfig
 from edge_agent.pipeline import Pipeline
 from edge_agent.sources.realsense import RealSenseSource
-from edge_agent.sources.simulated import SimulatedSource
 from models.evaluate.items import room_frame_zones
 from protocol import ActivityData, ActivityState, EventType, OccupancyData, Phase
 from simulators.cache import cached_recording
 from simulators.recording import read_labels
 from simulators.scenarios import build
+from simulators.source import SimulatedSource
 
 SIZE = {"width": 320, "height": 240}
 FOUND_WITHIN_S = 6.0

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from ambient.cli import main
+from edge_agent.inference.runtime import MODELS_DIR
 from models.evaluate.real.folds import ProtocolError, assign, candidate
 from models.evaluate.real.index import RealClip, group_of, kind_of
 from models.evaluate.real.run import ClipOutcome
 from models.evaluate.real.score import summarise
-from models.runtime import MODELS_DIR
 
 META = {
     "sensor": "panasonic-amg8833",

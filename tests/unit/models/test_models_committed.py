@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from edge_agent.engines.observation import Observation
-from models.runtime import MODELS_DIR, load_model
-from models.track_models import MODEL_NAMES, TrackModels, TrackOutputs, with_outputs
+from edge_agent.inference.runtime import MODELS_DIR, load_model
+from edge_agent.inference.track_models import MODEL_NAMES, TrackModels, TrackOutputs, with_outputs
 
 FPS = 15.0
 
@@ -95,7 +95,7 @@ def test_shadow_model_runs_beside_the_live_one() -> None:
 
 
 def test_missing_models_dir_fails_clearly(tmp_path: Path) -> None:
-    from models.runtime import ModelError
+    from edge_agent.inference.runtime import ModelError
 
     with pytest.raises(ModelError, match="does not exist"):
         TrackModels(tmp_path)
@@ -107,7 +107,7 @@ def test_device_path_and_train_cli_do_not_import_torch() -> None:
 
     code = (
         "import argparse, sys\n"
-        "import models.track_models, models.runtime\n"
+        "import edge_agent.inference.track_models, edge_agent.inference.runtime\n"
         "from models import train_cli\n"
         "p = argparse.ArgumentParser(); train_cli.register(p.add_subparsers())\n"
         "print('torch' in sys.modules, 'sklearn' in sys.modules)\n"

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from edge_agent.engines.observation import Observation
-from models.features import DISPENSER_FAR_M, ROW_FEATURES, TrackBuffers, WindowSpec, rect_distance
+from edge_agent.inference.features import (
+    DISPENSER_FAR_M,
+    ROW_FEATURES,
+    TrackBuffers,
+    WindowSpec,
+    rect_distance,
+)
 
 
 def _obs(track_id: int, t: float, top: float, x: float = 1.0) -> Observation:

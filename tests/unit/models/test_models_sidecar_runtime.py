@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.runtime import ModelError, OnnxModel, load_model
-from models.sidecar import Sidecar, SidecarError, load_sidecar, write_sidecar
+from edge_agent.inference.runtime import ModelError, OnnxModel, load_model
+from edge_agent.inference.sidecar import Sidecar, SidecarError, load_sidecar, write_sidecar
 
 
 def _sidecar(**over: object) -> Sidecar:

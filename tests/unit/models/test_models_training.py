@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.features import WindowSpec
-from models.runtime import OnnxModel
-from models.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
+from edge_agent.inference.features import WindowSpec
+from edge_agent.inference.runtime import OnnxModel
+from edge_agent.inference.sidecar import SIDECAR_FORMAT, Sidecar, write_sidecar
 from models.training import metrics
 
 torch_train = pytest.importorskip("models.training.train", exc_type=ImportError)

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge_agent.inference.runtime import load_model
 from edge_agent.thermal.fall_input import FRAMES, PLANES
-from models.runtime import load_model
 from models.thermal.fall_bags import Bag, Fold
 from models.thermal.fall_data import ClipTicks
 

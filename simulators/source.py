@@ -4,8 +4,8 @@ A day of normal activity is hours of frames (~150 KB each even at 320×240), so 
 it as a seeded spec; this source renders it while the pipeline runs. Frames come from the same
 render loop, noise model and intrinsics as a recording of the same spec, with the same
 timestamps (recording clock: ``start_time + index / fps``), so the agent cannot tell them
-apart. The simulator is imported only when this source is created: the edge agent needs it
-installed only if it uses this source.
+apart. It belongs to the simulator (the edge never imports it); the renderer is imported only
+when a source is created, so evaluation workers and the demo pay for it only when they play.
 """
 
 from collections.abc import Iterator

@@ -17,14 +17,15 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-import models
-from models.sidecar import Sidecar, SidecarError, load_sidecar
+from edge_agent.inference.sidecar import Sidecar, SidecarError, load_sidecar
 from protocol import ModelRef
 
 logger = logging.getLogger(__name__)
 
-MODELS_DIR = Path(models.__file__).parent
-"""Where the committed models live (``models/<name>/model.onnx`` + ``model.json``)."""
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+"""Where the committed models live (``models/<name>/model.onnx`` + ``model.json``): the
+`models` folder beside this package, in a checkout and when installed, found by path so
+that no code of that package is imported here."""
 
 
 class ModelError(Exception):

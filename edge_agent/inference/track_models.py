@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from edge_agent.engines.observation import Observation
+from edge_agent.inference.features import DispenserDistance, TrackBuffers, WindowSpec
+from edge_agent.inference.runtime import OnnxModel, load_model
 from edge_agent.perception.zones import ZoneMap, distance_outside
-from models.features import DispenserDistance, TrackBuffers, WindowSpec
-from models.runtime import OnnxModel, load_model
 
 logger = logging.getLogger(__name__)
 
