@@ -8,10 +8,11 @@ import pytest
 
 from edge_agent.inference.runtime import load_model
 from edge_agent.thermal.fall_input import FRAMES, PLANES
+from models.thermal import fall_train
 from models.thermal.fall_bags import Bag, Fold
 from models.thermal.fall_data import ClipTicks
 
-fall_train = pytest.importorskip("models.thermal.fall_train", exc_type=ImportError)
+pytest.importorskip("torch", reason="training needs the train extra (torch)")
 
 
 def _bag(i: int, fall: bool, rng: np.random.Generator) -> Bag:
