@@ -141,6 +141,30 @@ class ThermalFallConfig(_Section):
     confidence: float = Field(default=0.85, ge=0, le=1, description="Reported confidence cap.")
 
 
+class ThermalRestConfig(_Section):
+    """Where lying down is normal: the configured beds and chairs (`perception.zones`) and,
+    if `learn`, places learned from where people stay still for hours."""
+
+    learn: bool = Field(
+        default=True,
+        description="Learn rest places (a bed or sofa nobody configured) from where warm tracks "
+        "stay still for hours; a descent there is not a fall.",
+    )
+    learn_h: float = Field(
+        default=3.0,
+        gt=0,
+        description="Hours of stillness in one floor cell (faded by `forget_days`) that make it "
+        "a rest place: longer than any lie on the floor the agent would not have alerted on.",
+    )
+    forget_days: float = Field(
+        default=14.0, gt=0, description="Time constant over which learned stillness fades."
+    )
+    cell_m: float = Field(default=0.5, gt=0, description="Size of a learned floor cell (m).")
+    still_mps: float = Field(
+        default=0.15, ge=0, description="A track slower than this counts as still."
+    )
+
+
 class ThermalHealthConfig(_Section):
     """What makes a thermal frame unusable (fed to the shared sensor-health engine as the
     share of valid pixels)."""
@@ -163,6 +187,7 @@ class ThermalConfig(_Section):
     tracking: ThermalTrackingConfig = Field(default_factory=ThermalTrackingConfig)
     fall: ThermalFallConfig = Field(default_factory=ThermalFallConfig)
     health: ThermalHealthConfig = Field(default_factory=ThermalHealthConfig)
+    rest: ThermalRestConfig = Field(default_factory=ThermalRestConfig)
     model_every_s: float = Field(
         default=0.5, gt=0, description="Run the activity model this often (seconds)."
     )

@@ -8,11 +8,14 @@ A thermal array sees no heights, so the decisions are the models'. An episode st
   forgiven) for `confirm_s` and somebody was seen moving at most `moving_before_s` before
   going down (a fall follows activity; lying on the floor since the recording began does not
   start one).
-After an episode, the fall model may not start another for `refractory_s`. The episode
-reports time on the floor every `update_interval_s`, sends an `update` at once with the next
-`escalation` number as each long-lie step of `FallConfig.escalation_s` passes, and ends when
-the model has not said `on_floor` for `recover_s` since it saw movement (recovered: got up,
-maybe walked out of view) or has seen nobody for `lost_end_s` (not recovered).
+Neither starts one while the person is where lying down is normal (`Subject.rest`: a
+configured bed or chair, or a learned rest place; `edge_agent/thermal/rest.py`): getting into
+bed is a descent too. After an episode, the fall model may not start another for
+`refractory_s`. The episode reports time on the floor every `update_interval_s`, sends an
+`update` at once with the next `escalation` number as each long-lie step of
+`FallConfig.escalation_s` passes, and ends when the model has not said `on_floor` for
+`recover_s` since it saw movement (recovered: got up, maybe walked out of view) or has seen
+nobody for `lost_end_s` (not recovered).
 Pure: times come from the frames. One episode per room: the model sees the whole view.
 """
 
@@ -48,6 +51,8 @@ class Subject:
 
     track_id: int
     height_m: float
+    rest: str | None = None
+    """Where they are, if lying there is normal (`bed <id>`, `chair <id>`, `learned`)."""
 
 
 class ThermalFallEngine:
@@ -62,6 +67,9 @@ class ThermalFallEngine:
         self._episode: _Episode | None = None
         self._ended_t: float | None = None
         self._subject = Subject(0, 0.0)
+        self._rest_t: float | None = None
+        self.resting_descents = 0
+        """Descents the fall model saw where lying down is normal (no episode started)."""
 
     @property
     def open(self) -> bool:
@@ -81,7 +89,13 @@ class ThermalFallEngine:
         if subject is not None:
             self._subject = subject
         rested = self._ended_t is None or t - self._ended_t >= cfg.refractory_s
-        if p_fall is not None and p_fall >= cfg.fall_p and self._episode is None and rested:
+        rest = subject.rest if subject is not None else None
+        if p_fall is not None and p_fall >= cfg.fall_p and self._episode is None and rest:
+            if self._rest_t is None or t - self._rest_t > cfg.refractory_s:
+                self.resting_descents += 1  # one per lie-down, not one per model run
+                logger.info("thermal descent in %s: not a fall (p %.2f)", rest, p_fall)
+            self._rest_t = t
+        elif p_fall is not None and p_fall >= cfg.fall_p and self._episode is None and rested:
             self._episode = _Episode(new_uuid7(int(t * 1000)), t, t, p_sum=p_fall, p_n=1)
             logger.info("thermal fall start: descent, p %.2f", p_fall)
             return [self._detection(t, Phase.START)]
@@ -102,7 +116,7 @@ class ThermalFallEngine:
         if self._episode is not None:
             return self._follow(t, label, down, p_floor)
         since = self._down_since
-        if not cfg.activity_start or since is None or t - since < cfg.confirm_s:
+        if not cfg.activity_start or since is None or t - since < cfg.confirm_s or rest:
             return []
         active = self._last_active_t
         if active is None or since - active > cfg.moving_before_s:

@@ -26,6 +26,7 @@ from edge_agent.thermal.fall import Subject, ThermalFallEngine
 from edge_agent.thermal.fall_input import FallSampler, FallStream
 from edge_agent.thermal.geometry import SensorGeometry
 from edge_agent.thermal.perception import PerceptionResult, ThermalPerception
+from edge_agent.thermal.rest import RestAreas
 from edge_agent.thermal.tracker import ThermalTrack
 from edge_agent.thermal.window import CONTEXT_PLANES, WindowSampler, context_planes
 from protocol import ModelRef
@@ -84,6 +85,7 @@ class ThermalPipeline:
             self.perception_config.fall,
             self.fall_model.ref if self.fall_model is not None else self.model.ref,
         )
+        self.rest = RestAreas(self.perception_config.zones, self.config.rest)
         self._occupancy = OccupancyEngine(self.perception_config.occupancy, THERMAL_OCCUPANCY_MODEL)
         self._health = SensorHealthEngine(
             self.perception_config.sensor_health, THERMAL_HEALTH_MODEL
@@ -136,12 +138,14 @@ class ThermalPipeline:
             ran = True
         if t - self._start_t < self.config.background.learn_s:
             return out
+        self.rest.observe(result.tracks, t, learning=not self._fall.open)
         people = [tr for tr in result.tracks if tr.is_person]
         if (ran or p_fall is not None) and (self._health.healthy or self._fall.open):
             moving = any(tr.blob_index >= 0 and tr.speed_mps >= _WALKING_MPS for tr in people)
             self.decisions += 1
             probs = self.probs if ran else None
-            out += self._fall.step(t, probs, moving, _subject(people), p_fall)
+            subject = _subject(people, result.tracks, self.rest, t)
+            out += self._fall.step(t, probs, moving, subject, p_fall)
         out += self._occupancy.step(t, len(people))
         return out
 
@@ -222,10 +226,17 @@ def _optional(name: str, models_dir: Path | None) -> OnnxModel | None:
     return load_model(name, models_dir)
 
 
-def _subject(people: list[ThermalTrack]) -> Subject | None:
-    """The person most likely down: the largest warm footprint in view."""
-    seen = [tr for tr in people if tr.blob_index >= 0]
+def _subject(
+    people: list[ThermalTrack], tracks: list[ThermalTrack], rest: RestAreas, t: float
+) -> Subject | None:
+    """The person most likely down: the largest warm footprint in view among people (tracks
+    that moved), else among confirmed warm tracks (someone in view since start-up); with
+    whether lying is normal where they are."""
+    seen = [tr for tr in people if tr.blob_index >= 0] or [
+        tr for tr in tracks if tr.blob_index >= 0 and tr.confirmed
+    ]
     if not seen:
         return None
     tr = max(seen, key=lambda tr: tr.area_m2)
-    return Subject(tr.id, tr.top_m if tr.top_m is not None else 0.0)
+    height = tr.top_m if tr.top_m is not None else 0.0
+    return Subject(tr.id, height, rest.at(tr.x, tr.y, t))

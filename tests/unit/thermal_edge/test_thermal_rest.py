@@ -1,0 +1,81 @@
+"""Lying down in a bed or a chair under a thermal array is not a fall: configured zones and
+places learned from hours of stillness; a long lie on the floor never becomes a bed."""
+
+from edge_agent.perception.config import BedZone, FallConfig, ZonesConfig
+from edge_agent.thermal.config import ThermalFallConfig, ThermalRestConfig
+from edge_agent.thermal.fall import Subject, ThermalFallEngine
+from edge_agent.thermal.rest import RestAreas
+from edge_agent.thermal.tracker import ThermalTrack
+from protocol import ModelRef, Phase
+
+MODEL = ModelRef(name="thermal-fall", version="1.0.0")
+BED = ZonesConfig(
+    beds=[BedZone(id="bed-1", polygon=[(1.0, 0.0), (2.0, 0.0), (2.0, 2.0), (1.0, 2.0)])]
+)
+
+
+def _track(x: float, y: float, speed: float = 0.0) -> ThermalTrack:
+    return ThermalTrack(
+        id=1,
+        x=x,
+        y=y,
+        born_t=0.0,
+        last_t=0.0,
+        born_x=x,
+        born_y=y,
+        area_m2=0.3,
+        peak_c=3.0,
+        top_m=None,
+        speed_mps=speed,
+        blob_index=0,
+        confirmed=True,
+    )
+
+
+def test_a_descent_into_a_configured_bed_starts_no_fall_and_one_beside_it_does() -> None:
+    rest = RestAreas(BED, ThermalRestConfig())
+    engine = ThermalFallEngine(ThermalFallConfig(), FallConfig(), MODEL)
+    in_bed = Subject(1, 0.0, rest.at(1.5, 1.0, 0.0))
+    assert in_bed.rest == "bed bed-1"
+    for k in range(10):  # the model keeps saying "descent" for 4 s
+        assert engine.step(10.0 + 0.4 * k, None, False, in_bed, p_fall=0.95) == []
+    assert engine.resting_descents == 1
+    beside = Subject(1, 0.0, rest.at(0.5, 1.0, 20.0))
+    assert beside.rest is None
+    out = engine.step(20.0, None, False, beside, p_fall=0.95)
+    assert [d.phase for d in out] == [Phase.START]
+
+
+def test_hours_of_stillness_in_one_place_make_it_a_rest_place_that_fades() -> None:
+    cfg = ThermalRestConfig(learn_h=2.0, forget_days=1.0)
+    rest = RestAreas(ZonesConfig(), cfg)
+    still, walker = _track(-1.2, 2.3), _track(0.8, 0.8, speed=0.6)
+    t = 0.0
+    while t < 1.5 * 3600:  # 1.5 h still: not yet
+        rest.observe([still, walker], t, learning=True)
+        t += 1.0
+    assert rest.at(-1.2, 2.3, t) is None
+    while t < 2.2 * 3600:
+        rest.observe([still, walker], t, learning=True)
+        t += 1.0
+    assert rest.at(-1.1, 2.4, t) == "learned"  # the same 0.5 m cell
+    assert rest.at(0.8, 0.8, t) is None  # walked through, never still
+    assert rest.at(-1.2, 1.6, t) is None  # the next cell
+    assert rest.learned_cells(t) == 1
+    assert rest.at(-1.2, 2.3, t + 86400.0) is None  # a day later it has faded below 2 h
+
+
+def test_a_long_lie_during_a_fall_episode_teaches_nothing() -> None:
+    rest = RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0))
+    down = _track(0.3, 1.0)
+    for k in range(4 * 3600):
+        rest.observe([down], float(k), learning=False)
+    assert rest.at(0.3, 1.0, 4 * 3600.0) is None and rest.learned_cells(4 * 3600.0) == 0
+
+
+def test_learning_can_be_switched_off_and_configured_zones_still_hold() -> None:
+    rest = RestAreas(BED, ThermalRestConfig(learn=False, learn_h=0.001))
+    for k in range(100):
+        rest.observe([_track(-1.0, 1.0)], float(k), learning=True)
+    assert rest.at(-1.0, 1.0, 100.0) is None
+    assert rest.at(1.2, 0.5, 100.0) == "bed bed-1"
