@@ -1,12 +1,19 @@
 """Lying down in a bed or a chair under a thermal array is not a fall: configured zones and
 places learned from hours of stillness; a long lie on the floor never becomes a bed."""
 
-from edge_agent.perception.config import BedZone, FallConfig, ZonesConfig
+import math
+from pathlib import Path
+
+from edge_agent.detections import Detection
+from edge_agent.perception.config import BedZone, FallConfig, PerceptionConfig, ZonesConfig
+from edge_agent.sources.thermal import ThermalRecordingSource
 from edge_agent.thermal.config import ThermalFallConfig, ThermalRestConfig
 from edge_agent.thermal.fall import Subject, ThermalFallEngine
+from edge_agent.thermal.pipeline import ThermalPipeline
 from edge_agent.thermal.rest import RestAreas
 from edge_agent.thermal.tracker import ThermalTrack
-from protocol import ModelRef, Phase
+from protocol import EventType, ModelRef, Phase
+from simulators.thermal import record_thermal
 
 MODEL = ModelRef(name="thermal-fall", version="1.0.0")
 BED = ZonesConfig(
@@ -79,3 +86,33 @@ def test_learning_can_be_switched_off_and_configured_zones_still_hold() -> None:
         rest.observe([_track(-1.0, 1.0)], float(k), learning=True)
     assert rest.at(-1.0, 1.0, 100.0) is None
     assert rest.at(1.2, 0.5, 100.0) == "bed bed-1"
+
+
+def _falls(recording: Path, zones: ZonesConfig) -> tuple[list[Detection], tuple[float, float]]:
+    """Fall detections of a replay, and where the largest warm track was when one started."""
+    pipeline = ThermalPipeline(PerceptionConfig(zones=zones))
+    source = ThermalRecordingSource(recording, real_time=False, loop=False)
+    out: list[Detection] = []
+    where = (math.nan, math.nan)
+    for frame in source.frames():
+        found = [d for d in pipeline.process(frame) if d.type is EventType.FALL]
+        seen = [tr for tr in pipeline.tracks if tr.blob_index >= 0]
+        if found and not out and seen:
+            down = max(seen, key=lambda tr: tr.area_m2)
+            where = (down.x, down.y)
+        out += found
+    return out, where
+
+
+def test_the_same_descent_is_a_fall_on_the_floor_and_not_in_a_bed_drawn_where_it_landed(
+    tmp_path: Path,
+) -> None:
+    clip = tmp_path / "fall.npz"
+    record_thermal(
+        "walk_fall_forward", clip, sensor="mlx90640", seed=5, max_seconds=22.0, powered_for_s=120.0
+    )
+    falls, (x, y) = _falls(clip, ZonesConfig())
+    assert falls and falls[0].phase is Phase.START and math.isfinite(x)
+    outline = [(x - 1.0, y - 1.2), (x + 1.0, y - 1.2), (x + 1.0, y + 1.2), (x - 1.0, y + 1.2)]
+    in_bed, _ = _falls(clip, ZonesConfig(beds=[BedZone(id="bed-1", polygon=outline)]))
+    assert in_bed == []
