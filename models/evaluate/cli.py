@@ -63,8 +63,9 @@ def register(sub: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument(
         "--write-cards",
         action="store_true",
-        help="replace the evaluation section of each CARD.md under --models-dir with this "
-        "run's figures (off by default: the shipped cards change only when asked)",
+        help="replace the evaluation sections of each CARD.md under --models-dir with this "
+        "run's figures (simulated: every model; --real: the thermal models' real-recordings "
+        "section) (off by default: the shipped cards change only when asked)",
     )
     parser.add_argument("--limit", type=int, default=None, help="at most N clips (quick look)")
     parser.set_defaults(handler=_run)

@@ -23,6 +23,7 @@ from models.evaluate.items import (
     thermal_groups,
     truth_from_labels,
 )
+from models.evaluate.real import card as real_card
 from models.evaluate.real.evaluate import RealEvaluationError, RealOptions, evaluate_real
 from models.evaluate.runner import Job, JobResult, print_progress, run_jobs
 
@@ -180,8 +181,6 @@ def evaluate(options: Options) -> dict[str, Any]:
     """Run everything; write metrics.json, index.html and, if asked, the cards; return metrics."""
     if options.dataset is None and options.real is None:
         raise EvaluationError("nothing to evaluate: give a simulated dataset and/or real data")
-    if options.cards and options.dataset is None:
-        raise EvaluationError("the cards carry the simulated figures: writing them needs a dataset")
     if options.dataset is not None:
         summary = _simulated(options, options.dataset)
     else:
@@ -207,8 +206,11 @@ def evaluate(options: Options) -> dict[str, Any]:
     if options.cards:
         from edge_agent.inference.runtime import MODELS_DIR
 
-        written = cards.write_cards(options.models_dir or MODELS_DIR, summary)
-        summary["run"]["cards"] = [str(p) for p in written]
+        models_dir = options.models_dir or MODELS_DIR
+        written = cards.write_cards(models_dir, summary) if options.dataset is not None else []
+        if "real" in summary:
+            written += real_card.write_real_cards(models_dir, summary["real"], cards.MARKER)
+        summary["run"]["cards"] = [str(p) for p in dict.fromkeys(written)]
     return summary
 
 

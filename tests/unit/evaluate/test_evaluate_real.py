@@ -101,9 +101,8 @@ def _recording(path: Path, frames: np.ndarray, t: np.ndarray) -> None:
         np.savez_compressed(f, frames=frames, t=t, meta=np.array(json.dumps(META)))
 
 
-def test_the_command_runs_a_folder_and_reports_failures_and_held_out_clips(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _folder(tmp_path: Path) -> Path:
+    """Four small gridfall-like clips (two falls, a walk, a sit) and one broken file."""
     data = tmp_path / "real"
     (data / "gridfall").mkdir(parents=True)
     rng = np.random.default_rng(1)
@@ -120,6 +119,13 @@ def test_the_command_runs_a_folder_and_reports_failures_and_held_out_clips(
         writer = csv.DictWriter(f, ["file", "set", "label"])
         writer.writeheader()
         writer.writerows(rows)
+    return data
+
+
+def test_the_command_runs_a_folder_and_reports_failures_and_held_out_clips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _folder(tmp_path)
     models = _models(tmp_path, "models", {"gridfall": ["sit3"]})  # it trained on the sit clip
 
     out = tmp_path / "report"
@@ -135,6 +141,21 @@ def test_the_command_runs_a_folder_and_reports_failures_and_held_out_clips(
     page = (out / "index.html").read_text()
     assert "Real recordings" in page and "never trained" in page and "<script" not in page
     assert "real gridfall | fall clips alerted" in capsys.readouterr().out
+
+
+def test_write_cards_puts_the_real_figures_into_the_thermal_cards_once(tmp_path: Path) -> None:
+    data = _folder(tmp_path)
+    models = _models(tmp_path, "models", {"gridfall": ["sit3"]})
+    card = models / "thermal-activity" / "CARD.md"
+    card.write_text("# thermal-activity\n\nWhat the trainer wrote.\n")
+    args = ["models", "evaluate", "--real", str(data), "--models-dir", str(models)]
+    for run in ("a", "b"):  # a second run replaces the first run's section
+        assert main([*args, "--out", str(tmp_path / run), "--write-cards"]) == 0
+    text = card.read_text()
+    assert text.startswith("# thermal-activity\n\nWhat the trainer wrote.")
+    assert text.count("## Evaluation on real recordings") == 1
+    assert "| gridfall | unknown | 0/2 = 0.0 % (0–66) | 0/1 = 0.0 % (0–79) | 0 | 1 |" in text
+    assert "**Real data**" in text and "gridfall: non-fall clips alerting" in text
 
 
 def test_the_command_says_plainly_when_the_folder_is_absent(
