@@ -19,17 +19,7 @@ import numpy.typing as npt
 
 from edge_agent.calibration import Calibration, CalibrationError, calibrate_floor
 from edge_agent.detections import Detection
-from edge_agent.engines import (
-    ActivityEngine,
-    BedExitEngine,
-    FallEngine,
-    HandHygieneEngine,
-    MobilityEngine,
-    NoMotionEngine,
-    Observation,
-    OccupancyEngine,
-    SensorHealthEngine,
-)
+from edge_agent.engines import EngineFrame, Observation, SensorHealthEngine, build_engines
 from edge_agent.engines.activity import ACTIVITY_MODEL
 from edge_agent.engines.bed_exit import BED_EXIT_MODEL
 from edge_agent.engines.fall import FALL_MODEL
@@ -94,28 +84,14 @@ class Pipeline:
         self._tracker = Tracker(config.tracking)
         self._zones = ZoneMap(config.zones)
         self._models = _load_models(config)
-        live = self._models.models if self._models is not None else {}
-        fall_ref = live["fall"].ref if "fall" in live else FALL_MODEL
-        self._fall = FallEngine(config.fall, fall_ref)
-        self._occupancy = OccupancyEngine(config.occupancy)
-        risky = [bed for bed in config.zones.beds if bed.fall_risk]
-        self._bed_exit = (
-            BedExitEngine(config.bed_exit, risky) if config.bed_exit.enabled and risky else None
-        )
-        zones = config.zones
+        models = self._models
+        live = {name: m.ref for name, m in models.models.items()} if models is not None else {}
+        shadows = {name: m.ref for name, m in models.shadows.items()} if models is not None else {}
         self._sensor = SensorHealthEngine(config.sensor_health)
-        self._mobility = (
-            MobilityEngine(config.mobility, zones.beds) if config.mobility.enabled else None
-        )
-        self._hand_hygiene = (
-            HandHygieneEngine(config.hand_hygiene, zones.beds)
-            if config.hand_hygiene.enabled and zones.doors
-            else None
-        )
-        self._shadow = _ShadowEngines(config, self._models)
+        self._engines = build_engines(config, live)
+        self._shadow = build_engines(config, shadows, shadow=True)
+        """Engines fed by a shadow model version: only those that use a shadowed model."""
         self._dispenser_distance = dispenser_distance(self._zones)
-        self._no_motion = NoMotionEngine(config.no_motion) if config.no_motion.enabled else None
-        self._activity = ActivityEngine(config.activity) if config.activity.enabled else None
         self.observations: list[Observation] = []
         """What the engines saw in the last frame (debugging, setup views)."""
 
@@ -218,35 +194,18 @@ class Pipeline:
             t, trusted and self._background.held is None and not any(tr.confirmed for tr in tracks)
         ):
             self.store_reference()
-        out += self._fall.step(t, obs, trusted=trusted)
-        out += self._occupancy.step(t, sum(1 for tr in tracks if tr.is_person))
-        if self._bed_exit is not None:
-            out += self._bed_exit.step(t, obs, trusted=trusted)
-        patient = None
-        if self._mobility is not None:
-            out += self._mobility.step(t, obs)
-            patient = self._mobility.patient
-        if self._hand_hygiene is not None:
-            out += self._hand_hygiene.step(t, obs, patient)
-        if self._no_motion is not None:
-            out += self._no_motion.step(t, obs)
-        if self._activity is not None:
-            out += self._activity.step(t, obs)
+        people = sum(1 for tr in tracks if tr.is_person)
+        seen = EngineFrame(obs, trusted=trusted, people=people)
+        out += self._engines.step(t, seen)
         if self._models is not None and self._shadow.active:
             shadow = self._models.shadow_for([o.track_id for o in live_obs])
-            out += self._shadow.step(t, with_outputs(live_obs, _merge(outputs, shadow)), trusted)
+            shadow_obs = with_outputs(live_obs, _merge(outputs, shadow))
+            out += self._shadow.step(t, replace(seen, observations=shadow_obs))
         return out
 
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
-        out = self._fall.flush(t)
-        for engine in (self._bed_exit, self._mobility, self._hand_hygiene):
-            if engine is not None:
-                out += engine.flush(t)
-        for other in (self._no_motion, self._activity):
-            if other is not None:
-                out += other.flush(t)
-        return out + self._shadow.flush(t) + self._sensor.flush(t)
+        return self._engines.flush(t) + self._shadow.flush(t) + self._sensor.flush(t)
 
     def _around_people(
         self,
@@ -359,45 +318,3 @@ def _merge(
             dispenser_p=s.dispenser_p if s.dispenser_p is not None else base.dispenser_p,
         )
     return out
-
-
-class _ShadowEngines:
-    """Engines fed by a shadow model version: their detections are marked ``shadow`` (stored
-    and compared centrally, never alerted). Only engines that use a shadowed model run: a
-    shadow fall model → a shadow fall engine; posture → bed exit; dispenser → hand hygiene."""
-
-    def __init__(self, config: PerceptionConfig, models: TrackModels | None) -> None:
-        shadows = models.shadows if models is not None else {}
-        self._fall = FallEngine(config.fall, shadows["fall"].ref) if "fall" in shadows else None
-        risky = [bed for bed in config.zones.beds if bed.fall_risk]
-        self._bed_exit = (
-            BedExitEngine(config.bed_exit, risky, shadows["posture"].ref)
-            if "posture" in shadows and config.bed_exit.enabled and risky
-            else None
-        )
-        self._hand_hygiene = (
-            HandHygieneEngine(config.hand_hygiene, config.zones.beds, shadows["dispenser"].ref)
-            if "dispenser" in shadows and config.hand_hygiene.enabled and config.zones.doors
-            else None
-        )
-
-    @property
-    def active(self) -> bool:
-        return any(e is not None for e in (self._fall, self._bed_exit, self._hand_hygiene))
-
-    def step(self, t: float, obs: list[Observation], trusted: bool) -> list[Detection]:
-        out: list[Detection] = []
-        if self._fall is not None:
-            out += self._fall.step(t, obs, trusted=trusted)
-        if self._bed_exit is not None:
-            out += self._bed_exit.step(t, obs, trusted=trusted)
-        if self._hand_hygiene is not None:
-            out += self._hand_hygiene.step(t, obs)
-        return [replace(d, shadow=True) for d in out]
-
-    def flush(self, t: float) -> list[Detection]:
-        out: list[Detection] = []
-        for engine in (self._fall, self._bed_exit, self._hand_hygiene):
-            if engine is not None:
-                out += engine.flush(t)
-        return [replace(d, shadow=True) for d in out]

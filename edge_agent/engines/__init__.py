@@ -2,6 +2,8 @@
 
 from edge_agent.engines.activity import ActivityEngine
 from edge_agent.engines.bed_exit import BedExitEngine
+from edge_agent.engines.build import Engines, build_engines
+from edge_agent.engines.engine import Engine, EngineFrame
 from edge_agent.engines.fall import FallEngine
 from edge_agent.engines.hand_hygiene import HandHygieneEngine
 from edge_agent.engines.mobility import MobilityEngine, ims_level
@@ -13,6 +15,9 @@ from edge_agent.engines.sensor_health import SensorHealthEngine
 __all__ = [
     "ActivityEngine",
     "BedExitEngine",
+    "Engine",
+    "EngineFrame",
+    "Engines",
     "FallEngine",
     "HandHygieneEngine",
     "MobilityEngine",
@@ -20,5 +25,6 @@ __all__ = [
     "Observation",
     "OccupancyEngine",
     "SensorHealthEngine",
+    "build_engines",
     "ims_level",
 ]

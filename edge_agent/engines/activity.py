@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from edge_agent.detections import Detection
 from edge_agent.engines.debounce import Change, Debounced
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import ActivityConfig
 from protocol import ActivityData, ActivityState, EventType, ModelRef, Phase, new_uuid7
@@ -48,9 +49,9 @@ class ActivityEngine:
         self._model = model
         self._people: dict[int, _Person] = {}
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
         out: list[Detection] = []
-        for obs in observations:
+        for obs in frame.observations:
             if not obs.is_person:
                 continue
             person = self._people.get(obs.track_id)

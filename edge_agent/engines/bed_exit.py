@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import BedExitConfig, BedZone
 from edge_agent.perception.zones import distance_outside
@@ -56,10 +57,9 @@ class BedExitEngine:
         self._beds = {bed.id: _Bed() for bed in beds if bed.fall_risk}
         self._outlines = {bed.id: np.asarray(bed.polygon, dtype=np.float64) for bed in beds}
 
-    def step(
-        self, t: float, observations: list[Observation], *, trusted: bool = True
-    ) -> list[Detection]:
-        """Detections at ``t``; ``trusted=False`` (sensor unhealthy) starts no new episode."""
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        """Detections at ``t``; an untrusted frame (sensor unhealthy) starts no new episode."""
+        observations, trusted = frame.observations, frame.trusted
         out: list[Detection] = []
         by_track = {o.track_id: o for o in observations}
         for bed_id, bed in self._beds.items():

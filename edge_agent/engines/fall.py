@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import FallConfig
 from protocol import EventType, FallData, ModelRef, Phase, new_uuid7
@@ -85,10 +86,9 @@ class FallEngine:
     def open_episodes(self) -> int:
         return sum(1 for ep in self._episodes.values() if ep.episode_id is not None)
 
-    def step(
-        self, t: float, observations: list[Observation], *, trusted: bool = True
-    ) -> list[Detection]:
-        """Detections at time ``t``; ``trusted=False`` (sensor unhealthy) starts nothing new."""
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        """Detections at time ``t``; an untrusted frame (sensor unhealthy) starts nothing new."""
+        observations, trusted = frame.observations, frame.trusted
         out: list[Detection] = []
         seen = {o.track_id for o in observations}
         for obs in observations:

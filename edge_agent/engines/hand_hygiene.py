@@ -41,6 +41,7 @@ from typing import Literal
 import numpy as np
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import BedZone, HandHygieneConfig
 from edge_agent.perception.zones import distance_outside
@@ -119,12 +120,11 @@ class HandHygieneEngine:
         self._visits: list[_Visit] = []
         self._knows_patient = False
 
-    def step(
-        self, t: float, observations: list[Observation], patient: int | None = None
-    ) -> list[Detection]:
-        """Detections at ``t``; ``patient`` is the patient's track when another engine knows
-        it (`MobilityEngine.patient`): their moves are no opportunities, and coming near
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        """Detections at ``t``; ``frame.patient`` is the patient's track when another engine
+        knows it (`MobilityEngine.patient`): their moves are no opportunities, and coming near
         them is patient contact even away from the bed (an assisted walk)."""
+        observations, patient = frame.observations, frame.patient
         patient_obs = next((o for o in observations if o.track_id == patient), None)
         self._knows_patient = self._knows_patient or patient is not None
         for obs in observations:

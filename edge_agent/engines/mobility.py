@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from edge_agent.detections import Detection
 from edge_agent.engines.debounce import Change, Debounced
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import BedZone, MobilityConfig
 from edge_agent.perception.zones import distance_outside
@@ -133,7 +134,8 @@ class MobilityEngine:
     def state(self) -> MobilityState | None:
         return self._state.state
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        observations = frame.observations
         out = self._roll_day(t)
         people = [o for o in observations if o.is_person]
         if len(self._first_zones) > 256:  # forget tracks long gone

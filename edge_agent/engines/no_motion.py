@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.config import NoMotionConfig
 from protocol import EventType, ModelRef, NoMotionData, Phase, new_uuid7
@@ -42,8 +43,8 @@ class NoMotionEngine:
         self._last_report_t = 0.0
         self._people = 0
 
-    def step(self, t: float, observations: list[Observation]) -> list[Detection]:
-        people = [o for o in observations if o.is_person]
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        people = [o for o in frame.observations if o.is_person]
         if not people or self._last_motion_t is None or self._moved(people):
             out = self.flush(t)  # ends on motion before the new people count is taken
             self._rest = {o.track_id: _Rest(o.x, o.y, o.top_m) for o in people}

@@ -7,6 +7,7 @@ from producing a pair of events. The room is assumed empty when the background i
 import logging
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.perception.config import OccupancyConfig
 from protocol import EventType, ModelRef, OccupancyData, Phase, new_uuid7
 
@@ -24,7 +25,9 @@ class OccupancyEngine:
         self._candidate: int | None = None
         self._since = 0.0
 
-    def step(self, t: float, count: int) -> list[Detection]:
+    def step(self, t: float, frame: EngineFrame) -> list[Detection]:
+        """Detections at ``t`` from the frame's person count (``frame.people``)."""
+        count = frame.people
         if count == self.count:
             self._candidate = None
             return []
@@ -45,3 +48,7 @@ class OccupancyEngine:
                 model=self._model,
             )
         ]
+
+    def flush(self, t: float) -> list[Detection]:
+        """Nothing to close: each count is an instant."""
+        return []

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.detections import Detection
+from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.occupancy import OccupancyEngine
 from edge_agent.engines.sensor_health import SensorHealthEngine
 from edge_agent.inference.runtime import OnnxModel, load_model, model_dir
@@ -146,7 +147,7 @@ class ThermalPipeline:
             probs = self.probs if ran else None
             subject = _subject(people, result.tracks, self.rest, t)
             out += self._fall.step(t, probs, moving, subject, p_fall)
-        out += self._occupancy.step(t, len(people))
+        out += self._occupancy.step(t, EngineFrame(people=len(people)))
         return out
 
     def _fall_probability(self, result: PerceptionResult, t: float) -> float | None:

@@ -41,7 +41,7 @@ def _perception_hash() -> str:
     import edge_agent.pipeline
 
     digest = hashlib.sha256()
-    files = sorted(Path(edge_agent.perception.__file__).parent.glob("*.py"))
+    files = sorted(Path(edge_agent.perception.__file__).parent.rglob("*.py"))  # config/ too
     for path in [*files, Path(edge_agent.pipeline.__file__), Path(edge_agent.calibration.__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from edge_agent.detections import Detection
-from edge_agent.engines import FallEngine, Observation
+from edge_agent.engines import EngineFrame, FallEngine, Observation
 from edge_agent.perception.config import BedZone, FallConfig, PerceptionConfig, ZonesConfig
 from edge_agent.pipeline import Pipeline
 from protocol import EventType, FallData, Phase
@@ -117,32 +117,32 @@ def test_slowly_lying_down_on_the_floor_is_not_a_fall() -> None:
     engine = FallEngine(FallConfig(max_drop_s=2.5))
     out: list[Detection] = []
     for i in range(100):  # 1.7 m → 0.3 m over 10 s
-        out += engine.step(i * 0.1, [_obs(1, 1.7 - 1.4 * i / 99)])
+        out += engine.step(i * 0.1, EngineFrame([_obs(1, 1.7 - 1.4 * i / 99)]))
     for i in range(100, 200):
-        out += engine.step(i * 0.1, [_obs(1, 0.3)])
+        out += engine.step(i * 0.1, EngineFrame([_obs(1, 0.3)]))
     assert out == []
 
 
 def test_lost_fallen_person_ends_unrecovered_after_the_timeout() -> None:
     cfg = FallConfig(confirm_s=1.0, lost_end_s=10.0, update_interval_s=5.0)
     engine = FallEngine(cfg)
-    out = engine.step(0.0, [_obs(1, 1.7)])
-    out += engine.step(0.5, [_obs(1, 0.3)])
-    out += engine.step(1.6, [_obs(1, 0.3)])
+    out = engine.step(0.0, EngineFrame([_obs(1, 1.7)]))
+    out += engine.step(0.5, EngineFrame([_obs(1, 0.3)]))
+    out += engine.step(1.6, EngineFrame([_obs(1, 0.3)]))
     assert [d.phase for d in out] == [Phase.START]
-    assert engine.step(9.0, []) == []
-    [end] = engine.step(11.7, [])
+    assert engine.step(9.0, EngineFrame([])) == []
+    [end] = engine.step(11.7, EngineFrame([]))
     assert end.phase is Phase.END and isinstance(end.data, FallData)
     assert end.data.recovered is False and end.episode_id == out[0].episode_id
 
 
 def test_a_broken_track_keeps_its_fall_episode() -> None:
     engine = FallEngine(FallConfig(confirm_s=1.0))
-    out = engine.step(0.0, [_obs(1, 1.7)])
-    out += engine.step(0.5, [_obs(1, 0.3)])
-    out += engine.step(1.6, [_obs(1, 0.3)])
-    out += engine.step(2.0, [_obs(7, 0.3, x=0.4)])  # same place, new track id
-    out += engine.step(8.0, [_obs(7, 0.3, x=0.4)])
+    out = engine.step(0.0, EngineFrame([_obs(1, 1.7)]))
+    out += engine.step(0.5, EngineFrame([_obs(1, 0.3)]))
+    out += engine.step(1.6, EngineFrame([_obs(1, 0.3)]))
+    out += engine.step(2.0, EngineFrame([_obs(7, 0.3, x=0.4)]))  # same place, new track id
+    out += engine.step(8.0, EngineFrame([_obs(7, 0.3, x=0.4)]))
     assert [d.phase for d in out] == [Phase.START, Phase.UPDATE]
     assert out[1].episode_id == out[0].episode_id
     assert isinstance(out[1].data, FallData) and out[1].data.track_id == 7

@@ -3,7 +3,7 @@
 import pytest
 
 from edge_agent.detections import Detection
-from edge_agent.engines import BedExitEngine, Observation, OccupancyEngine
+from edge_agent.engines import BedExitEngine, EngineFrame, Observation, OccupancyEngine
 from edge_agent.perception.config import (
     BedExitConfig,
     BedZone,
@@ -33,10 +33,11 @@ def test_people_walking_in_are_counted_once_each() -> None:
 
 def test_a_count_that_flickers_shorter_than_the_debounce_is_not_reported() -> None:
     engine = OccupancyEngine(OccupancyConfig(debounce_s=2.0))
-    out = engine.step(0.0, 1) + engine.step(1.0, 1)  # 1 for only a second
-    out += engine.step(1.5, 0) + engine.step(5.0, 0)
+    one, none = EngineFrame(people=1), EngineFrame(people=0)
+    out = engine.step(0.0, one) + engine.step(1.0, one)  # 1 for only a second
+    out += engine.step(1.5, none) + engine.step(5.0, none)
     assert out == []
-    [event] = [d for t in range(60, 90) for d in engine.step(t / 10, 2)]
+    [event] = [d for t in range(60, 90) for d in engine.step(t / 10, EngineFrame(people=2))]
     assert isinstance(event.data, OccupancyData) and event.data.count == 2
     assert event.ts >= 8.0
 
@@ -74,7 +75,7 @@ def test_sit_up_stand_beside_the_bed_walk_away_come_back_and_lie_down() -> None:
     timeline += [(30, 40, _patient(0.8))]  # back in bed
     for start, end, obs in timeline:
         for i in range(start * 10, end * 10):
-            out += engine.step(i / 10, [obs])
+            out += engine.step(i / 10, EngineFrame([obs]))
     assert _stages(out) == [
         (Phase.START, "predicted"),
         (Phase.UPDATE, "exit"),
@@ -89,8 +90,8 @@ def test_sit_up_stand_beside_the_bed_walk_away_come_back_and_lie_down() -> None:
 
 def test_beds_without_fall_risk_and_nurses_beside_the_bed_raise_nothing() -> None:
     calm = BedZone(id="bed-8", polygon=BED.polygon, fall_risk=False)
-    assert BedExitEngine(BedExitConfig(), [calm]).step(0.0, [_patient(1.4)]) == []
+    assert BedExitEngine(BedExitConfig(), [calm]).step(0.0, EngineFrame([_patient(1.4)])) == []
     engine = BedExitEngine(BedExitConfig(), [BED])
     nurse = _patient(1.7, x=1.4, bottom=0.05, track=9)
-    out = [d for i in range(100) for d in engine.step(i / 10, [_patient(0.8), nurse])]
+    out = [d for i in range(100) for d in engine.step(i / 10, EngineFrame([_patient(0.8), nurse]))]
     assert out == []

@@ -1,7 +1,7 @@
 """Per-person activity changes, and the no-motion episode of a person who stops moving."""
 
 from edge_agent.detections import Detection
-from edge_agent.engines import ActivityEngine, NoMotionEngine, Observation
+from edge_agent.engines import ActivityEngine, EngineFrame, NoMotionEngine, Observation
 from edge_agent.perception.config import (
     ActivityConfig,
     BathroomZone,
@@ -69,7 +69,7 @@ def test_walk_sit_on_the_sofa_stand_and_go_to_the_bathroom() -> None:
     t = T0
     for seconds, obs in script:
         for _ in range(seconds * 5):
-            out += engine.step(t, [obs] if obs else [])
+            out += engine.step(t, EngineFrame([obs] if obs else []))
             t += 0.2
     changes = [(d.previous, d.state, d.zone) for d in _activity(out)]
     assert changes == [
@@ -89,7 +89,7 @@ def test_height_jitter_at_the_standing_threshold_changes_nothing() -> None:
         d
         for i in range(300)
         for d in engine.step(
-            T0 + i / 10, [_obs(1.0, 2.0, 1.33 if i % 2 else 1.27 if i % 7 else 1.35)]
+            T0 + i / 10, EngineFrame([_obs(1.0, 2.0, 1.33 if i % 2 else 1.27 if i % 7 else 1.35)])
         )
     ]
     assert [d.state for d in _activity(out)] == [A.STANDING]
@@ -107,8 +107,10 @@ def test_no_motion_opens_after_still_s_reports_and_ends_on_motion() -> None:
     engine = NoMotionEngine(NoMotionConfig(still_s=1800.0, update_interval_s=300.0))
     out: list[Detection] = []
     for i in range(0, 2500):  # one frame a second, breathing-sized jitter
-        out += engine.step(T0 + i, [_obs(2.5 + 0.02 * (i % 3), 0.5, 1.15 + 0.03 * (i % 2), 0.4)])
-    out += engine.step(T0 + 2500, [_obs(1.5, 1.0, 1.7, speed=0.7)])  # gets up
+        out += engine.step(
+            T0 + i, EngineFrame([_obs(2.5 + 0.02 * (i % 3), 0.5, 1.15 + 0.03 * (i % 2), 0.4)])
+        )
+    out += engine.step(T0 + 2500, EngineFrame([_obs(1.5, 1.0, 1.7, speed=0.7)]))  # gets up
     phases = [(d.phase, d.ts - T0) for d in out]
     assert phases[0] == (Phase.START, 1800.0)
     assert [p for p, _ in phases] == [Phase.START, Phase.UPDATE, Phase.UPDATE, Phase.END]
@@ -118,7 +120,11 @@ def test_no_motion_opens_after_still_s_reports_and_ends_on_motion() -> None:
 
 def test_an_empty_room_is_not_still() -> None:
     engine = NoMotionEngine(NoMotionConfig(still_s=60.0))
-    assert [d for i in range(300) for d in engine.step(T0 + i, [])] == []
-    out = [d for i in range(100) for d in engine.step(T0 + 300 + i, [_obs(2.5, 0.5, 1.15, 0.4)])]
-    out += engine.step(T0 + 400, [])  # left: the episode ends
+    assert [d for i in range(300) for d in engine.step(T0 + i, EngineFrame())] == []
+    out = [
+        d
+        for i in range(100)
+        for d in engine.step(T0 + 300 + i, EngineFrame([_obs(2.5, 0.5, 1.15, 0.4)]))
+    ]
+    out += engine.step(T0 + 400, EngineFrame())  # left: the episode ends
     assert [d.phase for d in out] == [Phase.START, Phase.END]

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from edge_agent.detections import Detection
-from edge_agent.engines import FallEngine, Observation
+from edge_agent.engines import EngineFrame, FallEngine, Observation
 from edge_agent.perception.config import FallConfig
 from protocol import FallData, Phase
 
@@ -24,10 +24,10 @@ def _lie(engine: FallEngine, lie_s: float, fps: float = 2.0) -> tuple[float, lis
     """Stand 2 s, drop to the floor, lie ``lie_s``; returns the landing time and output."""
     out: list[Detection] = []
     for i in range(int(2 * fps)):
-        out += engine.step(T0 + i / fps, [_obs(1.7)])
+        out += engine.step(T0 + i / fps, EngineFrame([_obs(1.7)]))
     landing = T0 + 2.0
     for i in range(int(lie_s * fps) + 1):
-        out += engine.step(landing + i / fps, [_obs(0.35)])
+        out += engine.step(landing + i / fps, EngineFrame([_obs(0.35)]))
     return landing, out
 
 
@@ -48,7 +48,7 @@ def test_escalation_comes_even_while_the_person_is_out_of_sight() -> None:
     engine = FallEngine(FallConfig(escalation_s=[10.0], lost_end_s=60.0))
     landing, out = _lie(engine, 5.0)
     assert [d.phase for d in out] == [Phase.START]
-    unseen = [d for i in range(40) for d in engine.step(landing + 5.5 + i / 2, [])]
+    unseen = [d for i in range(40) for d in engine.step(landing + 5.5 + i / 2, EngineFrame())]
     assert [(d.ts - landing, _data(d).escalation) for d in unseen] == [(10.0, 1)]
 
 
@@ -58,9 +58,9 @@ def test_geometry_with_a_doubting_model_alerts_less_confidently() -> None:
     doubted = FallEngine(FallConfig(confidence=0.9))
     out: list[Detection] = []
     for i in range(4):
-        out += doubted.step(T0 + i / 2, [_obs(1.7)])
+        out += doubted.step(T0 + i / 2, EngineFrame([_obs(1.7)]))
     for i in range(8):
-        out += doubted.step(T0 + 2 + i / 2, [_obs(0.35, fall_p=0.1)])
+        out += doubted.step(T0 + 2 + i / 2, EngineFrame([_obs(0.35, fall_p=0.1)]))
     assert plain[0].confidence == 0.9
     assert out[0].phase is Phase.START and out[0].confidence == 0.5
 
@@ -68,17 +68,19 @@ def test_geometry_with_a_doubting_model_alerts_less_confidently() -> None:
 def test_the_model_alone_opens_a_fall_the_geometry_did_not_see_drop() -> None:
     # The person was never seen upright (the drop happened behind the bed end).
     engine = FallEngine(FallConfig(fall_p_threshold=0.7))
-    quiet = [d for i in range(10) for d in engine.step(T0 + i / 2, [_obs(0.35)])]
+    quiet = [d for i in range(10) for d in engine.step(T0 + i / 2, EngineFrame([_obs(0.35)]))]
     assert quiet == []
-    out = [d for i in range(10) for d in engine.step(T0 + 5 + i / 2, [_obs(0.35, fall_p=0.9)])]
+    down = EngineFrame([_obs(0.35, fall_p=0.9)])
+    out = [d for i in range(10) for d in engine.step(T0 + 5 + i / 2, down)]
     assert out[0].phase is Phase.START
     assert 0.5 < out[0].confidence < 0.9  # less sure than a seen drop
 
 
 def test_an_untrusted_view_starts_no_fall() -> None:
     engine = FallEngine(FallConfig())
-    out = [d for i in range(4) for d in engine.step(T0 + i / 2, [_obs(1.7)], trusted=False)]
-    out += [d for i in range(20) for d in engine.step(T0 + 2 + i / 2, [_obs(0.35)], trusted=False)]
+    up, down = EngineFrame([_obs(1.7)], trusted=False), EngineFrame([_obs(0.35)], trusted=False)
+    out = [d for i in range(4) for d in engine.step(T0 + i / 2, up)]
+    out += [d for i in range(20) for d in engine.step(T0 + 2 + i / 2, down)]
     assert out == []
 
 

@@ -3,7 +3,7 @@ no fall was seen, with less confidence than a seen fall; nobody else without a d
 
 import pytest
 
-from edge_agent.engines import FallEngine, Observation
+from edge_agent.engines import EngineFrame, FallEngine, Observation
 from edge_agent.perception.config import FallConfig
 from protocol import EventType, Phase
 
@@ -15,14 +15,19 @@ def _down(track_id: int = 7, *, found: bool = True, top: float = 0.3) -> Observa
 
 
 def _run(engine: FallEngine, frames: list[tuple[float, Observation]]) -> list[Phase]:
-    return [d.phase for t, o in frames for d in engine.step(t, [o]) if d.type is EventType.FALL]
+    return [
+        d.phase
+        for t, o in frames
+        for d in engine.step(t, EngineFrame([o]))
+        if d.type is EventType.FALL
+    ]
 
 
 def test_someone_found_on_the_floor_at_start_up_is_a_fall_alert_with_less_confidence() -> None:
     engine = FallEngine(FallConfig())
     out = []
     for i in range(60):
-        out += engine.step(2.0 + i / 10, [_down()])
+        out += engine.step(2.0 + i / 10, EngineFrame([_down()]))
     [start] = [d for d in out if d.phase is Phase.START]
     assert start.ts == pytest.approx(2.0 + FallConfig().confirm_s, abs=0.15)
     assert start.confidence == FallConfig().found_down_confidence < FallConfig().confidence

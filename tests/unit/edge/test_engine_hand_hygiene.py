@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 from edge_agent.detections import Detection, EventStamper, Identity
-from edge_agent.engines import HandHygieneEngine, Observation
+from edge_agent.engines import EngineFrame, HandHygieneEngine, Observation
 from edge_agent.perception.config import (
     BedZone,
     DispenserZone,
@@ -81,7 +81,7 @@ def _frames(*people: tuple[int, list[Leg]]) -> Iterator[tuple[float, list[Observ
 
 
 def _run(engine: HandHygieneEngine, *people: tuple[int, list[Leg]]) -> list[Detection]:
-    out = [d for t, obs in _frames(*people) for d in engine.step(t, obs)]
+    out = [d for t, obs in _frames(*people) for d in engine.step(t, EngineFrame(obs))]
     return out + engine.flush(T0 + 10_000)
 
 
@@ -115,7 +115,7 @@ def test_nurse_rubs_on_entry_touches_the_patient_and_leaves_without_rubbing() ->
 def test_entry_is_reported_only_after_its_window_and_the_visit_is_settled() -> None:
     engine = HandHygieneEngine(HandHygieneConfig(window_s=60.0), [BED])
     nurse: list[Leg] = [(1, DOOR), (1, INSIDE), (20, BEDSIDE), (3, INSIDE), (1, DOOR)]
-    when = [(t, d) for t, obs in _frames((5, nurse)) for d in engine.step(t, obs)]
+    when = [(t, d) for t, obs in _frames((5, nurse)) for d in engine.step(t, EngineFrame(obs))]
     (entry_t, entry), (exit_t, _) = when
     assert isinstance(entry.data, HandHygieneData) and entry.data.direction == "entry"
     assert entry_t - entry.ts >= 60.0 and exit_t >= entry_t
@@ -171,12 +171,12 @@ def test_the_patient_walking_out_is_not_an_opportunity() -> None:
     engine = HandHygieneEngine(HandHygieneConfig(), [BED])
     out: list[Detection] = []
     for i in range(50):  # lying in bed first
-        out += engine.step(T0 + i / FPS, [_observe(3, 1.5, 3.0, T0, top=0.8)])
+        out += engine.step(T0 + i / FPS, EngineFrame([_observe(3, 1.5, 3.0, T0, top=0.8)]))
     for i in range(50, 80):
-        out += engine.step(T0 + i / FPS, [_observe(3, *MIDROOM, T0)])
+        out += engine.step(T0 + i / FPS, EngineFrame([_observe(3, *MIDROOM, T0)]))
     for i in range(80, 90):
-        out += engine.step(T0 + i / FPS, [_observe(3, *DOOR, T0)])
-    out += [d for i in range(90, 1000) for d in engine.step(T0 + i / FPS, [])]
+        out += engine.step(T0 + i / FPS, EngineFrame([_observe(3, *DOOR, T0)]))
+    out += [d for i in range(90, 1000) for d in engine.step(T0 + i / FPS, EngineFrame())]
     assert out + engine.flush(T0 + 300) == []
 
 
@@ -186,7 +186,7 @@ def test_helping_the_patient_walk_away_from_the_bed_is_patient_contact() -> None
     nurse: list[Leg] = [(1, DOOR), (10, (0.5, 3.5)), (1, DOOR)]  # 0.5 m from the patient
     out: list[Detection] = []
     for t, obs in _frames((5, nurse)):
-        out += engine.step(t, [*obs, patient], patient=3)
+        out += engine.step(t, EngineFrame([*obs, patient], patient=3))
     entry, exit_ = _data(out + engine.flush(T0 + 10_000))
     assert (entry.patient_contact, exit_.patient_contact) == (True, True)
     assert {d.track_id for d in (entry, exit_)} == {5}  # the patient made no opportunity
@@ -199,6 +199,6 @@ def test_a_visitor_still_at_the_door_when_the_recording_ends_has_left() -> None:
     for i, (t, obs) in enumerate(_frames((5, nurse))):
         if i > 58:  # the recording stops while the nurse is in the doorway
             break
-        out += engine.step(t, obs)
+        out += engine.step(t, EngineFrame(obs))
     directions = [d.direction for d in _data(out + engine.flush(T0 + 12.0))]
     assert directions == ["entry", "exit"]

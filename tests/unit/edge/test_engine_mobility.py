@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from edge_agent.detections import Detection, EventStamper, Identity
-from edge_agent.engines import MobilityEngine, Observation, ims_level
+from edge_agent.engines import EngineFrame, MobilityEngine, Observation, ims_level
 from edge_agent.perception.config import BedZone, ChairZone, MobilityConfig, ZonesConfig
 from edge_agent.perception.zones import ZoneMap
 from protocol import MobilityData, MobilityDayData, MobilityState, Phase, dump_event, parse_event
@@ -63,7 +63,7 @@ def _run(
                 _obs(10 + k, (*spot, 1.7, 0.0, 0.0))
                 for k, spot in enumerate([STAFF_A, STAFF_B][:staff])
             ]
-            out += engine.step(t, obs)
+            out += engine.step(t, EngineFrame(obs))
             t += 1 / FPS
     return out
 
@@ -131,7 +131,7 @@ def test_walking_with_one_helper_is_ims_8_and_with_two_ims_7() -> None:
             obs = [_obs(1, pose)]
             if pose is WALKING:
                 obs.append(_obs(20, (*helper, 1.7, 0.0, 0.6)))
-            out += engine.step(t, obs)
+            out += engine.step(t, EngineFrame(obs))
             t += 1 / FPS
     walking = next(d for _, d in _mobility(out) if d.state is S.WALKING)
     assert walking.ims_level == 8 and walking.staff_count == 1
@@ -175,6 +175,6 @@ def test_the_patient_up_when_the_agent_starts_is_followed_not_the_nurse_who_come
         if i >= 5 * FPS:  # a nurse comes in by the door and stands still
             nurse = _obs(7, (3.0, 0.3, 1.75, 0.0, 0.0))
             obs.append(nurse if i > 5 * FPS else replace(nurse, zones=door_zone))
-        out += engine.step(t, obs)
+        out += engine.step(t, EngineFrame(obs))
     assert engine.patient == 1
     assert [d.state for _, d in _mobility(out)][:2] == [S.STANDING, S.WALKING]

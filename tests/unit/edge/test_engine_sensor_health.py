@@ -1,7 +1,7 @@
 """Sensor health: a blocked or unfamiliar view says so and never turns into a confident alert."""
 
 from edge_agent.detections import Detection, EventStamper, Identity
-from edge_agent.engines import FallEngine, Observation, SensorHealthEngine
+from edge_agent.engines import EngineFrame, FallEngine, Observation, SensorHealthEngine
 from edge_agent.perception.config import FallConfig, SensorHealthConfig
 from protocol import EventType, Phase, SensorHealthData, dump_event, parse_event
 
@@ -28,7 +28,7 @@ def test_blocked_camera_reports_sensor_health_and_no_fall() -> None:
         out += health.step(t, valid, near, 0.05, None)
         # What perception makes of a towel: a "person" whose top drops to the floor.
         top, bottom = (0.4, 0.0) if i >= 25 else (1.7, 0.0)
-        out += fall.step(t, [_person(t, top, bottom)], trusted=health.healthy)
+        out += fall.step(t, EngineFrame([_person(t, top, bottom)], trusted=health.healthy))
     assert [d for d in out if d.type is EventType.FALL] == []
     assert _health(out) == [(Phase.START, "blocked"), (Phase.END, "blocked")]
     start, end = [d for d in out if d.type is EventType.SENSOR_HEALTH]

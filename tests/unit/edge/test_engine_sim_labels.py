@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from edge_agent.detections import Detection
-from edge_agent.engines import HandHygieneEngine, MobilityEngine, Observation
+from edge_agent.engines import EngineFrame, HandHygieneEngine, MobilityEngine, Observation
 from edge_agent.perception.config import (
     BedZone,
     ChairZone,
@@ -90,8 +90,8 @@ def _replay(s: Scenario) -> list[Detection]:
         for pid in set(tracks) - {st.person.id for st in states}:
             del tracks[pid]
             last.pop(pid, None)
-        out += mobility.step(t, obs)
-        out += hygiene.step(t, obs, mobility.patient)
+        out += mobility.step(t, EngineFrame(obs))
+        out += hygiene.step(t, EngineFrame(obs, patient=mobility.patient))
     end = T0 + s.duration
     return out + mobility.flush(end) + hygiene.flush(end)
 

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from edge_agent.detections import Detection
-from edge_agent.engines import BedExitEngine, Observation
+from edge_agent.engines import BedExitEngine, EngineFrame, Observation
 from edge_agent.perception.config import BedExitConfig, BedZone, PerceptionConfig, ZonesConfig
 from edge_agent.perception.zones import ZoneMap
 from protocol import BedExitData, Phase
@@ -76,7 +76,7 @@ def _run(engine: BedExitEngine, timeline: list[tuple[int, int, Observation]]) ->
         d
         for start, end, obs in timeline
         for i in range(start * 10, end * 10)
-        for d in engine.step(i / 10, [obs])
+        for d in engine.step(i / 10, EngineFrame([obs]))
     ]
 
 
@@ -101,7 +101,8 @@ def test_the_posture_model_saying_sitting_warns_with_more_confidence() -> None:
 
 def test_no_warning_while_untrusted_and_flush_closes_an_open_exit() -> None:
     engine = BedExitEngine(BedExitConfig(), [BED])
-    quiet = [d for i in range(50) for d in engine.step(i / 10, [_patient(1.4)], trusted=False)]
+    sitting_up = EngineFrame([_patient(1.4)], trusted=False)
+    quiet = [d for i in range(50) for d in engine.step(i / 10, sitting_up)]
     assert quiet == []
     out = _run(engine, [(5, 10, _patient(1.4)), (10, 20, _patient(1.7, x=1.8, bottom=0.0))])
     out += engine.flush(20.0)
