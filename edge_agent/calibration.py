@@ -242,6 +242,9 @@ def _refine(pts: F64, calib: Calibration, distance_m: float, seed: int) -> Calib
     return from_floor_plane(normal, offset, calib.inlier_fraction)
 
 
+_RANSAC_ATTEMPTS = 3
+
+
 def _planes(pts: F64, distance_m: float, seed: int) -> Iterator[Calibration]:
     """Large planes of the cloud, largest first (each from what the previous ones left)."""
     import open3d as o3d
@@ -278,6 +281,26 @@ def _rejects(pts: F64, calib: Calibration, priors: list[_Prior]) -> str | None:
     return None
 
 
+def _first_floor(
+    pts: F64, distance_m: float, seed: int, priors: list[_Prior], why: list[str]
+) -> Calibration | None:
+    """The largest plane that can be the floor (reasons for the others go to `why`)."""
+    for plane in _planes(pts, distance_m, seed):
+        reason = _rejects(pts, plane, priors)
+        logger.debug(
+            "plane: camera %.2f m, tilt %.1f°, roll %.1f°, %.0f%% of points: %s",
+            plane.camera_height_m,
+            plane.tilt_deg,
+            plane.roll_deg,
+            plane.inlier_fraction * 100,
+            reason or "floor candidate",
+        )
+        if reason is None:  # the first plane that passes is the largest one that does
+            return plane
+        why.append(f"{plane.inlier_fraction:.0%} plane: {reason}")
+    return None
+
+
 def calibrate_floor(
     points: F32, distance_m: float = 0.04, seed: int = 0, *, mount: Mount = "auto"
 ) -> Calibration:
@@ -295,24 +318,16 @@ def calibrate_floor(
     priors = list(_PRIORS.values()) if mount == "auto" else [_PRIORS[mount]]
     why: list[str] = []
     floor: Calibration | None = None
-    for plane in _planes(pts, distance_m, seed):
-        reason = _rejects(pts, plane, priors)
-        logger.debug(
-            "plane: camera %.2f m, tilt %.1f°, roll %.1f°, %.0f%% of points: %s",
-            plane.camera_height_m,
-            plane.tilt_deg,
-            plane.roll_deg,
-            plane.inlier_fraction * 100,
-            reason or "floor candidate",
-        )
-        if reason is None:  # the first plane that passes is the largest one that does
-            floor = plane
+    # RANSAC draws at random (and open3d's threads make even a seeded draw vary), so a
+    # miss is tried again with fresh draws before the room is declared floorless.
+    for attempt in range(_RANSAC_ATTEMPTS):
+        floor = _first_floor(pts, distance_m, seed + attempt, priors, why)
+        if floor is not None:
             break
-        why.append(f"{plane.inlier_fraction:.0%} plane: {reason}")
     if floor is None:
         raise CalibrationError(
             f"no floor plane found for mount {mount!r}: the camera must see a large part of "
-            "the empty floor" + (" (" + " | ".join(why) + ")" if why else "")
+            "the empty floor" + (" (" + " | ".join(dict.fromkeys(why)) + ")" if why else "")
         )
     calib = _refine(pts, floor, distance_m, seed)
     logger.info(
