@@ -200,6 +200,15 @@ class DeviceConfig(_Section):
             return value
         return value.model_copy(update={"calibration_file": _resolve(value.calibration_file, info)})
 
+    @field_validator("thermal")
+    @classmethod
+    def _resolve_rest_state(cls, value: ThermalConfig, info: ValidationInfo) -> ThermalConfig:
+        state = value.rest.state_file
+        if state is None:
+            return value
+        rest = value.rest.model_copy(update={"state_file": _resolve(state, info)})
+        return value.model_copy(update={"rest": rest})
+
 
 def config_hash(config: DeviceConfig) -> str:
     """sha256 of the normalised config (secrets masked), reported in the status birth."""

@@ -4,6 +4,8 @@ Temperatures are °C, times seconds. Every default is chosen for arrays from 8×
 thresholds that depend on the sensor are multiples of its measured noise, not fixed degrees.
 """
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -162,6 +164,11 @@ class ThermalRestConfig(_Section):
     cell_m: float = Field(default=0.5, gt=0, description="Size of a learned floor cell (m).")
     still_mps: float = Field(
         default=0.15, ge=0, description="A track slower than this counts as still."
+    )
+    state_file: Path | None = Field(
+        default=None,
+        description="JSON file keeping the learned rest places across restarts (relative to "
+        "the device config); none: kept in memory only, relearned after a reboot.",
     )
 
 

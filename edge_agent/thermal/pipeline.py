@@ -140,6 +140,7 @@ class ThermalPipeline:
         if t - self._start_t < self.config.background.learn_s:
             return out
         self.rest.observe(result.tracks, t, learning=not self._fall.open)
+        self.rest.keep(t)
         people = [tr for tr in result.tracks if tr.is_person]
         if (ran or p_fall is not None) and (self._health.healthy or self._fall.open):
             moving = any(tr.blob_index >= 0 and tr.speed_mps >= _WALKING_MPS for tr in people)
@@ -165,6 +166,7 @@ class ThermalPipeline:
     def flush(self, t: float) -> list[Detection]:
         """Close open episodes (end of a recording, shutdown)."""
         out = self._fall.flush(t) + self._health.flush(t)
+        self.rest.keep(t, now=True)
         return [replace(d, shadow=True) for d in out] if self.shadow else out
 
     def _input(self, window: F32) -> F32:

@@ -135,9 +135,13 @@ def test_thermal_settings_come_from_the_config_and_a_wrong_one_names_its_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TEST_AMBIENT_MQTT_PASSWORD", "x")
-    text = GOOD + "thermal:\n  background:\n    noise_k: 5.0\n  fall:\n    refractory_s: 20\n"
+    text = GOOD + (
+        "thermal:\n  background:\n    noise_k: 5.0\n  fall:\n    refractory_s: 20\n"
+        "  rest:\n    state_file: state/thermal-rest.json\n"
+    )
     config = load_config(_write(tmp_path, text))
     assert config.thermal.background.noise_k == 5.0 and config.thermal.fall.refractory_s == 20
+    assert config.thermal.rest.state_file == tmp_path / "state/thermal-rest.json"
     bad = GOOD + "thermal:\n  background:\n    noise_sigma: 5.0\n"
     with pytest.raises(ConfigError, match=r"device.yaml:\d+: thermal.background.noise_sigma"):
         load_config(_write(tmp_path, bad))

@@ -116,3 +116,56 @@ def test_the_same_descent_is_a_fall_on_the_floor_and_not_in_a_bed_drawn_where_it
     outline = [(x - 1.0, y - 1.2), (x + 1.0, y - 1.2), (x + 1.0, y + 1.2), (x - 1.0, y + 1.2)]
     in_bed, _ = _falls(clip, ZonesConfig(beds=[BedZone(id="bed-1", polygon=outline)]))
     assert in_bed == []
+
+
+def _learn(rest: RestAreas, hours: float) -> float:
+    t = 0.0
+    while t < hours * 3600:
+        rest.observe([_track(-1.2, 2.3)], t, learning=True)
+        rest.keep(t)
+        t += 1.0
+    return t
+
+
+def test_learned_rest_places_survive_a_restart(tmp_path: Path) -> None:
+    cfg = ThermalRestConfig(learn_h=1.0, state_file=tmp_path / "state" / "rest.json")
+    before = RestAreas(ZonesConfig(), cfg)
+    t = _learn(before, 1.2)
+    before.keep(t, now=True)  # the stream ends: written at once
+    after = RestAreas(ZonesConfig(), cfg)  # the agent reboots
+    assert after.at(-1.2, 2.3, t + 60.0) == "learned"
+    assert after.at(0.8, 0.8, t + 60.0) is None
+    # Without a file, a reboot forgets.
+    assert RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0)).at(-1.2, 2.3, t) is None
+
+
+def test_rest_places_are_written_while_running_not_only_at_the_end(tmp_path: Path) -> None:
+    """A power cut loses at most `SAVE_EVERY_S` of learning, not hours."""
+    state = tmp_path / "rest.json"
+    rest = RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0, state_file=state))
+    t = _learn(rest, 1.2)  # never told the stream ended
+    assert (
+        RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0, state_file=state)).at(-1.2, 2.3, t)
+        == "learned"
+    )
+
+
+def test_a_corrupt_rest_file_is_set_aside_and_learning_starts_again(tmp_path: Path) -> None:
+    state = tmp_path / "rest.json"
+    state.write_text('{"format": "ambient.thermal-rest/1", "cell_m": 0.5, "cells": [[1, 2, "x"')
+    cfg = ThermalRestConfig(learn_h=1.0, state_file=state)
+    rest = RestAreas(ZonesConfig(), cfg)  # does not raise: the room is still watched
+    assert rest.learned_cells(0.0) == 0
+    assert not state.exists()
+    assert (tmp_path / "rest.json.corrupt").read_text().startswith('{"format"')
+    t = _learn(rest, 1.2)
+    rest.keep(t, now=True)
+    assert RestAreas(ZonesConfig(), cfg).at(-1.2, 2.3, t) == "learned"
+
+
+def test_a_rest_file_of_another_cell_size_is_not_reused(tmp_path: Path) -> None:
+    state = tmp_path / "rest.json"
+    rest = RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0, state_file=state))
+    rest.keep(_learn(rest, 1.2), now=True)
+    other = RestAreas(ZonesConfig(), ThermalRestConfig(learn_h=1.0, cell_m=1.0, state_file=state))
+    assert other.learned_cells(1.2 * 3600) == 0
