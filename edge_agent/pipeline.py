@@ -184,7 +184,7 @@ class Pipeline:
         live_obs, outputs = obs, {}
         if self._models is not None:
             outputs = self._models.update(t, obs, self._dispenser_distance)
-            obs = [without_misread_posture(o) for o in with_outputs(obs, outputs)]
+            obs = [without_misread_posture(o, self.config.body) for o in with_outputs(obs, outputs)]
             self.observations = obs
         confs = [o.posture_conf for o in obs if o.posture is not None]
         model_conf = sum(confs) / len(confs) if confs else None
@@ -277,7 +277,9 @@ class Pipeline:
         seeds: list[Seed] = []
         if not adopted and cfg.search and background.depth is not None:
             logger.info("no usable empty-room reference: looking for people by shape")
-            seeds = find_people(background.depth, deproj, self._zones, self.config.blobs)
+            seeds = find_people(
+                background.depth, deproj, self._zones, self.config.blobs, self.config.body
+            )
             background.hold_pixels([seed.pixels for seed in seeds])
         self._startup.begin(t, seeds, background, deproj)
 

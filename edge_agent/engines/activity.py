@@ -1,12 +1,13 @@
 """Activity engine: what each person is doing, reported when it changes (`instant`).
 
 Per person track: in bed, lying (a sofa), sitting, standing, walking, on the floor, out of
-view. The posture model's label decides when it is sure enough (``posture_min_conf``);
+view. The posture model's label decides when it is sure enough (``body.posture_min_conf``);
 otherwise heights and speed do:
 
 - in a bed zone and not standing: ``in_bed``;
-- top below ``floor_top_m`` with the body at the floor, outside beds and chairs: ``on_floor``;
-- top at least ``stand_top_m``: ``standing``, or ``walking`` at ``walk_speed_mps`` or faster;
+- top below ``body.floor_top_m`` with the lowest points within ``body.floor_clearance_m``
+  of the floor, outside beds and chairs: ``on_floor``;
+- top at least ``stand_top_m``: ``standing``, or ``walking`` at ``body.walk_speed_mps``;
 - top below ``lying_top_m`` off the floor: ``lying``; anything else: ``sitting``.
 
 A new activity is reported only after it held ``min_dwell_s`` (depth jitter near a threshold
@@ -23,7 +24,7 @@ from edge_agent.detections import Detection
 from edge_agent.engines.debounce import Change, Debounced
 from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import ActivityConfig
+from edge_agent.perception.config import ActivityConfig, BodyConfig
 from protocol import ActivityData, ActivityState, EventType, ModelRef, Phase, new_uuid7
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,16 @@ class _Person:
 class ActivityEngine:
     """One per room; feed it every frame's observations in time order."""
 
-    def __init__(self, config: ActivityConfig, model: ModelRef = ACTIVITY_MODEL) -> None:
+    def __init__(
+        self,
+        config: ActivityConfig,
+        model: ModelRef = ACTIVITY_MODEL,
+        *,
+        body: BodyConfig | None = None,
+    ) -> None:
+        """``body``: the shared body thresholds (`PerceptionConfig.body`; default: defaults)."""
         self._cfg = config
+        self._body = config.body_thresholds(body or BodyConfig())
         self._model = model
         self._people: dict[int, _Person] = {}
 
@@ -76,10 +85,10 @@ class ActivityEngine:
 
     def classify(self, obs: Observation) -> ActivityState:
         """This frame's activity of one person, before debouncing."""
-        cfg = self._cfg
-        walking = obs.speed_mps >= cfg.walk_speed_mps
-        at_floor = obs.bottom_m <= cfg.floor_bottom_m
-        if obs.posture is not None and obs.posture_conf >= cfg.posture_min_conf:
+        cfg, body = self._cfg, self._body
+        walking = obs.speed_mps >= body.walk_speed_mps
+        at_floor = obs.bottom_m <= body.floor_clearance_m
+        if obs.posture is not None and obs.posture_conf >= body.posture_min_conf:
             on_floor = at_floor and obs.zone_kind is None
             state = _from_posture(obs.posture, obs.zone_kind == "bed", walking, on_floor)
             if state is not None:
@@ -87,7 +96,7 @@ class ActivityEngine:
         upright = obs.top_m >= cfg.stand_top_m
         if obs.zone_kind == "bed" and not upright:
             return ActivityState.IN_BED
-        if obs.top_m < cfg.floor_top_m and at_floor and obs.zone_kind is None:
+        if obs.top_m < body.floor_top_m and at_floor and obs.zone_kind is None:
             return ActivityState.ON_FLOOR
         if upright:
             return ActivityState.WALKING if walking else ActivityState.STANDING

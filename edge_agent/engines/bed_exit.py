@@ -21,7 +21,7 @@ import numpy as np
 from edge_agent.detections import Detection
 from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import BedExitConfig, BedZone
+from edge_agent.perception.config import BedExitConfig, BedZone, BodyConfig
 from edge_agent.perception.zones import distance_outside
 from protocol import BedExitData, EventType, ModelRef, Phase, new_uuid7
 
@@ -50,9 +50,16 @@ class BedExitEngine:
     """Watches the beds marked ``fall_risk``."""
 
     def __init__(
-        self, config: BedExitConfig, beds: list[BedZone], model: ModelRef = BED_EXIT_MODEL
+        self,
+        config: BedExitConfig,
+        beds: list[BedZone],
+        model: ModelRef = BED_EXIT_MODEL,
+        *,
+        body: BodyConfig | None = None,
     ) -> None:
+        """``body``: the shared body thresholds (`PerceptionConfig.body`; default: defaults)."""
         self._cfg = config
+        self._body = config.body_thresholds(body or BodyConfig())
         self._model = model
         self._beds = {bed.id: _Bed() for bed in beds if bed.fall_risk}
         self._outlines = {bed.id: np.asarray(bed.polygon, dtype=np.float64) for bed in beds}
@@ -113,15 +120,15 @@ class BedExitEngine:
         return out
 
     def _posture(self, obs: Observation) -> str | None:
-        if obs.posture is not None and obs.posture_conf >= self._cfg.posture_min_conf:
+        if obs.posture is not None and obs.posture_conf >= self._body.posture_min_conf:
             return obs.posture
         return None
 
     def _lying(self, obs: Observation) -> bool:
-        posture = self._posture(obs)
+        posture, body = self._posture(obs), self._body
         if posture is not None:
-            return posture == "lying" and obs.bottom_m > self._cfg.on_bed_bottom_m
-        return obs.top_m < self._cfg.sit_top_m and obs.bottom_m > self._cfg.on_bed_bottom_m
+            return posture == "lying" and obs.bottom_m > body.mattress_bottom_m
+        return obs.top_m < body.upright_top_m and obs.bottom_m > body.mattress_bottom_m
 
     def _getting_up(self, obs: Observation, bed_id: str) -> bool:
         """Sitting up in bed, or at the edge with the legs over the side."""
@@ -131,8 +138,8 @@ class BedExitEngine:
         )
         if not at_bed:
             return False
-        sitting = obs.top_m >= cfg.sit_top_m or self._posture(obs) == "sitting"
-        legs_over = obs.bottom_m <= cfg.edge_bottom_m and obs.zone_id != bed_id
+        sitting = obs.top_m >= self._body.upright_top_m or self._posture(obs) == "sitting"
+        legs_over = obs.bottom_m <= self._body.floor_clearance_m and obs.zone_id != bed_id
         return sitting or legs_over
 
     def _confidence(self, obs: Observation) -> float:

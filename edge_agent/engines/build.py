@@ -73,21 +73,22 @@ def build_engines(
         refs = {engine: models[model] for engine, model in _READS.items() if model in models}
     else:
         refs = {**_RULES, "fall": models.get("fall", FALL_MODEL)}
-    zones = config.zones
+    zones, body = config.zones, config.body
     risky = [bed for bed in zones.beds if bed.fall_risk]
     engines: list[Engine] = []
     if "fall" in refs:
-        engines.append(FallEngine(config.fall, refs["fall"]))
+        engines.append(FallEngine(config.fall, refs["fall"], body=body))
     if "occupancy" in refs:
         engines.append(OccupancyEngine(config.occupancy, refs["occupancy"]))
     if "bed_exit" in refs and config.bed_exit.enabled and risky:
-        engines.append(BedExitEngine(config.bed_exit, risky, refs["bed_exit"]))
+        engines.append(BedExitEngine(config.bed_exit, risky, refs["bed_exit"], body=body))
     if "mobility" in refs and config.mobility.enabled:
-        engines.append(MobilityEngine(config.mobility, zones.beds, refs["mobility"]))
+        engines.append(MobilityEngine(config.mobility, zones.beds, refs["mobility"], body=body))
     if "hand_hygiene" in refs and config.hand_hygiene.enabled and zones.doors:
-        engines.append(HandHygieneEngine(config.hand_hygiene, zones.beds, refs["hand_hygiene"]))
+        hygiene = config.hand_hygiene
+        engines.append(HandHygieneEngine(hygiene, zones.beds, refs["hand_hygiene"], body=body))
     if "no_motion" in refs and config.no_motion.enabled:
         engines.append(NoMotionEngine(config.no_motion, refs["no_motion"]))
     if "activity" in refs and config.activity.enabled:
-        engines.append(ActivityEngine(config.activity, refs["activity"]))
+        engines.append(ActivityEngine(config.activity, refs["activity"], body=body))
     return Engines(engines, shadow=shadow)

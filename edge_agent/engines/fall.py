@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from edge_agent.detections import Detection
 from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import FallConfig
+from edge_agent.perception.config import BodyConfig, FallConfig
 from protocol import EventType, FallData, ModelRef, Phase, new_uuid7
 
 logger = logging.getLogger(__name__)
@@ -76,8 +76,12 @@ class _Episode:
 class FallEngine:
     """One per room; feed it every frame's observations in time order."""
 
-    def __init__(self, config: FallConfig, model: ModelRef = FALL_MODEL) -> None:
+    def __init__(
+        self, config: FallConfig, model: ModelRef = FALL_MODEL, *, body: BodyConfig | None = None
+    ) -> None:
+        """``body``: the shared body thresholds (`PerceptionConfig.body`; default: defaults)."""
         self._cfg = config
+        self._body = config.body_thresholds(body or BodyConfig())
         self._model = model
         self._people: dict[int, _Person] = {}
         self._episodes: dict[int, _Episode] = {}
@@ -96,10 +100,7 @@ class FallEngine:
                 self._adopt(obs, seen)
             person = self._people.setdefault(obs.track_id, _Person())
             person.last_seen_t = t
-            if (
-                obs.top_m >= self._cfg.standing_height_m
-                or obs.bottom_m >= self._cfg.raised_bottom_m
-            ):
+            if obs.top_m >= self._body.upright_top_m or obs.bottom_m >= self._cfg.raised_bottom_m:
                 person.last_upright_t = t  # standing, or up on a bed: a drop from here is a fall
             episode = self._episodes.get(obs.track_id)
             if episode is None:
@@ -135,13 +136,13 @@ class FallEngine:
     def _is_down(self, obs: Observation, below_m: float) -> bool:
         return (
             obs.top_m < below_m
-            and obs.bottom_m <= self._cfg.max_floor_clearance_m
+            and obs.bottom_m <= self._body.floor_clearance_m
             and obs.zone_kind is None
         )
 
     def _maybe_begin(self, t: float, obs: Observation, person: _Person) -> None:
         cfg = self._cfg
-        if not obs.is_person or not self._is_down(obs, cfg.fallen_height_m):
+        if not obs.is_person or not self._is_down(obs, self._body.floor_top_m):
             return
         dropped = person.last_upright_t is not None and t - person.last_upright_t <= cfg.max_drop_s
         modelled = obs.fall_p is not None and obs.fall_p >= cfg.fall_p_threshold

@@ -11,7 +11,8 @@ at the last frame at the door (or the first outside). Track breaks are common, s
   track was lost inside within ``relink_s`` and ``relink_m`` it continues that visit, else it
   is a visitor whose entry was not seen (their exit still counts, in a visit of its own);
 - a track that peeks in at the door and leaves without stepping inside is no opportunity;
-- the patient (a track seen lying in a bed zone) makes no opportunities.
+- the patient (a track seen lying in a bed zone: top below ``body.upright_top_m``, lowest
+  points above ``body.mattress_bottom_m``) makes no opportunities.
 
 Dispenser use: a person standing in a dispenser zone for ``rub_min_s``, or the dispenser
 model (``Observation.dispenser_p``) above its threshold that long; the use is dated at its
@@ -43,7 +44,7 @@ import numpy as np
 from edge_agent.detections import Detection
 from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import BedZone, HandHygieneConfig
+from edge_agent.perception.config import BedZone, BodyConfig, HandHygieneConfig
 from edge_agent.perception.zones import distance_outside
 from protocol import EventType, HandHygieneData, ModelRef, Phase, new_uuid7
 
@@ -51,8 +52,6 @@ logger = logging.getLogger(__name__)
 
 HAND_HYGIENE_MODEL = ModelRef(name="hand-hygiene", version="1.0.0")
 _CONFIDENCE = 0.8
-_PATIENT_TOP_M = 1.1
-_PATIENT_BOTTOM_M = 0.3
 Side = Literal["door", "in", "out"]
 
 
@@ -112,8 +111,13 @@ class HandHygieneEngine:
         config: HandHygieneConfig,
         beds: list[BedZone],
         model: ModelRef = HAND_HYGIENE_MODEL,
+        *,
+        body: BodyConfig | None = None,
     ) -> None:
+        """``body``: the shared body thresholds (`PerceptionConfig.body`; default: defaults):
+        who lies in a bed zone is the patient."""
         self._cfg = config
+        self._body = body or BodyConfig()
         self._model = model
         self._beds = [np.asarray(b.polygon, dtype=np.float64) for b in beds]
         self._tracks: dict[int, _Track] = {}
@@ -161,8 +165,8 @@ class HandHygieneEngine:
                 )
                 self._visits.append(track.visit)
         track.last_seen_t, track.x, track.y, track.side = t, obs.x, obs.y, side
-        if obs.zone_kind == "bed" and obs.top_m < _PATIENT_TOP_M:
-            track.patient = track.patient or obs.bottom_m > _PATIENT_BOTTOM_M
+        if obs.zone_kind == "bed" and obs.top_m < self._body.upright_top_m:
+            track.patient = track.patient or obs.bottom_m > self._body.mattress_bottom_m
         if patient is not None and patient.track_id == obs.track_id:
             track.patient = True
         if track.patient and track.visit is not None:

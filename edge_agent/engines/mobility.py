@@ -7,12 +7,13 @@ patient track is handed to a new track appearing within ``adopt_m`` of where it 
 seen.
 
 States (protocol `MobilityState`), from the posture model when it is sure, else geometry:
-in the bed outline with the whole body on the mattress (lying or sitting up in bed):
-``in_bed``; at the bed with the legs over the side (lowest points near the floor, centre
-within ``edge_margin_m`` of the outline): ``sitting_edge``; sitting in a chair zone, or
-seated anywhere away from the bed: ``chair``; upright (top at least ``stand_ratio`` of the
-patient's height, learned while walking): ``standing``; upright and moving at
-``walk_speed_mps``: ``walking``. A state counts after it held ``min_dwell_s``.
+in the bed outline with the whole body on the mattress (lowest points above
+``body.mattress_bottom_m``; lying or sitting up in bed): ``in_bed``; at the bed with the
+legs over the side (lowest points near the floor, centre within ``edge_margin_m`` of the
+outline): ``sitting_edge``; sitting in a chair zone, or seated anywhere away from the bed:
+``chair``; upright (top at least ``stand_ratio`` of the patient's height, learned while
+walking): ``standing``; upright and moving at ``body.walk_speed_mps``: ``walking``. A state
+counts after it held ``min_dwell_s``.
 
 A session opens (`start`) when the patient leaves bed or chair; each further transition is an
 `update` with the state left, the seconds spent in it, the staff beside the patient (other
@@ -40,7 +41,7 @@ from edge_agent.detections import Detection
 from edge_agent.engines.debounce import Change, Debounced
 from edge_agent.engines.engine import EngineFrame
 from edge_agent.engines.observation import Observation
-from edge_agent.perception.config import BedZone, MobilityConfig
+from edge_agent.perception.config import BedZone, BodyConfig, MobilityConfig
 from edge_agent.perception.zones import distance_outside
 from protocol import (
     EventType,
@@ -59,7 +60,6 @@ _CONFIDENCE = 0.8
 _REST = (MobilityState.IN_BED, MobilityState.CHAIR)
 _ACTIVE = (MobilityState.STANDING, MobilityState.WALKING)
 _OUT_OF_BED = (MobilityState.STANDING, MobilityState.WALKING, MobilityState.CHAIR)
-_ON_MATTRESS_M = 0.3
 _MIN_UPRIGHT_M = 1.0
 _MAX_GAP_S = 5.0
 """Frames further apart than this do not add active time (the feed stopped)."""
@@ -105,9 +105,16 @@ class MobilityEngine:
     """One per patient (bed), or per home."""
 
     def __init__(
-        self, config: MobilityConfig, beds: list[BedZone], model: ModelRef = MOBILITY_MODEL
+        self,
+        config: MobilityConfig,
+        beds: list[BedZone],
+        model: ModelRef = MOBILITY_MODEL,
+        *,
+        body: BodyConfig | None = None,
     ) -> None:
+        """``body``: the shared body thresholds (`PerceptionConfig.body`; default: defaults)."""
         self._cfg = config
+        self._body = config.body_thresholds(body or BodyConfig())
         self._model = model
         bed = next((b for b in beds if b.id == config.patient_bed), beds[0] if beds else None)
         if config.patient_bed is not None and (bed is None or bed.id != config.patient_bed):
@@ -207,17 +214,17 @@ class MobilityEngine:
 
     def classify(self, obs: Observation) -> MobilityState | None:
         """This frame's state of the patient before debouncing; None when unclear."""
-        cfg = self._cfg
+        cfg, body = self._cfg, self._body
         near = self._outline is not None and (
             distance_outside(obs.x, obs.y, self._outline) <= cfg.edge_margin_m
         )
         in_bed = obs.zone_id is not None and obs.zone_id == self.bed_id
-        on_mattress = in_bed and obs.bottom_m > _ON_MATTRESS_M  # legs not over the side
+        on_mattress = in_bed and obs.bottom_m > body.mattress_bottom_m  # legs not over the side
         in_chair = obs.zone_kind == "chair"
-        moving = obs.speed_mps >= cfg.walk_speed_mps and obs.top_m >= _MIN_UPRIGHT_M
+        moving = obs.speed_mps >= body.walk_speed_mps and obs.top_m >= _MIN_UPRIGHT_M
         if moving and not near:
             self._height_m = 0.9 * self._height_m + 0.1 * obs.top_m  # learn while walking
-        if obs.posture is not None and obs.posture_conf >= cfg.posture_min_conf:
+        if obs.posture is not None and obs.posture_conf >= body.posture_min_conf:
             label = obs.posture
             if label in ("lying", "sitting") and on_mattress:
                 return MobilityState.IN_BED
@@ -267,8 +274,8 @@ class MobilityEngine:
             o
             for o in people
             if o.zone_id == self.bed_id
-            and o.top_m < self._cfg.sit_top_m
-            and o.bottom_m > _ON_MATTRESS_M
+            and o.top_m < self._body.upright_top_m
+            and o.bottom_m > self._body.mattress_bottom_m
         ]
         return self._adopt(lying[0]) if lying else None
 

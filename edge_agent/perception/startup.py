@@ -29,7 +29,7 @@ import numpy.typing as npt
 from edge_agent.engines.observation import Observation
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import Blob
-from edge_agent.perception.config import StartupConfig
+from edge_agent.perception.config import BodyConfig, StartupConfig
 from edge_agent.perception.deproject import Deprojector
 from edge_agent.perception.startup_search import Seed
 from edge_agent.perception.tracker import Track
@@ -51,8 +51,6 @@ _LYING_MAX_TOP_M = 1.3
 _LYING_MAX_THICKNESS_M = 0.7
 """A body lying down is 0.2–0.4 m from its lowest to its highest point; a chair or a
 wheelchair pushed into view is as tall as it is wide."""
-_UPRIGHT_LABEL_MIN_TOP_M = 1.1
-"""Nobody stands or walks with the top of their head below this."""
 
 
 def lying_like(blob: Blob) -> bool:
@@ -66,15 +64,16 @@ def lying_like(blob: Blob) -> bool:
     )
 
 
-def without_misread_posture(obs: Observation) -> Observation:
+def without_misread_posture(obs: Observation, body: BodyConfig) -> Observation:
     """Drop a posture model's "standing"/"walking" for someone found at start-up whose head
-    is below standing height: the models read heights relative to the tallest the track
-    was seen (at least 1 m), which for someone found lying is their lying height, so a
-    patient lying still in bed reads as upright. Geometry then decides."""
+    is below upright height (``body.upright_top_m``: nobody stands or walks lower): the
+    models read heights relative to the tallest the track was seen (at least 1 m), which
+    for someone found lying is their lying height, so a patient lying still in bed reads as
+    upright. Geometry then decides."""
     if (
         obs.found_at_start
         and obs.posture in ("standing", "walking")
-        and obs.top_m < _UPRIGHT_LABEL_MIN_TOP_M
+        and obs.top_m < body.upright_top_m
     ):
         return dataclasses.replace(obs, posture=None, posture_conf=0.0)
     return obs

@@ -9,7 +9,8 @@ what stands out of the floor and is shaped like a person is taken for one:
   top is 1.15–2.1 m above the floor and narrower than its footprint (a head, not the flat
   top of a ventilator or a cabinet); an empty chair is lower, a wardrobe stands at a wall;
 * **lying on the floor**: 1.0–2.3 m along its main axis, at most 0.8 m across, mostly
-  below 0.3 m (a low table carries its surface higher), on the floor, outside beds;
+  below 0.3 m (a low table carries its surface higher), down at the floor (top below
+  ``body.floor_top_m``, lowest points within ``body.floor_clearance_m``), outside beds;
 * **in a bed zone**: what rises 0.08–1.0 m above the mattress (the most common height in
   the zone), away from the zone's outline, where headboards and rails are.
 
@@ -31,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.perception.blobs import Blob, find_blobs
-from edge_agent.perception.config import BlobConfig
+from edge_agent.perception.config import BlobConfig, BodyConfig
 from edge_agent.perception.deproject import Deprojector
 from edge_agent.perception.zones import ZoneMap, distance_to_outline, points_in_polygon
 
@@ -48,10 +49,8 @@ _UPRIGHT_MAX_TOP_CELLS = 0.6
 top: a person's head is a small part of their footprint (measured 0.12-0.42, sitting or
 standing), equipment and cabinets have a top as wide as they are (0.79-1.0)."""
 _TOP_BAND_M = 0.1
-_LYING_MAX_TOP_M = 0.6
 _LYING_MAX_MEAN_M = 0.3
 """A body on the floor is mostly low; a table or a stool carries its surface up high."""
-_LYING_MAX_BOTTOM_M = 0.25
 _LYING_LENGTH_M = (1.0, 2.3)
 _LYING_MAX_WIDTH_M = 0.8
 _LYING_FOOTPRINT_M2 = (0.2, 1.5)
@@ -87,10 +86,11 @@ class Seed:
     """Flat indices into the pipeline's strided image."""
 
 
-def shape_of(blob: Blob, length_m: float, width_m: float) -> SeedKind | None:
+def shape_of(blob: Blob, length_m: float, width_m: float, body: BodyConfig) -> SeedKind | None:
     """Upright or lying on the floor, by size alone; None when neither (see module doc).
 
-    ``length_m``, ``width_m``: the blob's extent along and across its main axis on the floor.
+    ``length_m``, ``width_m``: the blob's extent along and across its main axis on the floor;
+    ``body``: what down at the floor means.
     """
     lo, hi = _UPRIGHT_M
     if (
@@ -100,9 +100,9 @@ def shape_of(blob: Blob, length_m: float, width_m: float) -> SeedKind | None:
     ):
         return "upright"
     if (
-        blob.top_m <= _LYING_MAX_TOP_M
+        blob.top_m <= body.floor_top_m
         and blob.z <= _LYING_MAX_MEAN_M
-        and blob.bottom_m <= _LYING_MAX_BOTTOM_M
+        and blob.bottom_m <= body.floor_clearance_m
         and _LYING_LENGTH_M[0] <= length_m <= _LYING_LENGTH_M[1]
         and width_m <= _LYING_MAX_WIDTH_M
         and _LYING_FOOTPRINT_M2[0] <= blob.footprint_m2 <= _LYING_FOOTPRINT_M2[1]
@@ -125,7 +125,11 @@ def principal_extents(
 
 
 def find_people(
-    background: npt.NDArray[np.float32], deproj: Deprojector, zones: ZoneMap, config: BlobConfig
+    background: npt.NDArray[np.float32],
+    deproj: Deprojector,
+    zones: ZoneMap,
+    config: BlobConfig,
+    body: BodyConfig,
 ) -> list[Seed]:
     """People-shaped objects in a learned background (strided image, room transform set)."""
     idx = np.flatnonzero(background.ravel() > 0)
@@ -144,7 +148,7 @@ def find_people(
     rest = ~by_bed & (z > _LOW_M) & (z < config.max_height_m)
     rest &= ~_at_walls(x, y, z, config.cell_m)
     for blob, pixels, (bx, by, bz) in _blobs(pts, areas, idx, rest, config):
-        kind = shape_of(blob, *principal_extents(bx, by))
+        kind = shape_of(blob, *principal_extents(bx, by), body)
         if kind == "upright" and _top_cells(bx, by, bz, blob.top_m, config.cell_m) > (
             _UPRIGHT_MAX_TOP_CELLS
         ):

@@ -4,12 +4,14 @@ Every threshold lives here (not as a constant in an engine) so an installer can 
 without touching code, and an empty config is a working config for a typical wall-mounted
 depth camera. Distances are metres, times seconds, heights are above the floor.
 
-By stage: `sensing` (background, start-up, temporal filter, blobs, tracking), `engines` (one
-section per event engine), `zones` (the room's floor plan) and `perception` (the whole,
-`PerceptionConfig`). Every section is importable from here.
+By stage: `sensing` (background, start-up, temporal filter, blobs, tracking), `body` (body
+thresholds the engines share), `engines` (one section per event engine), `zones` (the room's
+floor plan) and `perception` (the whole, `PerceptionConfig`). Every section is importable
+from here.
 """
 
 from edge_agent.models_config import ModelsConfig
+from edge_agent.perception.config.body import BodyConfig
 from edge_agent.perception.config.engines import (
     ActivityConfig,
     BedExitConfig,
@@ -44,6 +46,7 @@ __all__ = [
     "BedExitConfig",
     "BedZone",
     "BlobConfig",
+    "BodyConfig",
     "ChairZone",
     "DispenserZone",
     "DoorZone",

@@ -1,22 +1,37 @@
 """The event engines' sections: fall, occupancy, bed exit, mobility, hand hygiene, no motion,
-activity and sensor health."""
+activity and sensor health.
+
+Body heights several engines share are `BodyConfig` (``perception.body``). The keys that
+repeated them here stay, unset, as overrides for one engine: a device config that sets one
+keeps meaning what it did (``body_thresholds`` gives the engine's resolved values).
+"""
 
 from pydantic import Field, field_validator
 
 from edge_agent.perception.config.base import Section
+from edge_agent.perception.config.body import BodyConfig
+
+_SHARED = "Unset: the shared value."
 
 
 class FallConfig(Section):
-    standing_height_m: float = Field(
-        default=1.1, gt=0, description="Top height that counts as upright before a fall."
+    standing_height_m: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.upright_top_m`: top height that counts as upright "
+        f"before a fall. {_SHARED}",
     )
-    fallen_height_m: float = Field(
-        default=0.6, gt=0, description="Top height below which a person may be on the floor."
+    fallen_height_m: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.floor_top_m`: top height below which a person may be "
+        f"on the floor. {_SHARED}",
     )
-    max_floor_clearance_m: float = Field(
-        default=0.25,
+    max_floor_clearance_m: float | None = Field(
+        default=None,
         ge=0,
-        description="Lowest body points must be within this of the floor (not on a bed/sofa).",
+        description="For this engine, `body.floor_clearance_m`: lowest body points must be "
+        f"within this of the floor (not on a bed/sofa). {_SHARED}",
     )
     raised_bottom_m: float = Field(
         default=0.35,
@@ -77,6 +92,14 @@ class FallConfig(Section):
             raise ValueError("escalation_s must be positive and strictly increasing")
         return steps
 
+    def body_thresholds(self, shared: BodyConfig) -> BodyConfig:
+        """The shared body thresholds with this engine's own values."""
+        return shared.overridden(
+            upright_top_m=self.standing_height_m,
+            floor_top_m=self.fallen_height_m,
+            floor_clearance_m=self.max_floor_clearance_m,
+        )
+
 
 class OccupancyConfig(Section):
     debounce_s: float = Field(
@@ -98,28 +121,41 @@ class BedExitConfig(Section):
     return_s: float = Field(
         default=5.0, ge=0, description="Time back in the bed zone before a `return`."
     )
-    sit_top_m: float = Field(
-        default=1.1,
+    sit_top_m: float | None = Field(
+        default=None,
         gt=0,
-        description="Top height in or at the bed above which the occupant sits up, not lies.",
+        description="For this engine, `body.upright_top_m`: top height in or at the bed above "
+        f"which the occupant sits up, not lies. {_SHARED}",
     )
-    on_bed_bottom_m: float = Field(
-        default=0.3,
+    on_bed_bottom_m: float | None = Field(
+        default=None,
         ge=0,
-        description="Lowest points above this: the body rests on the mattress, not the floor.",
+        description="For this engine, `body.mattress_bottom_m`: lowest points above this: the "
+        f"body rests on the mattress, not the floor. {_SHARED}",
     )
-    edge_bottom_m: float = Field(
-        default=0.25,
+    edge_bottom_m: float | None = Field(
+        default=None,
         ge=0,
-        description="An occupant sitting up at the bed's edge whose lowest points are below "
-        "this has their legs over the side: the earliest sign of getting up.",
+        description="For this engine, `body.floor_clearance_m`: an occupant sitting up at the "
+        "bed's edge whose lowest points are below this has their legs over the side: the "
+        f"earliest sign of getting up. {_SHARED}",
     )
-    posture_min_conf: float = Field(
-        default=0.6,
+    posture_min_conf: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="A posture model label ('sitting', 'lying') counts when at least this sure.",
+        description="For this engine, `body.posture_min_conf`: a posture model label "
+        f"('sitting', 'lying') counts when at least this sure. {_SHARED}",
     )
+
+    def body_thresholds(self, shared: BodyConfig) -> BodyConfig:
+        """The shared body thresholds with this engine's own values."""
+        return shared.overridden(
+            upright_top_m=self.sit_top_m,
+            mattress_bottom_m=self.on_bed_bottom_m,
+            floor_clearance_m=self.edge_bottom_m,
+            posture_min_conf=self.posture_min_conf,
+        )
 
 
 class MobilityConfig(Section):
@@ -137,8 +173,11 @@ class MobilityConfig(Section):
         ge=0,
         description="Sitting on the edge: the body centre within this of the bed outline.",
     )
-    sit_top_m: float = Field(
-        default=1.1, gt=0, description="Top height above which someone in bed is sitting up."
+    sit_top_m: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.upright_top_m`: top height above which someone in "
+        f"bed is sitting up. {_SHARED}",
     )
     stand_ratio: float = Field(
         default=0.88,
@@ -150,8 +189,11 @@ class MobilityConfig(Section):
     default_height_m: float = Field(
         default=1.65, gt=0, le=2.5, description="Patient height assumed until seen walking."
     )
-    walk_speed_mps: float = Field(
-        default=0.25, gt=0, description="Upright and at least this fast: walking."
+    walk_speed_mps: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.walk_speed_mps`: upright and at least this fast: "
+        f"walking. {_SHARED}",
     )
     staff_radius_m: float = Field(
         default=1.5, gt=0, description="Other people this close to the patient count as staff."
@@ -166,9 +208,21 @@ class MobilityConfig(Section):
         gt=0,
         description="A new track this close to where the lost patient track was is the patient.",
     )
-    posture_min_conf: float = Field(
-        default=0.6, ge=0, le=1, description="Posture model labels count when this sure."
+    posture_min_conf: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="For this engine, `body.posture_min_conf`: posture model labels count when "
+        f"this sure. {_SHARED}",
     )
+
+    def body_thresholds(self, shared: BodyConfig) -> BodyConfig:
+        """The shared body thresholds with this engine's own values."""
+        return shared.overridden(
+            upright_top_m=self.sit_top_m,
+            walk_speed_mps=self.walk_speed_mps,
+            posture_min_conf=self.posture_min_conf,
+        )
 
 
 class HandHygieneConfig(Section):
@@ -247,11 +301,17 @@ class ActivityConfig(Section):
     out_of_view_s: float = Field(
         default=5.0, gt=0, description="A track unseen this long is out of view."
     )
-    floor_top_m: float = Field(
-        default=0.6, gt=0, description="Top below this with the body at the floor: on the floor."
+    floor_top_m: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.floor_top_m`: top below this with the body at the "
+        f"floor: on the floor. {_SHARED}",
     )
-    floor_bottom_m: float = Field(
-        default=0.25, ge=0, description="Lowest points within this of the floor: at the floor."
+    floor_bottom_m: float | None = Field(
+        default=None,
+        ge=0,
+        description="For this engine, `body.floor_clearance_m`: lowest points within this of "
+        f"the floor: at the floor. {_SHARED}",
     )
     lying_top_m: float = Field(
         default=0.85, gt=0, description="Top below this, off the floor: lying (sofa, bed)."
@@ -259,12 +319,28 @@ class ActivityConfig(Section):
     stand_top_m: float = Field(
         default=1.3, gt=0, description="Top at least this high: standing (or walking)."
     )
-    walk_speed_mps: float = Field(
-        default=0.25, gt=0, description="Upright and at least this fast: walking."
+    walk_speed_mps: float | None = Field(
+        default=None,
+        gt=0,
+        description="For this engine, `body.walk_speed_mps`: upright and at least this fast: "
+        f"walking. {_SHARED}",
     )
-    posture_min_conf: float = Field(
-        default=0.6, ge=0, le=1, description="Posture model labels count when this sure."
+    posture_min_conf: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="For this engine, `body.posture_min_conf`: posture model labels count when "
+        f"this sure. {_SHARED}",
     )
+
+    def body_thresholds(self, shared: BodyConfig) -> BodyConfig:
+        """The shared body thresholds with this engine's own values."""
+        return shared.overridden(
+            floor_top_m=self.floor_top_m,
+            floor_clearance_m=self.floor_bottom_m,
+            walk_speed_mps=self.walk_speed_mps,
+            posture_min_conf=self.posture_min_conf,
+        )
 
 
 class SensorHealthConfig(Section):

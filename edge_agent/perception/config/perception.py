@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 
 from edge_agent.models_config import ModelsConfig
 from edge_agent.perception.config.base import Section
+from edge_agent.perception.config.body import BodyConfig
 from edge_agent.perception.config.engines import (
     ActivityConfig,
     BedExitConfig,
@@ -53,6 +54,11 @@ class PerceptionConfig(Section):
     )
     blobs: BlobConfig = Field(default_factory=BlobConfig, description="People as 3-D blobs.")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Tracker.")
+    body: BodyConfig = Field(
+        default_factory=BodyConfig,
+        description="Body heights, walking speed and posture certainty shared by the engines and "
+        "the start-up search; an engine section may set its own for that engine.",
+    )
     fall: FallConfig = Field(default_factory=FallConfig, description="Fall engine.")
     occupancy: OccupancyConfig = Field(
         default_factory=OccupancyConfig, description="Occupancy engine."

@@ -6,6 +6,7 @@ from edge_agent.detections import Detection, EventStamper, Identity
 from edge_agent.engines import EngineFrame, HandHygieneEngine, Observation
 from edge_agent.perception.config import (
     BedZone,
+    BodyConfig,
     DispenserZone,
     DoorZone,
     HandHygieneConfig,
@@ -167,8 +168,7 @@ def test_patient_contact_is_unknown_without_a_bed_zone() -> None:
     assert [d.patient_contact for d in data] == [None, None]
 
 
-def test_the_patient_walking_out_is_not_an_opportunity() -> None:
-    engine = HandHygieneEngine(HandHygieneConfig(), [BED])
+def _lies_in_bed_then_walks_out(engine: HandHygieneEngine) -> list[Detection]:
     out: list[Detection] = []
     for i in range(50):  # lying in bed first
         out += engine.step(T0 + i / FPS, EngineFrame([_observe(3, 1.5, 3.0, T0, top=0.8)]))
@@ -177,7 +177,19 @@ def test_the_patient_walking_out_is_not_an_opportunity() -> None:
     for i in range(80, 90):
         out += engine.step(T0 + i / FPS, EngineFrame([_observe(3, *DOOR, T0)]))
     out += [d for i in range(90, 1000) for d in engine.step(T0 + i / FPS, EngineFrame())]
-    assert out + engine.flush(T0 + 300) == []
+    return out + engine.flush(T0 + 300)
+
+
+def test_the_patient_walking_out_is_not_an_opportunity() -> None:
+    assert _lies_in_bed_then_walks_out(HandHygieneEngine(HandHygieneConfig(), [BED])) == []
+
+
+def test_lying_in_bed_means_below_the_body_sections_upright_height() -> None:
+    """`perception.body.upright_top_m` below the 0.8 m the patient lies at: they sit up, by
+    that measure, so they are not taken for the patient and walking out is an exit."""
+    body = BodyConfig(upright_top_m=0.7)
+    out = _lies_in_bed_then_walks_out(HandHygieneEngine(HandHygieneConfig(), [BED], body=body))
+    assert [d.direction for d in _data(out)] == ["exit"]
 
 
 def test_helping_the_patient_walk_away_from_the_bed_is_patient_contact() -> None:

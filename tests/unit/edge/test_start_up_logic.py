@@ -9,7 +9,7 @@ import pytest
 from edge_agent.engines import Observation
 from edge_agent.perception.background import BackgroundModel
 from edge_agent.perception.blobs import Blob
-from edge_agent.perception.config import BackgroundConfig, StartupConfig
+from edge_agent.perception.config import BackgroundConfig, BodyConfig, StartupConfig
 from edge_agent.perception.deproject import Deprojector
 from edge_agent.perception.startup import StartUp, lying_like, without_misread_posture
 from edge_agent.perception.startup_search import Seed, principal_extents, shape_of
@@ -59,7 +59,14 @@ def test_only_person_sized_lying_shapes_count_at_start_up(blob: Blob, lying: boo
 def test_the_learned_background_search_tells_people_from_furniture_by_size(
     blob: Blob, length_width: tuple[float, float], kind: str | None
 ) -> None:
-    assert shape_of(blob, *length_width) == kind
+    assert shape_of(blob, *length_width, BodyConfig()) == kind
+
+
+def test_lying_on_the_floor_at_start_up_means_the_body_sections_floor_heights() -> None:
+    on_floor = _blob(0.28, 0.11, (1.6, 0.6), 0.75)
+    assert shape_of(on_floor, 1.65, 0.5, BodyConfig()) == "lying"
+    assert shape_of(on_floor, 1.65, 0.5, BodyConfig(floor_top_m=0.25)) is None
+    assert shape_of(on_floor, 1.65, 0.5, BodyConfig(floor_clearance_m=0.1)) is None
 
 
 def test_principal_extents_follow_a_diagonal_body() -> None:
@@ -180,8 +187,11 @@ def test_tracks_born_after_the_window_are_not_presumed_people() -> None:
 def test_the_posture_model_is_not_believed_standing_for_someone_found_lying() -> None:
     found = Observation(3, 0.0, 4.0, 0.95, 0.66, is_person=True, born_t=0.0, found_at_start=True)
     standing = replace(found, posture="standing", posture_conf=0.9)
-    assert without_misread_posture(standing).posture is None
+    body = BodyConfig()
+    assert without_misread_posture(standing, body).posture is None
     lying = replace(found, posture="lying", posture_conf=0.9)
-    assert without_misread_posture(lying).posture == "lying"
+    assert without_misread_posture(lying, body).posture == "lying"
     walked_in = replace(standing, found_at_start=False)
-    assert without_misread_posture(walked_in).posture == "standing"
+    assert without_misread_posture(walked_in, body).posture == "standing"
+    short = BodyConfig(upright_top_m=0.9)  # `perception.body`: upright starts lower here
+    assert without_misread_posture(standing, short).posture == "standing"
