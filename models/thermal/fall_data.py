@@ -9,6 +9,7 @@ hundred KB), keyed by the file and `FALL_INPUT_VERSION`, under the project's cac
 import functools
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def clip_ticks(path: Path, config: ThermalConfig | None = None) -> ClipTicks:
             return ClipTicks(data["ticks"], data["context"], data["decisions"], data["times"])
     ticks = _compute(path, config or ThermalConfig())
     cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f".{cached.name}.tmp.npz")
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp.npz")  # runs may share a cache
     np.savez(
         tmp, ticks=ticks.ticks, context=ticks.context, decisions=ticks.decisions, times=ticks.times
     )
