@@ -120,7 +120,8 @@ def patient_contact(stage: Stage, p: Person, patient: Person, duration: float) -
     stage.log("patient_contact", p, patient=patient.id, onset=onset, end=s.t)
 
 
-def sit_down(stage: Stage, p: Person, seat: str, *, walk: bool = True) -> None:
+def sit_down(stage: Stage, p: Person, seat: str, *, walk: bool = True, slow: float = 1.0) -> None:
+    """Turn to the seat and sit; `slow` stretches the sit-down (2: twice as long)."""
     r, s, h = stage.room, p.script, p.height
     spot = r.spots[seat]
     fx, fy = _front(spot)
@@ -130,8 +131,10 @@ def sit_down(stage: Stage, p: Person, seat: str, *, walk: bool = True) -> None:
     onset = s.t
     sit = poses.sitting(spot.x, spot.y, spot.yaw, r.seat(seat), h)
     support = _ON.get(seat, Support.BED)
-    s.to(sit.moved(trunk=0.6), 1.0, "sitting_down", Posture.TRANSITION, Support.FEET)
-    s.to(sit, 0.6 + stage.rng.uniform(0.0, 0.6), "sitting_down", Posture.TRANSITION, support)
+    s.to(sit.moved(trunk=0.6), slow * 1.0, "sitting_down", Posture.TRANSITION, Support.FEET)
+    s.to(
+        sit, slow * (0.6 + stage.rng.uniform(0.0, 0.6)), "sitting_down", Posture.TRANSITION, support
+    )
     stage.log("sit_down", p, onset=onset, end=s.t, surface=seat)
 
 

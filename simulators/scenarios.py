@@ -326,6 +326,18 @@ def _four_people(rng: random.Random) -> Scenario:
     return four_people(rng)
 
 
+def _falling(name: str) -> Callable[[random.Random], Scenario]:
+    """A builder from `simulators.fall_scenarios` (imported lazily: it imports us)."""
+
+    def builder(rng: random.Random) -> Scenario:
+        from simulators import fall_scenarios
+
+        made: Scenario = getattr(fall_scenarios, name)(rng)
+        return made
+
+    return builder
+
+
 def _starting(name: str) -> Callable[[random.Random], Scenario]:
     """A builder from `simulators.startup_scenarios` (imported lazily: it imports us)."""
 
@@ -348,6 +360,12 @@ SCENARIOS: dict[str, Callable[[random.Random], Scenario]] = {
     "start_in_chair": _starting("start_in_chair"),
     "start_on_floor": _starting("start_on_floor"),
     "start_standing": _starting("start_standing"),
+    "chair_slide": _falling("chair_slide"),
+    "chair_sit_slow": _falling("chair_sit_slow"),
+    "bed_roll": _falling("bed_roll"),
+    "fall_with_visitor": _falling("fall_with_visitor"),
+    "fall_ceiling": _falling("fall_ceiling"),
+    "fall_behind_bed": _falling("fall_behind_bed"),
     "random_clip": _generated(kind="clip"),
     "random_fall": _generated(kind="clip", fall_fraction=1.0),
     "random_negative": _generated(kind="clip", fall_fraction=0.0),

@@ -6,7 +6,7 @@ floor below the camera, y along the camera's view) from the camera pose in the l
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -169,19 +169,12 @@ def fall_groups(
     return groups
 
 
-def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
-    """`ZonesConfig` fields (as plain data): the simulated room's beds, seats, door,
-    dispensers and bathroom door, as an installer would draw them."""
+def room_frame(meta: dict[str, Any]) -> Callable[[float, float], tuple[float, float]] | None:
+    """World floor (x, y) → the pipeline's room frame (origin on the floor below the camera,
+    y along the camera's view), from the camera pose in a labels meta line; None without one."""
     camera = _camera(meta)
-    room = meta.get("room") or {}
-    # Newer rooms name their zones; the compact ones only list furniture boxes.
-    zones = room.get("zones") or {
-        name.removesuffix("_seat"): box
-        for name, box in (room.get("furniture") or {}).items()
-        if name in ("bed", "chair_seat", "sofa_seat")
-    }
     if camera is None:
-        return {}
+        return None
     (cx, cy, _), rot = camera
     right = (rot[0][0], rot[1][0])
     norm = math.hypot(rot[0][2], rot[1][2]) or 1.0
@@ -189,16 +182,33 @@ def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
     if math.hypot(*ahead) < 1e-6:  # pragma: no cover - a camera looking exactly down
         ahead = (-rot[0][1], -rot[1][1])
 
+    def to_room(x: float, y: float) -> tuple[float, float]:
+        return (
+            (x - cx) * right[0] + (y - cy) * right[1],
+            (x - cx) * ahead[0] + (y - cy) * ahead[1],
+        )
+
+    return to_room
+
+
+def room_frame_zones(meta: dict[str, Any]) -> dict[str, Any]:
+    """`ZonesConfig` fields (as plain data): the simulated room's beds, seats, door,
+    dispensers and bathroom door, as an installer would draw them."""
+    room = meta.get("room") or {}
+    # Newer rooms name their zones; the compact ones only list furniture boxes.
+    zones = room.get("zones") or {
+        name.removesuffix("_seat"): box
+        for name, box in (room.get("furniture") or {}).items()
+        if name in ("bed", "chair_seat", "sofa_seat")
+    }
+    to_room = room_frame(meta)
+    if to_room is None:
+        return {}
+
     def outline(box: dict[str, Any]) -> list[list[float]]:
         (x0, y0), (x1, y1) = box["lo"][:2], box["hi"][:2]
         corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        return [
-            [
-                round((x - cx) * right[0] + (y - cy) * right[1], 3),
-                round((x - cx) * ahead[0] + (y - cy) * ahead[1], 3),
-            ]
-            for x, y in corners
-        ]
+        return [[round(c, 3) for c in to_room(x, y)] for x, y in corners]
 
     named = sorted(zones.items())
     return {
