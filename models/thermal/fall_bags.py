@@ -91,12 +91,16 @@ def plan_folds(bags: list[Bag], protocol: str, k: int = 5) -> list[Fold]:
 
 
 def validation_keys(bags: list[Bag], share: float = 0.15) -> set[Key]:
-    """About `share` of each set's groups with a fall and of those without (at least one of
-    each kind where a set has two or more), chosen by a hash: tuning data (the threshold, the
-    best epoch) inside a fold's training side. Stratified, because many sources record a
-    session per activity: a validation share of label-pure groups could hold no fall."""
+    """About `share` of each real set's groups with a fall and of those without (at least one
+    of each kind where a set has two or more), chosen by a hash: tuning data (the threshold,
+    the best epoch) inside a fold's training side. Stratified, because many sources record a
+    session per activity: a validation share of label-pure groups could hold no fall.
+    Simulated clips are never validation: the threshold is set where the device will run,
+    on real arrays (the simulator's hard negatives would push it above real falls)."""
     falls: dict[Key, bool] = {}
     for b in bags:
+        if b.set == SIM_SET:
+            continue
         falls[b.key] = falls.get(b.key, False) or bool(b.label)
     out: set[Key] = set()
     for set_name in sorted({s for s, _ in falls}):

@@ -3,8 +3,11 @@
 The network is small (two 3×3 convolutions over the 32 input planes, mean- and max-pooled,
 one linear layer: ~13 k parameters, ~2 M multiply-adds per decision). A bag's score is a soft
 maximum of its windows' fall logits, so a fall clip only needs one window that sees the fall.
-Training flips ceiling views both ways and wall views left-right (gravity stays down) and
-scales the contrast a little, so a fall to any side looks like one. The threshold is the
+Training flips ceiling views both ways and wall views left-right (gravity stays down), turns
+ceiling views a quarter, moves the person by up to a quarter of the view (ceiling) or
+sideways (wall) and scales the contrast a little, so a fall in any place and direction looks
+like one (one real session, whose falls lay along the other axis and towards the edge of
+the view, was found in 1 of its 51 clips without the turns, shifts or not). The threshold is the
 lowest that keeps the validation groups' non-fall clips under `MAX_VAL_ALERTS`; the best
 epoch is chosen on the same validation groups, which therefore count as seen.
 """
@@ -186,7 +189,56 @@ def _augment(windows: F32, bag: Bag, rng: random.Random) -> F32:
     planes = FRAMES * PLANES
     out = out.copy()
     out[:, 1:planes:PLANES] *= scale  # the excess planes; contrast in σ is kept
+    if ceiling and rng.random() < 0.5:
+        out = turn_ticks(out, planes)
+    rows, cols = out.shape[2:]
+    down = rng.randint(-rows // 4, rows // 4) if ceiling else rng.randint(-1, 1)
+    return shift_ticks(out, planes, down, rng.randint(-cols // 4, cols // 4))
+
+
+def turn_ticks(windows: F32, planes: int) -> F32:
+    """A ceiling view turned a quarter: the tick planes transposed and resampled back to the
+    grid (linearly, pixel centres kept), the context planes kept. People lie along either
+    axis of a room: one real session had every fall lie along the rows, where the others lay
+    along the columns."""
+    rows, cols = windows.shape[2:]
+    down, across = _stretch(cols, rows), _stretch(rows, cols)
+    ticks = windows[:, :planes].transpose(0, 1, 3, 2)  # (n, planes, cols, rows)
+    windows[:, :planes] = np.einsum("ia,npab,jb->npij", down, ticks, across, optimize=True)
+    return windows
+
+
+def _stretch(n_in: int, n_out: int) -> F32:
+    """(n_out, n_in) linear interpolation between pixel centres."""
+    centres = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(centres).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = (centres - lo).astype(np.float32)
+    out = np.zeros((n_out, n_in), np.float32)
+    out[np.arange(n_out), lo] += 1 - frac
+    out[np.arange(n_out), hi] += frac
     return out
+
+
+def shift_ticks(windows: F32, planes: int, down: int, right: int) -> F32:
+    """The person elsewhere in view: the tick planes moved by whole cells, the room (0)
+    filling in behind; the context planes stay. A real session had its falls land at the
+    edge of an 8×8 view where every other session's landed in the middle."""
+    if down == 0 and right == 0:
+        return windows
+    ticks = windows[:, :planes]
+    moved = np.zeros_like(ticks)
+    rows, cols = ticks.shape[2:]
+    src_r, dst_r = _span(rows, down)
+    src_c, dst_c = _span(cols, right)
+    moved[:, :, dst_r, dst_c] = ticks[:, :, src_r, src_c]
+    windows[:, :planes] = moved
+    return windows
+
+
+def _span(n: int, by: int) -> tuple[slice, slice]:
+    """Source and destination slices of a shift by `by` cells along an axis of `n`."""
+    return (slice(0, n - by), slice(by, n)) if by >= 0 else (slice(-by, n), slice(0, n + by))
 
 
 def _batch(parts: Sequence[F32]) -> tuple[F32, list[int]]:
