@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 SIDECAR_FORMAT = "ambient-model/1"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")
+_ARRAY = re.compile(r"^[1-9]\d{0,3}x[1-9]\d{0,3}$")
 
 
 class SidecarError(ValueError):
@@ -42,7 +43,10 @@ class Sidecar(BaseModel):
     window_fps: float = Field(gt=0, description="Rate the window is resampled to (Hz).")
     labels: list[str] = Field(min_length=2, description="Names of the softmax outputs, in order.")
     thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Decision thresholds per label, chosen on validation."
+        default_factory=dict,
+        description="Decision thresholds per label, chosen on validation; `label@WxH` (e.g. "
+        "`fall@8x8`): the threshold for arrays of that size, where validation had enough of "
+        "them (see `threshold_for`).",
     )
     normalisation: dict[str, list[float]] = Field(
         default_factory=dict,
@@ -74,8 +78,11 @@ class Sidecar(BaseModel):
                     f"{self.window_frames} steps × {len(self.features)} features"
                 )
         for key in self.thresholds:
-            if key not in self.labels:
+            label, _, array = key.partition("@")
+            if label not in self.labels:
                 raise ValueError(f"thresholds: unknown label {key!r}")
+            if "@" in key and not _ARRAY.match(array):
+                raise ValueError(f"thresholds: {key!r} is not label@WIDTHxHEIGHT")
         for key, values in self.normalisation.items():
             if key not in ("mean", "std"):
                 raise ValueError(f"normalisation key {key!r} (expected mean, std)")
@@ -86,6 +93,12 @@ class Sidecar(BaseModel):
         if any(v <= 0 for v in self.normalisation.get("std", [])):
             raise ValueError("normalisation std must be positive")
         return self
+
+    def threshold_for(self, label: str, width: int, height: int) -> float | None:
+        """`label`'s threshold for a width×height array: its own where validation set one,
+        else the label's, else None."""
+        own = self.thresholds.get(f"{label}@{width}x{height}")
+        return own if own is not None else self.thresholds.get(label)
 
 
 def load_sidecar(path: Path) -> Sidecar:

@@ -75,6 +75,11 @@ class ThermalFallEngine:
     def open(self) -> bool:
         return self._episode is not None
 
+    @property
+    def threshold(self) -> float:
+        """The fall model's `fall` at or above which a descent starts an episode."""
+        return self._cfg.fall_p
+
     def step(
         self,
         t: float,

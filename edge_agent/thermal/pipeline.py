@@ -69,10 +69,6 @@ class ThermalPipeline:
         self.model = model if model is not None else load_model(MODEL_NAME, models_dir)
         self.labels = list(self.model.sidecar.labels)
         self.fall_model = fall_model or _optional(FALL_MODEL_NAME, models_dir)
-        fall_cfg = self.config.fall
-        if self.fall_model is not None and "fall" in self.fall_model.sidecar.thresholds:
-            threshold = self.fall_model.sidecar.thresholds["fall"]
-            fall_cfg = fall_cfg.model_copy(update={"fall_p": threshold})
         self._fall_index = (
             self.fall_model.sidecar.labels.index("fall") if self.fall_model is not None else -1
         )
@@ -81,11 +77,7 @@ class ThermalPipeline:
         self.shadow = shadow
         self._perception: ThermalPerception | None = None
         self._sampler: WindowSampler | None = None
-        self._fall = ThermalFallEngine(
-            fall_cfg,
-            self.perception_config.fall,
-            self.fall_model.ref if self.fall_model is not None else self.model.ref,
-        )
+        self._fall = self._fall_engine(geometry)
         self.rest = RestAreas(self.perception_config.zones, self.config.rest)
         self._occupancy = OccupancyEngine(self.perception_config.occupancy, THERMAL_OCCUPANCY_MODEL)
         self._health = SensorHealthEngine(
@@ -105,6 +97,11 @@ class ThermalPipeline:
     @property
     def geometry(self) -> SensorGeometry | None:
         return self._geometry
+
+    @property
+    def fall_threshold(self) -> float:
+        """The fall model's threshold in use (this array's own once the first frame is in)."""
+        return self._fall.threshold
 
     @property
     def tracks(self) -> list[ThermalTrack]:
@@ -169,6 +166,20 @@ class ThermalPipeline:
         self.rest.keep(t, now=True)
         return [replace(d, shadow=True) for d in out] if self.shadow else out
 
+    def _fall_engine(self, geometry: SensorGeometry | None) -> ThermalFallEngine:
+        """The fall engine at the fall model's threshold for this array: its own size's where
+        validation set one (arrays differ: a 4×4 descent is one or two pixels), else the
+        model's, else the config's."""
+        cfg = self.config.fall
+        side = self.fall_model.sidecar if self.fall_model is not None else None
+        if side is not None:
+            size = (geometry.width, geometry.height) if geometry is not None else (0, 0)
+            threshold = side.threshold_for("fall", *size)
+            if threshold is not None:
+                cfg = cfg.model_copy(update={"fall_p": threshold})
+        ref = self.fall_model.ref if self.fall_model is not None else self.model.ref
+        return ThermalFallEngine(cfg, self.perception_config.fall, ref)
+
     def _input(self, window: F32) -> F32:
         """The model's input: the window, then the array's context planes if it takes them."""
         if self._context is None:
@@ -177,8 +188,10 @@ class ThermalPipeline:
 
     def _setup(self, frame: ThermalFrame) -> tuple[ThermalPerception, WindowSampler]:
         if self._perception is None or self._sampler is None:
-            geometry = self._geometry or SensorGeometry.from_meta(frame.meta)
-            self._geometry = geometry
+            if self._geometry is None:
+                self._geometry = SensorGeometry.from_meta(frame.meta)
+                self._fall = self._fall_engine(self._geometry)  # before its first step
+            geometry = self._geometry
             self._perception = ThermalPerception(geometry, self.config)
             self._sampler = WindowSampler(
                 geometry.height,

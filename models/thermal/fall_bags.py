@@ -32,6 +32,8 @@ class Bag:
     label: int
     """1: a fall happens in it; 0: none does."""
     ticks: ClipTicks
+    array: str = ""
+    """Width×height of the array (`8x8`): a threshold may be set per array."""
 
     @property
     def key(self) -> Key:
@@ -60,7 +62,7 @@ def _bag(clip: RealClip) -> Bag | None:
     if len(ticks.decisions) == 0:
         logger.warning("left out of training: %s gives no decision (too short)", clip.id)
         return None
-    return Bag(clip.id, clip.set, clip.group, int(clip.kind == "fall"), ticks)
+    return Bag(clip.id, clip.set, clip.group, int(clip.kind == "fall"), ticks, clip.size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,5 +83,5 @@ def _run(args: argparse.Namespace) -> int:
             activity = out / "thermal-activity"
             shutil.rmtree(activity, ignore_errors=True)
             shutil.copytree(MODELS_DIR / "thermal-activity", activity)
-        print(f"{fold.name}: threshold {side.thresholds['fall']:.3f} {side.metrics}")
+        print(f"{fold.name}: thresholds {side.thresholds} {side.metrics}")
     return 0

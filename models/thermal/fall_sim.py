@@ -73,8 +73,9 @@ def _bags(item: dict[str, Any], ticks: ClipTicks, labels: Path) -> list[Bag]:
     seen = [f for f in falls if _seen(geometry, meta, frames, f)]
     times = ticks.times
     group = str(item["id"])
+    array = f"{meta['width']}x{meta['height']}"
     if not seen:
-        return [Bag(group, SIM_SET, group, 0, ticks)]
+        return [Bag(group, SIM_SET, group, 0, ticks, array)]
     fall = seen[0]
     landing, onset = float(fall["landing"]), float(fall["onset"])
     end = float(fall.get("end") or landing)
@@ -82,9 +83,9 @@ def _bags(item: dict[str, Any], ticks: ClipTicks, labels: Path) -> list[Bag]:
     quiet = (times < onset - QUIET_BEFORE_S) | (times > max(landing, end) + QUIET_AFTER_S)
     out = []
     if positive.any():
-        out.append(Bag(f"{group}-fall", SIM_SET, group, 1, _only(ticks, positive)))
+        out.append(Bag(f"{group}-fall", SIM_SET, group, 1, _only(ticks, positive), array))
     if quiet.any():
-        out.append(Bag(f"{group}-quiet", SIM_SET, group, 0, _only(ticks, quiet)))
+        out.append(Bag(f"{group}-quiet", SIM_SET, group, 0, _only(ticks, quiet), array))
     return out
 
 

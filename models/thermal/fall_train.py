@@ -8,8 +8,9 @@ ceiling views a quarter, moves the person by up to a quarter of the view (ceilin
 sideways (wall) and scales the contrast a little, so a fall in any place and direction looks
 like one (one real session, whose falls lay along the other axis and towards the edge of
 the view, was found in 1 of its 51 clips without the turns, shifts or not). The threshold is the
-lowest that keeps the validation groups' non-fall clips under `MAX_VAL_ALERTS`; the best
-epoch is chosen on the same validation groups, which therefore count as seen.
+lowest that keeps the validation groups' non-fall clips under `MAX_VAL_ALERTS`, overall and
+for each array size with enough of them (`fall@8x8`: the device uses its own size's); the
+best epoch is chosen on the same validation groups, which therefore count as seen.
 """
 
 import json
@@ -38,6 +39,8 @@ LABELS = ["other", "fall"]
 INPUT_NAME = "windows"
 MAX_VAL_ALERTS = 0.03
 """Non-fall validation clips the threshold may let alert, at most."""
+MIN_ARRAY_NEGATIVES = 30
+"""Non-fall validation clips of one array size before it gets its own threshold."""
 MAX_BAG_WINDOWS = 48
 """A long non-fall bag is trained on a random subset of its windows each epoch."""
 
@@ -108,8 +111,10 @@ def train_fold(bags: Sequence[Bag], fold: Fold, out: Path, options: TrainOptions
     net.load_state_dict(best[1])
     net.eval()
     scores, labels = _scores(net, val or fit, cache)
-    threshold = _threshold(scores, labels)
-    val_metrics = _val_metrics(scores, labels, threshold)
+    arrays = [b.array for b in val or fit]
+    thresholds = _thresholds(scores, labels, arrays)
+    each = np.asarray([thresholds.get(f"fall@{a}", thresholds["fall"]) for a in arrays])
+    val_metrics = _val_metrics(scores, labels, each)
     seen: dict[str, set[str]] = {}
     for b in train_side:
         seen.setdefault(b.set, set()).add(b.group)
@@ -131,7 +136,7 @@ def train_fold(bags: Sequence[Bag], fold: Fold, out: Path, options: TrainOptions
     return _export(
         net,
         out / NAME,
-        threshold=threshold,
+        thresholds=thresholds,
         training=training,
         val_metrics=val_metrics,
         version=options.version,
@@ -271,6 +276,20 @@ def _auc(scores: F32, labels: F32) -> float:
     return float(greater + 0.5 * ties)
 
 
+def _thresholds(scores: F32, labels: F32, arrays: Sequence[str]) -> dict[str, float]:
+    """`fall` over every validation clip, and `fall@WxH` for each array size with at least
+    `MIN_ARRAY_NEGATIVES` non-fall validation clips: scores differ by array (a 4×4 descent is
+    a pixel or two, an 8×8 one a clear shape), and one threshold for all would sit where the
+    noisiest array needs it."""
+    out = {"fall": _threshold(scores, labels)}
+    sizes = np.asarray(arrays)
+    for size in sorted({a for a in arrays if a}):
+        mine = sizes == size
+        if int((labels[mine] == 0).sum()) >= MIN_ARRAY_NEGATIVES:
+            out[f"fall@{size}"] = _threshold(scores[mine], labels[mine])
+    return out
+
+
 def _threshold(scores: F32, labels: F32) -> float:
     neg = np.sort(scores[labels == 0])
     if len(neg) == 0:
@@ -281,13 +300,16 @@ def _threshold(scores: F32, labels: F32) -> float:
     return float(min(0.99, max(0.05, np.nextafter(np.float32(edge), np.float32(1.0)))))
 
 
-def _val_metrics(scores: F32, labels: F32, threshold: float) -> dict[str, float]:
-    pos, neg = scores[labels > 0], scores[labels == 0]
+def _val_metrics(
+    scores: F32, labels: F32, thresholds: npt.NDArray[np.floating]
+) -> dict[str, float]:
+    """AUC, and falls alerted and other clips alerting, each clip at its array's threshold."""
+    alert = scores >= thresholds
     out = {"val_auc": round(_auc(scores, labels), 4)}
-    if len(pos):
-        out["val_fall_sensitivity"] = round(float((pos >= threshold).mean()), 4)
-    if len(neg):
-        out["val_other_alerting"] = round(float((neg >= threshold).mean()), 4)
+    if (labels > 0).any():
+        out["val_fall_sensitivity"] = round(float(alert[labels > 0].mean()), 4)
+    if (labels == 0).any():
+        out["val_other_alerting"] = round(float(alert[labels == 0].mean()), 4)
     return out
 
 
@@ -295,7 +317,7 @@ def _export(
     net: Any,
     out: Path,
     *,
-    threshold: float,
+    thresholds: dict[str, float],
     training: dict[str, Any],
     val_metrics: dict[str, float],
     version: str,
@@ -329,7 +351,7 @@ def _export(
         window_frames=FRAMES,
         window_fps=FPS,
         labels=LABELS,
-        thresholds={"fall": round(threshold, 4)},
+        thresholds={k: round(v, 4) for k, v in thresholds.items()},
         normalisation={},
         training={
             **training,
@@ -340,5 +362,5 @@ def _export(
         metrics=val_metrics,
     )
     write_sidecar(sidecar, out / "model.json")
-    logger.info("wrote %s: threshold %.3f, %s", out, threshold, json.dumps(val_metrics))
+    logger.info("wrote %s: thresholds %s, %s", out, thresholds, json.dumps(val_metrics))
     return sidecar

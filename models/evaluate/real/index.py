@@ -41,6 +41,8 @@ class RealClip:
     seconds: float
     onset_s: float | None = None
     """Seconds from the clip's first frame to the fall, where the source gives it."""
+    size: str = ""
+    """The array, width×height (`8x8`), as the index gives it."""
 
     @property
     def id(self) -> str:
@@ -103,6 +105,7 @@ def read_index(root: Path) -> list[RealClip]:
                         group=group_of(row["set"], path.stem, origin),
                         sensor=row.get("sensor") or "unknown",
                         seconds=float(row.get("seconds") or 0.0),
+                        size=row.get("size") or "",
                         onset_s=float(onset) if onset else None,
                     )
                 )

@@ -71,6 +71,8 @@ def test_sidecar_round_trip(tmp_path: Path) -> None:
         ("labels", ["a", "a"]),
         ("input_shape", ["batch", 4, 2]),
         ("thresholds", {"maybe": 0.5}),
+        ("thresholds", {"yes@8x": 0.5}),
+        ("thresholds", {"maybe@8x8": 0.5}),
         ("normalisation", {"mean": [0.0]}),
         ("normalisation", {"mean": [0.0, 0.0], "std": [1.0, 0.0]}),
         ("format", "ambient-model/2"),
@@ -86,6 +88,15 @@ def test_sidecar_rejects_inconsistent_fields(tmp_path: Path, field: str, value: 
     path.write_text(text)
     with pytest.raises(SidecarError, match=r"model\.json"):
         load_sidecar(path)
+
+
+def test_a_threshold_may_be_set_per_array_size() -> None:
+    side = _sidecar(thresholds={"yes": 0.6, "yes@8x8": 0.4, "yes@32x24": 0.9})
+    assert side.threshold_for("yes", 8, 8) == 0.4
+    assert side.threshold_for("yes", 32, 24) == 0.9
+    assert side.threshold_for("yes", 24, 32) == 0.6  # width × height, not either way round
+    assert side.threshold_for("yes", 4, 4) == 0.6
+    assert side.threshold_for("no", 8, 8) is None
 
 
 def test_runtime_normalises_and_returns_probabilities(tmp_path: Path) -> None:
