@@ -24,7 +24,10 @@ OpaqueId = Annotated[
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a timezone (UTC)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past the last datetime in UTC
+        raise ValueError("timestamp out of range once in UTC") from None
 
 
 UtcTime = Annotated[datetime, AfterValidator(_require_utc)]

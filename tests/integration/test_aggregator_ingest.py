@@ -231,6 +231,27 @@ def test_bad_messages_are_dead_lettered_with_reasons_and_ingest_goes_on(
     assert 'ambient_events_dead_lettered_total{reason="too_large"} 1.0' in metrics
 
 
+def test_a_timestamp_out_of_range_in_utc_is_dead_lettered_and_ingest_goes_on(
+    aggregator: Aggregator, publisher: Publisher, store: "redis.Redis", site: str
+) -> None:
+    """Once, one such event stopped every later event from being stored, across restarts."""
+    aggregator.start()
+    st = samples.stamper(site=site, unit=unit_of(site), agent_id="agent-1")
+    own = event_topic(site, "agent-1", "fall")
+    for ts in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+        bad = json.loads(dump_event(samples.fall(st, Phase.START, uuid.uuid4(), time.time())))
+        publisher.publish(own, json.dumps(bad | {"ts": ts}).encode())
+    valid = [samples.fall(st, Phase.START, uuid.uuid4(), time.time()) for _ in range(50)]
+    for event in valid:
+        publisher.publish(own, dump_event(event))
+    publisher.wait_all()
+
+    want = sorted(str(e.event_id) for e in valid)
+    wait_for(lambda: sorted(stream_ids(store, site)) == want, 10, "the 50 valid events")
+    letters = [f for f in entries(store, DEADLETTER_STREAM) if f"/{site}/".encode() in f[b"topic"]]
+    assert sorted(f[b"reason"].decode() for f in letters) == ["invalid", "invalid"]
+
+
 def _publish_occupancy(publisher: Publisher, site: str, count: int, pace: int = 0) -> list[str]:
     st = samples.stamper(site=site, unit=unit_of(site), agent_id="agent-1")
     topic = event_topic(site, "agent-1", "occupancy")

@@ -46,6 +46,18 @@ def test_each_bad_input_has_its_reason() -> None:
     assert _reason("ambient/v1/s1/elsewhere", payload) is DeadReason.BAD_TOPIC
 
 
+def test_a_timestamp_past_the_calendar_in_utc_is_rejected_not_raised() -> None:
+    """Found by a hostile test: this raised OverflowError, its batch was never acked and all
+    ingest stopped for good."""
+    topic, payload = _event()
+    body = json.loads(payload)
+    for ts in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+        for key in ("ts", "sent_ts"):
+            verdict = classify(topic, json.dumps(body | {key: ts}).encode(), 2048)
+            assert isinstance(verdict, Rejected), (key, ts)
+            assert verdict.reason is DeadReason.INVALID and key in verdict.detail
+
+
 def test_status_is_accepted_and_bound_to_its_topic() -> None:
     st = samples.stamper(site="s1", agent_id="agent-1")
     status = samples.agent_status(st, AgentState.OFFLINE, T0)
