@@ -10,6 +10,11 @@ Bound policy (disk is finite): when the queue holds more than ``max_events`` eve
 bed_exit < fall, so falls go last). Every drop increments a persistent counter
 per type and logs a warning; nothing is dropped silently. Events in flight are never dropped.
 
+A corrupt outbox file (a power cut mid-write, a failing card) does not keep the agent from
+starting, which would leave the room unwatched: the file is moved aside as
+`<name>.corrupt-<n>`, a new outbox is opened, and every event still readable in the old one
+is copied into it (held, so sent as historical).
+
 Events held while the link was down (``held``) are re-stamped ``historical=True`` when they
 are handed out for sending, so the aggregator does not page a nurse for a fall that ended
 hours ago as if it were live.
@@ -59,6 +64,21 @@ class OutboxError(RuntimeError):
     """The outbox file cannot be opened or written."""
 
 
+def _set_aside(path: Path) -> Path:
+    """Move a corrupt outbox (and its WAL and shared-memory files) out of the way, kept for
+    inspection: `<name>.corrupt-<n>`."""
+    n = 1
+    while path.with_name(f"{path.name}.corrupt-{n}").exists():
+        n += 1
+    aside = path.with_name(f"{path.name}.corrupt-{n}")
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.replace(aside.with_name(aside.name + suffix))
+    path.replace(aside)
+    return aside
+
+
 class Outbox:
     """A bounded, crash-safe FIFO of wire events; thread-safe (one lock, short statements)."""
 
@@ -69,9 +89,35 @@ class Outbox:
         self.max_events = max_events
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
+        self.set_aside: Path | None = None
+        """Where a corrupt outbox file was moved at start (None: it opened cleanly)."""
+        self.salvaged = 0
+        """Events read back from that file into the new outbox."""
+        try:
+            self._open(path)
+        except sqlite3.OperationalError as e:  # locked, read-only, no such folder: not ours
+            raise OutboxError(f"cannot open outbox {path}: {e}") from e
+        except sqlite3.DatabaseError as e:  # not a database, malformed: set aside, start anew
+            try:
+                self.set_aside = _set_aside(path)
+            except OSError as moved:
+                raise OutboxError(f"outbox {path} is corrupt ({e}) and stays: {moved}") from e
+            logger.error("outbox %s is corrupt (%s): moved to %s", path, e, self.set_aside)
+            try:
+                self._open(path)
+            except sqlite3.Error as again:
+                raise OutboxError(f"cannot open outbox {path}: {again}") from again
+            self.salvaged = self._salvage(self.set_aside)
+        if self._count:
+            logger.info("outbox %s reopened with %d pending events", path, self._count)
+
+    def _open(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except OSError as e:
+            raise OutboxError(f"cannot open outbox {path}: {e}") from e
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
@@ -80,10 +126,38 @@ class Outbox:
             self._count, self._bytes = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox"
             ).fetchone()
+        except sqlite3.Error:
+            self._db.close()
+            raise
+
+    def _salvage(self, old: Path) -> int:
+        """Copy the events still readable in a corrupt file into this (new) outbox, held."""
+        rows: list[tuple[str, str, int, int, bytes]] = []
+        try:
+            src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+            try:
+                cursor = src.execute(
+                    "SELECT event_id, type, priority, size, payload FROM outbox ORDER BY seq"
+                )
+                while batch := cursor.fetchmany(256):  # a bad page ends it: keep what came
+                    rows.extend(batch)
+            finally:
+                src.close()
         except sqlite3.Error as e:
-            raise OutboxError(f"cannot open outbox {path}: {e}") from e
-        if self._count:
-            logger.info("outbox %s reopened with %d pending events", path, self._count)
+            logger.error("outbox %s: read back %d events before %s", old, len(rows), e)
+        with self._lock:
+            for row in rows:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO outbox (event_id, type, priority, size, payload, held)"
+                    " VALUES (?, ?, ?, ?, ?, 1)",
+                    row,
+                )
+            self._count, self._bytes = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox"
+            ).fetchone()
+        if rows:
+            logger.warning("outbox: %d events recovered from %s", len(rows), old)
+        return len(rows)
 
     def put(self, event: WireEvent, *, held: bool = False) -> None:
         """Store an event durably; enforces the bound (may drop older, lower-priority ones)."""

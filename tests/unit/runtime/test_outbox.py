@@ -144,3 +144,42 @@ def test_every_event_type_has_a_drop_priority_and_falls_go_last() -> None:
     assert set(PRIORITY) == set(EventType)
     assert max(PRIORITY, key=lambda t: PRIORITY[t]) is EventType.FALL
     assert PRIORITY[EventType.HAND_HYGIENE] > PRIORITY[EventType.OCCUPANCY]
+
+
+def test_a_file_that_is_not_a_database_is_set_aside_and_the_agent_starts(
+    tmp_path: Path, make_event: MakeEvent, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    path.write_bytes(b"\x00garbage after a power cut" * 200)
+    with caplog.at_level(logging.ERROR, logger="edge_agent.outbox"):
+        box = Outbox(path)  # once, this refused to start: a crash loop, the room unwatched
+    assert box.set_aside == tmp_path / "outbox.sqlite3.corrupt-1"
+    assert box.set_aside.read_bytes().startswith(b"\x00garbage")  # kept for inspection
+    assert "corrupt" in caplog.text
+    event = make_event()
+    box.put(event)
+    assert [e.event_id for e in box.pending(10)] == [event.event_id]
+    box.close()
+
+
+def test_events_still_readable_in_a_damaged_outbox_are_recovered(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    events = [make_event() for _ in range(400)]
+    for event in events:
+        box.put(event)
+    box.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    tail = len(data) - 3 * page  # the last pages of the table: overwritten
+    data[tail : tail + page] = b"\xff" * page
+    path.write_bytes(bytes(data))
+    again = Outbox(path)
+    assert again.set_aside is not None
+    assert 0 < again.salvaged < len(events)
+    recovered = again.pending(1000)
+    assert [e.event_id for e in recovered] == [e.event_id for e in events[: again.salvaged]]
+    assert all(e.historical for e in recovered)  # held: the aggregator will not page live
+    again.close()
