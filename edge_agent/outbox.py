@@ -15,6 +15,13 @@ starting, which would leave the room unwatched: the file is moved aside as
 `<name>.corrupt-<n>`, a new outbox is opened, and every event still readable in the old one
 is copied into it (held, so sent as historical).
 
+A full disk (or a failing card that refuses writes) does not lose an event either: an event
+that cannot be written is kept in memory (``spilled``, bounded by ``max_spilled`` with the
+same priority policy) and still sent; spilled events go to the file as soon as it takes
+writes again. Which events are in flight is kept in memory (a restart offers them all again
+anyway), so a PUBACK never needs a write to be honoured: a delete that cannot be written is
+remembered and retried.
+
 Events held while the link was down (``held``) are re-stamped ``historical=True`` when they
 are handed out for sending, so the aggregator does not page a nurse for a fall that ended
 hours ago as if it were live.
@@ -23,6 +30,8 @@ hours ago as if it were live.
 import logging
 import sqlite3
 import threading
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.detections import WireEvent
@@ -55,13 +64,32 @@ CREATE TABLE IF NOT EXISTS outbox (
     held INTEGER NOT NULL DEFAULT 0,
     inflight INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS outbox_drop ON outbox (inflight, priority, seq);
+CREATE INDEX IF NOT EXISTS outbox_priority ON outbox (priority, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
 class OutboxError(RuntimeError):
     """The outbox file cannot be opened or written."""
+
+
+def _cannot_write(error: sqlite3.OperationalError) -> bool:
+    """SQLite says the disk is full or the file cannot be written (I/O error): may pass."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return "full" in str(error) or "disk I/O" in str(error)
+    return code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+
+
+@dataclass(slots=True)
+class _Spilled:
+    """An event kept in memory because the outbox file would not take it."""
+
+    type: str
+    priority: int
+    size: int
+    payload: bytes
+    held: bool
 
 
 def _set_aside(path: Path) -> Path:
@@ -82,13 +110,30 @@ def _set_aside(path: Path) -> Path:
 class Outbox:
     """A bounded, crash-safe FIFO of wire events; thread-safe (one lock, short statements)."""
 
-    def __init__(self, path: Path, max_events: int = 100_000, max_bytes: int = 100_000_000):
-        if max_events < 1 or max_bytes < 1:
+    def __init__(
+        self,
+        path: Path,
+        max_events: int = 100_000,
+        max_bytes: int = 100_000_000,
+        max_spilled: int = 10_000,
+    ):
+        if max_events < 1 or max_bytes < 1 or max_spilled < 1:
             raise ValueError("outbox bounds must be positive")
         self.path = path
         self.max_events = max_events
         self.max_bytes = max_bytes
+        self.max_spilled = max_spilled
         self._lock = threading.Lock()
+        self._inflight: set[str] = set()
+        self._spill: dict[str, _Spilled] = {}
+        """Events the file would not take, oldest first (see the module docstring)."""
+        self._undeleted: set[str] = set()
+        """Acknowledged events whose delete could not be written yet."""
+        self._held_upto = 0
+        """Rows up to this seq are held even if the file could not be told so."""
+        self._spill_dropped: Counter[str] = Counter()
+        self.spilled = 0
+        """Events that had to be kept in memory since start (the disk would not take them)."""
         self.set_aside: Path | None = None
         """Where a corrupt outbox file was moved at start (None: it opened cleanly)."""
         self.salvaged = 0
@@ -160,65 +205,150 @@ class Outbox:
         return len(rows)
 
     def put(self, event: WireEvent, *, held: bool = False) -> None:
-        """Store an event durably; enforces the bound (may drop older, lower-priority ones)."""
+        """Store an event durably; enforces the bound (may drop older, lower-priority ones).
+        When the file cannot take it (disk full), the event is kept in memory instead."""
         payload = dump_event(event)
+        event_id = str(event.event_id)
+        priority = PRIORITY[event.type]
         with self._lock:
-            cur = self._db.execute(
-                "INSERT OR IGNORE INTO outbox (event_id, type, priority, size, payload, held)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    str(event.event_id),
-                    event.type.value,
-                    PRIORITY[event.type],
-                    len(payload),
-                    payload,
-                    int(held),
-                ),
-            )
+            if event_id in self._spill:
+                return
+            try:
+                self._write_back()
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO outbox (event_id, type, priority, size, payload, held)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (event_id, event.type.value, priority, len(payload), payload, int(held)),
+                )
+            except sqlite3.OperationalError as e:
+                if not _cannot_write(e):
+                    raise
+                self._spill_event(
+                    event_id, _Spilled(event.type.value, priority, len(payload), payload, held), e
+                )
+                return
             if cur.rowcount:
                 self._count += 1
                 self._bytes += len(payload)
                 self._enforce_bound()
 
+    def _spill_event(self, event_id: str, spilled: _Spilled, error: Exception) -> None:
+        if not self._spill:
+            logger.error(
+                "outbox %s cannot be written (%s): keeping events in memory (up to %d) until"
+                " it can",
+                self.path,
+                error,
+                self.max_spilled,
+            )
+        self._spill[event_id] = spilled
+        self.spilled += 1
+        while len(self._spill) > self.max_spilled:
+            victims = [k for k in self._spill if k not in self._inflight]
+            if not victims:
+                return
+            gone = min(victims, key=lambda k: self._spill[k].priority)  # oldest of the lowest
+            kind = self._spill.pop(gone).type
+            self._spill_dropped[kind] += 1
+            logger.warning(
+                "outbox full on disk and in memory (%d events): dropped the oldest %s event",
+                self.max_spilled,
+                kind,
+            )
+
+    def _write_back(self) -> None:
+        """Retry what the file refused before: acknowledged deletes, then spilled events
+        (oldest first). Raises the file's error when it still refuses (lock held)."""
+        for event_id in list(self._undeleted):
+            self._delete_row(event_id)
+            self._undeleted.discard(event_id)
+        for event_id, spilled in list(self._spill.items()):
+            if event_id in self._inflight:
+                continue  # its PUBACK may come any moment: no need to write it at all
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (event_id, type, priority, size, payload, held)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (event_id, spilled.type, spilled.priority, spilled.size, spilled.payload, 1),
+            )
+            del self._spill[event_id]
+            if cur.rowcount:
+                self._count += 1
+                self._bytes += spilled.size
+            if not self._spill:
+                logger.warning("outbox %s takes writes again: spilled events stored", self.path)
+
     def pending(self, limit: int) -> list[WireEvent]:
         """Up to ``limit`` events not in flight, oldest first; held ones marked historical."""
         with self._lock:
+            skip = self._inflight | self._undeleted
             rows = self._db.execute(
-                "SELECT payload, held FROM outbox WHERE inflight = 0 ORDER BY seq LIMIT ?",
-                (limit,),
+                "SELECT seq, event_id, payload, held FROM outbox ORDER BY seq LIMIT ?",
+                (limit + len(skip),),
             ).fetchall()
+            chosen = [
+                (payload, bool(held) or seq <= self._held_upto)
+                for seq, event_id, payload, held in rows
+                if event_id not in skip
+            ][:limit]
+            for event_id, spilled in self._spill.items():
+                if len(chosen) >= limit:
+                    break
+                if event_id not in self._inflight:
+                    chosen.append((spilled.payload, spilled.held))
         events = []
-        for payload, held in rows:
+        for payload, held in chosen:
             event = parse_event(payload)
             events.append(event.model_copy(update={"historical": True}) if held else event)
         return events
 
     def mark_inflight(self, event_id: str) -> None:
         """Handed to MQTT: not offered again by `pending` until released or reopened."""
-        self._set_inflight(event_id, 1)
+        with self._lock:
+            self._inflight.add(event_id)
 
     def release(self, event_id: str) -> None:
         """The broker refused it: offer it again."""
-        self._set_inflight(event_id, 0)
+        with self._lock:
+            self._inflight.discard(event_id)
 
     def hold_all(self) -> None:
         """The link went down: everything still queued will be sent as historical."""
         with self._lock:
-            self._db.execute("UPDATE outbox SET held = 1 WHERE inflight = 0")
+            for spilled in self._spill.values():
+                spilled.held = True
+            last = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
+            self._held_upto = max(self._held_upto, int(last))
+            try:
+                self._db.execute("UPDATE outbox SET held = 1")
+            except sqlite3.OperationalError as e:
+                if not _cannot_write(e):
+                    raise  # else: held in memory until the next start
 
     def delete(self, event_id: str) -> None:
         """Acknowledged by the broker (PUBACK): gone for good."""
         with self._lock:
-            row = self._db.execute(
-                "DELETE FROM outbox WHERE event_id = ? RETURNING size", (event_id,)
-            ).fetchone()
-            if row is not None:
-                self._count -= 1
-                self._bytes -= row[0]
+            self._inflight.discard(event_id)
+            if self._spill.pop(event_id, None) is not None:
+                return
+            try:
+                self._delete_row(event_id)
+            except sqlite3.OperationalError as e:
+                if not _cannot_write(e):
+                    raise
+                self._undeleted.add(event_id)
+
+    def _delete_row(self, event_id: str) -> None:
+        row = self._db.execute(
+            "DELETE FROM outbox WHERE event_id = ? RETURNING size", (event_id,)
+        ).fetchone()
+        if row is not None:
+            self._count -= 1
+            self._bytes -= row[0]
 
     def depth(self) -> int:
+        """Events waiting for a PUBACK, on disk and in memory."""
         with self._lock:
-            return int(self._count)
+            return int(self._count) - len(self._undeleted) + len(self._spill)
 
     def dropped(self) -> dict[str, int]:
         """Events dropped by the bound policy since the file was created, per type."""
@@ -226,25 +356,50 @@ class Outbox:
             rows = self._db.execute(
                 "SELECT name, value FROM counters WHERE name LIKE 'dropped.%'"
             ).fetchall()
-        return {name.removeprefix("dropped."): value for name, value in rows}
+        counts = {name.removeprefix("dropped."): value for name, value in rows}
+        for kind, n in self._spill_dropped.items():
+            counts[kind] = counts.get(kind, 0) + n
+        return counts
 
     def close(self) -> None:
+        """Close the file, after one last try to store the events kept in memory."""
         with self._lock:
+            if self._spill or self._undeleted:
+                try:
+                    self._write_back()
+                except sqlite3.OperationalError as e:
+                    if not _cannot_write(e):
+                        raise
+                    logger.error(
+                        "outbox %s still cannot be written (%s): %d events kept in memory are"
+                        " lost at this stop",
+                        self.path,
+                        e,
+                        len(self._spill),
+                    )
             self._db.close()
 
-    def _set_inflight(self, event_id: str, value: int) -> None:
-        with self._lock:
-            self._db.execute("UPDATE outbox SET inflight = ? WHERE event_id = ?", (value, event_id))
-
     def _enforce_bound(self) -> None:
+        """Drop over the bound; a file that refuses the drop keeps it for the next write."""
+        try:
+            self._drop_over_bound()
+        except sqlite3.OperationalError as e:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if not _cannot_write(e):
+                raise
+
+    def _drop_over_bound(self) -> None:
         while self._count > self.max_events or self._bytes > self.max_bytes:
-            row = self._db.execute(
-                "SELECT seq, type, size FROM outbox WHERE inflight = 0"
-                " ORDER BY priority, seq LIMIT 1"
-            ).fetchone()
-            if row is None:  # everything left is in flight: the bound waits for PUBACKs
+            skip = self._inflight | self._undeleted
+            rows = self._db.execute(
+                "SELECT seq, event_id, type, size FROM outbox ORDER BY priority, seq LIMIT ?",
+                (len(skip) + 1,),
+            ).fetchall()
+            victims = [row for row in rows if row[1] not in skip]
+            if not victims:  # everything left is in flight: the bound waits for PUBACKs
                 return
-            seq, kind, size = row
+            seq, _, kind, size = victims[0]
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
             total = self._db.execute(

@@ -183,3 +183,63 @@ def test_events_still_readable_in_a_damaged_outbox_are_recovered(
     assert [e.event_id for e in recovered] == [e.event_id for e in events[: again.salvaged]]
     assert all(e.historical for e in recovered)  # held: the aggregator will not page live
     again.close()
+
+
+def _fill_the_disk(box: Outbox) -> None:
+    """SQLite's own page limit: the file refuses every write that needs a new page, exactly as
+    on a full disk (SQLITE_FULL)."""
+    pages = box._db.execute("PRAGMA page_count").fetchone()[0]
+    box._db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def _free_the_disk(box: Outbox) -> None:
+    box._db.execute("PRAGMA max_page_count = 1073741823")
+
+
+def test_a_full_disk_keeps_events_in_memory_and_sends_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, make_event: MakeEvent
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    before = make_event()
+    box.put(before)
+    _fill_the_disk(box)
+    with caplog.at_level(logging.ERROR, logger="edge_agent.outbox"):
+        during = [make_event() for _ in range(200)]  # far more than the last page holds
+        for event in during:
+            box.put(event)
+    assert box.spilled > 0
+    assert "cannot be written" in caplog.text
+    assert box.depth() == 201  # nothing lost
+    offered = box.pending(1000)
+    assert [e.event_id for e in offered] == [e.event_id for e in [before, *during]]
+    for event in offered[:150]:  # sent and acknowledged while the disk is still full
+        box.mark_inflight(str(event.event_id))
+        box.delete(str(event.event_id))
+    assert box.depth() == 51
+    assert [e.event_id for e in box.pending(1000)] == [e.event_id for e in during[149:]]
+    _free_the_disk(box)
+    box.put(after := make_event())  # the next write stores what waited in memory
+    box.close()
+    reopened = Outbox(path)
+    assert [e.event_id for e in reopened.pending(1000)] == [
+        e.event_id for e in [*during[149:], after]
+    ]
+    reopened.close()
+
+
+def test_memory_for_a_full_disk_is_bounded_and_drops_low_priority_first(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite3", max_spilled=5)
+    box.put(make_event())
+    _fill_the_disk(box)
+    falls = [make_event(EventType.FALL) for _ in range(3)]
+    for event in [*falls[:1], make_event(EventType.OCCUPANCY), *falls[1:]]:
+        box.put(event)
+    for _ in range(200):
+        box.put(make_event(EventType.OCCUPANCY))
+    offered = {e.event_id for e in box.pending(10_000)}
+    assert {e.event_id for e in falls} <= offered
+    assert box.dropped().get("occupancy", 0) > 0
+    box.close()
