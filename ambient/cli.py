@@ -2,7 +2,8 @@
 
 Each package registers its own subcommands from a small ``cli`` module that imports nothing
 heavy, so ``ambient --help`` works on a central server with no camera SDK and on an edge box
-with no web stack; the work itself is imported only when a subcommand runs.
+with no web stack; the work itself is imported only when a subcommand runs. Errors the
+project raises on purpose (``ambient.errors.AmbientError``) end as one line on stderr.
 """
 
 import argparse
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ambient import __version__
+from ambient.errors import AmbientError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except AmbientError as e:
+        # Raised on purpose, with a message a user can act on: one line, not a traceback.
+        message = " ".join(str(e).split()) or type(e).__name__
+        print(f"ambient {args.command}: {message}", file=sys.stderr)
+        return 1
     return code
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.detections import WireEvent
+from edge_agent.errors import EdgeError
 from protocol import EventType, dump_event, parse_event
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-class OutboxError(RuntimeError):
+class OutboxError(EdgeError, RuntimeError):
     """The outbox file cannot be opened or written."""
 
 
