@@ -17,7 +17,7 @@ from ambient.errors import AmbientError
 
 def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli as aggregator_cli
-    from aggregator import report_cli
+    from aggregator import data_cli, report_cli
     from ambient import cache_cli, demo_cli
     from edge_agent import cli as edge_cli
     from models import cli as models_cli
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     edge_cli.register(commands)
     aggregator_cli.register(commands)
     report_cli.register(commands)
+    data_cli.register(commands)
     sim_cli.register(commands)
     models_cli.register(commands)
     protocol_cli.register(commands)
