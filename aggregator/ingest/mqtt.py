@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-import redis
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -29,6 +28,7 @@ from aggregator.config import MqttConfig
 from aggregator.ingest.validate import Accepted, Rejected, classify
 from aggregator.ingest.writer import BatchWriter, DeadLetter, Outcome
 from aggregator.metrics import Metrics
+from aggregator.supervise import retry_blocking
 from protocol import events_subscription, status_subscription
 
 logger = logging.getLogger(__name__)
@@ -216,13 +216,9 @@ class MqttIngest:
                 self._client.ack(msg.mid, msg.qos)
 
     def _write_with_retry(self, items: list[Accepted | DeadLetter]) -> list[Outcome] | None:
-        delay = 0.1
-        while not self._stop.is_set():
-            try:
-                return self._writer.write(items)
-            except redis.RedisError as e:
-                self._metrics.redis_errors.inc()
-                logger.warning("redis write failed (%s); retrying in %.1f s, not acking", e, delay)
-                self._stop.wait(delay)
-                delay = min(delay * 2, 5.0)
-        return None
+        return retry_blocking(
+            lambda: self._writer.write(items),
+            self._stop,
+            what="redis write failed, not acking",
+            on_error=lambda _e: self._metrics.redis_errors.inc(),
+        )

@@ -6,20 +6,18 @@ connected), up to ``max_attempts``; anything else is dead-lettered at once with 
 """
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from redis.exceptions import RedisError
-
 from aggregator.notify.backoff import Outcome, next_delay_s
 from aggregator.notify.config import RetryConfig
 from aggregator.notify.metrics import NotifyMetrics
 from aggregator.notify.model import Notification
 from aggregator.notify.outbox import Job, Outbox
+from aggregator.supervise import retry
 
 logger = logging.getLogger(__name__)
 
@@ -57,18 +55,11 @@ class Dispatcher:
         """Set when something was queued, so it goes out now rather than at the next poll."""
 
     async def run(self, stop: asyncio.Event) -> None:
-        delay = 0.1
-        while not stop.is_set():
-            try:
-                done = await self.step()
-                delay = 0.1
-                if not done:
-                    await self._idle(stop)
-            except RedisError as e:
-                logger.warning("notify delivery: redis error (%s); retrying in %.1f s", e, delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                delay = min(delay * 2, 5.0)
+        async def step() -> None:
+            if not await self.step():
+                await self._idle(stop)
+
+        await retry(step, stop, what="notify delivery: redis error")
 
     async def _idle(self, stop: asyncio.Event) -> None:
         wait = self._poll_s

@@ -11,7 +11,6 @@ and the deterministic ids make that harmless. On first start the group begins
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 from pydantic import TypeAdapter, ValidationError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.notify.config import HomeNotifyConfig, NotifyConfig
@@ -31,6 +30,7 @@ from aggregator.notify.outbox import Outbox, home_key
 from aggregator.notify.rules import event_notifications
 from aggregator.notify.timers import due
 from aggregator.store import Partition
+from aggregator.supervise import retry, wait_or_stop
 from protocol import AgentStatus, parse_event
 
 logger = logging.getLogger(__name__)
@@ -68,20 +68,15 @@ class NotifySource:
         self._last_claim = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
-        delay = 0.1
-        while not stop.is_set():
-            try:
-                got = await self.step()
-                delay = 0.1
-                if not got:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self._idle_s)
-            except RedisError as e:
-                logger.warning("notify: redis error (%s); retrying in %.1f s", e, delay)
-                self._ready = False
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                delay = min(delay * 2, 5.0)
+        async def step() -> None:
+            if not await self.step():
+                await wait_or_stop(stop, self._idle_s)
+
+        self._ready = False  # a restart after a crash: what was read and not acked comes first
+        await retry(step, stop, what="notify: redis error", on_error=self._reread)
+
+    def _reread(self, _error: Exception) -> None:
+        self._ready = False
 
     async def step(self) -> int:
         """Read new entries of every home once, and run the timers when due; returns entries."""
