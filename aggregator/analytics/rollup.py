@@ -25,6 +25,7 @@ Definitions the reports rely on:
 """
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -60,6 +61,15 @@ ACTIVITY_CATEGORY = {
     "on_floor": "other",
 }
 """How the home summary groups activity states: in bed, sitting, up and about, out of view."""
+FIRST_MS = round(datetime(1, 1, 2, tzinfo=UTC).timestamp() * 1000)
+LAST_MS = round(datetime(9999, 12, 30, tzinfo=UTC).timestamp() * 1000)
+"""The instants the roll-ups can place: a day inside Python's years 1 to 9999, so a unit's
+local time of any of them exists too."""
+
+
+class RollupError(ValueError):
+    """An event the roll-ups cannot count (a time outside the years 1 to 9999, a length that
+    is not a number): refused before any counter of the batch changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +197,9 @@ class Rollup:
 
     # -- events ---------------------------------------------------------------------------
     def apply(self, event: AnyEvent) -> None:
-        ms = round(event.ts.timestamp() * 1000)  # int() would floor 0.999… ms away
+        """Add one event's counts; raises `RollupError`, changing nothing, when it cannot."""
+        ms = _placed(event.ts.timestamp() * 1000, "ts")  # round, not int: 0.999… ms
+        _check_times(event, ms)
         # Every event, live or shadow, counted per model version: how a candidate model
         # compares with the live one on the same rooms (the `models` report).
         run = "shadow" if event.shadow else "live"
@@ -287,3 +299,36 @@ class Rollup:
         if data.zone == "bathroom" and carry.zone != "bathroom":
             self.add("act", ms, (room, None), "bathroom_visits")
         carry.activity, carry.zone, carry.activity_since_ms = data.state.value, data.zone, ms
+
+
+def _placed(ms: float, what: str) -> int:
+    if not math.isfinite(ms) or not FIRST_MS <= ms <= LAST_MS:
+        raise RollupError(f"{what} is outside the years the roll-ups can count")
+    return round(ms)
+
+
+def _finite(seconds: float, what: str) -> None:
+    if not math.isfinite(seconds):
+        raise RollupError(f"{what} is not a finite number of seconds")
+
+
+def _check_times(event: AnyEvent, ms: int) -> None:
+    """Every instant and length ``event`` will be counted at, checked before any counter
+    moves: a fall lands ``on_floor_s`` before its time, an activity began ``duration_s``
+    before it, a day summary counts on the day it names."""
+    if isinstance(event, FallEvent):
+        _finite(event.data.on_floor_s, "on_floor_s")
+        _placed(ms - event.data.on_floor_s * 1000, "the landing (ts - on_floor_s)")
+    elif isinstance(event, ActivityEvent):
+        _finite(event.data.duration_s, "duration_s")
+        _placed(ms - event.data.duration_s * 1000, "the start (ts - duration_s)")
+    elif isinstance(event, MobilityEvent):
+        _finite(event.data.active_s, "active_s")
+        _finite(event.data.duration_s, "duration_s")
+    elif isinstance(event, MobilityDayEvent):
+        _finite(event.data.active_s, "active_s")
+        try:
+            day = datetime.strptime(event.data.day, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError as e:
+            raise RollupError(f"day {event.data.day!r} is not a date") from e
+        _placed(day.timestamp() * 1000, "day")
