@@ -3,7 +3,7 @@
 A registry per `Metrics` (not the global one) so tests can build several apps in one process.
 """
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
@@ -53,6 +53,24 @@ class Metrics:
         self.redis_errors = Counter(
             "ambient_ingest_redis_errors",
             "Batches retried because Redis failed.",
+            registry=self.registry,
+        )
+        self.task_crashes = Counter(
+            "ambient_task_crashes",
+            "Crashes of a supervised background task (each is logged and restarted).",
+            ["task"],
+            registry=self.registry,
+        )
+        self.task_failing = Gauge(
+            "ambient_task_failing",
+            "1 while a task is crashed and not yet running again for long enough, else 0.",
+            ["task"],
+            registry=self.registry,
+        )
+        self.entries_dead_lettered = Counter(
+            "ambient_entries_dead_lettered",
+            "Stored stream entries a reader set aside in the dead-letter stream.",
+            ["reader", "reason"],
             registry=self.registry,
         )
 

@@ -13,22 +13,31 @@ event. The work is blocking redis-py calls run in a worker thread: redis-py's as
 parses long XRANGE replies several times slower than its blocking one, and this task reads
 every entry of every stream. Entries trimmed away before being applied are lost to the
 roll-ups (keep the stream's MAXLEN above a day of traffic).
+
+An entry that cannot be folded in is set aside (`aggregator.poison`) rather than stopping the
+roll-ups of every unit: a payload that does not parse, or that the roll-up refuses (a time
+outside the years 1 to 9999), at once; one that raises anything else after ``dead_letter_after``
+tries, each a crash of this task that the supervisor logs and restarts. A batch whose entry
+fails part way is first applied up to that entry, so the entry is alone when it is set aside
+and the cursor moves past it and nothing else.
 """
 
 import asyncio
-import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 
 from aggregator.analytics import keys
-from aggregator.analytics.rollup import Ops, Rollup, RoomCarry, Shifts
-from aggregator.store import PARTITIONS_KEY, Partition
+from aggregator.analytics.rollup import Ops, Rollup, RollupError, RoomCarry, Shifts
+from aggregator.metrics import Metrics
+from aggregator.poison import MAXLEN, Failures, PoisonReason, counts_field, letter
+from aggregator.store import DEADLETTER_COUNTS, DEADLETTER_STREAM, PARTITIONS_KEY, Partition
+from aggregator.supervise import retry, wait_or_stop
 from protocol import parse_event
 
 logger = logging.getLogger(__name__)
@@ -69,12 +78,25 @@ return 1
 Entry = tuple[bytes, dict[bytes, bytes]]
 
 
+READER = "analytics"
+
+
 @dataclass(slots=True)
 class CatchUp:
     entries: int = 0
     events: int = 0
     batches: int = 0
     conflicts: int = 0
+    set_aside: int = 0
+
+
+class _EntryFailedError(Exception):
+    """Entry ``index`` of a batch raised ``error`` while being folded in."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
 
 
 class AnalyticsConsumer:
@@ -86,27 +108,27 @@ class AnalyticsConsumer:
         *,
         shifts: Mapping[str, Shifts] | None = None,
         batch: int = BATCH,
+        metrics: Metrics | None = None,
+        dead_letter_after: int = 3,
     ) -> None:
         self._client = client
         self._shifts = dict(shifts or {})
         self._batch = batch
+        self._metrics = metrics
+        self._failures = Failures(dead_letter_after)
+        self._short: dict[Partition, int] = {}
+        """Partitions whose next batch stops before an entry that failed within a batch."""
         self._apply = client.register_script(APPLY_LUA)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the streams until ``stop``; each catch-up runs in a worker thread."""
-        delay = 0.1
-        while not stop.is_set():
-            try:
-                done = await asyncio.to_thread(self.catch_up)
-                delay = 0.1
-                if not done.entries:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), IDLE_S)
-            except RedisError as e:
-                logger.warning("analytics: redis error (%s); retrying in %.1f s", e, delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                delay = min(delay * 2, 5.0)
+
+        async def step() -> None:
+            done = await asyncio.to_thread(self.catch_up)
+            if not done.entries and not done.set_aside:
+                await wait_or_stop(stop, IDLE_S)
+
+        await retry(step, stop, what="analytics: redis error")
 
     def catch_up(self) -> CatchUp:
         """Apply every entry written so far, partition by partition (blocking)."""
@@ -125,7 +147,9 @@ class AnalyticsConsumer:
         entries = cast(
             list[Entry],
             self._client.xrange(
-                part.events, min=f"({cursor}" if cursor else "-", count=self._batch
+                part.events,
+                min=f"({cursor}" if cursor else "-",
+                count=self._short.pop(part, self._batch),
             ),
         )
         if not entries:
@@ -134,25 +158,69 @@ class AnalyticsConsumer:
         carry = {k.decode(): RoomCarry.from_json(v) for k, v in raw_state.items()}
         shifts = self._shifts.get(part.name) or self._shifts.get(part.unit)
         rollup = Rollup(part, carry, shifts)
-        touched: set[str] = set()
-        for _, fields in entries:
-            if fields.get(b"kind") == b"status":
-                continue
-            try:
-                event = parse_event(fields[b"payload"])
-            except (ValidationError, KeyError):
-                logger.exception("analytics: stored entry of %s does not parse", part.name)
-                continue
-            rollup.apply(event)
-            touched.add(event.room)
-            stats.events += 1
+        try:
+            touched, events = _fold(rollup, entries)
+        except _EntryFailedError as failed:
+            if failed.index > 0:
+                # The failing event may have half changed the batch's counters: apply the
+                # entries before it on their own, so the next batch starts with it alone.
+                self._short[part] = failed.index
+                return True
+            self._set_aside(part, cursor, entries[0], failed.error)
+            stats.set_aside += 1
+            return True
         applied = self._write(part, cursor, entries[-1][0].decode(), rollup.ops, touched)
         if applied:
             stats.entries += len(entries)
+            stats.events += events
             stats.batches += 1
         else:
             stats.conflicts += 1
         return True
+
+    def _set_aside(self, part: Partition, cursor: str, entry: Entry, error: Exception) -> None:
+        """Dead-letter the entry that starts the batch and move the cursor past it; or, for
+        a failure that may be a passing one and has not been tried enough, raise it."""
+        entry_id, fields = entry
+        if isinstance(error, RollupError):
+            reason = PoisonReason.OUT_OF_RANGE
+        elif isinstance(error, ValidationError | KeyError):
+            reason = PoisonReason.UNPARSEABLE
+        elif self._failures.add(part.events, entry_id):
+            reason = PoisonReason.FAILED
+        else:
+            raise error  # the supervisor logs it and starts this task again
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xadd(
+            DEADLETTER_STREAM,
+            cast(
+                Any,
+                letter(
+                    READER,
+                    part.events,
+                    entry_id,
+                    fields,
+                    reason=reason,
+                    error=error,
+                    now=time.time(),
+                ),
+            ),
+            maxlen=MAXLEN,
+            approximate=True,
+        )
+        pipe.hincrby(DEADLETTER_COUNTS, counts_field(READER, reason), 1)
+        pipe.execute()
+        self._write(part, cursor, entry_id.decode(), Ops(), set())
+        self._failures.forget(part.events, entry_id)
+        if self._metrics is not None:
+            self._metrics.entries_dead_lettered.labels(READER, reason.value).inc()
+        logger.warning(
+            "analytics: entry %s of %s set aside in the dead-letter stream (%s: %s)",
+            entry_id.decode(),
+            part.name,
+            reason.value,
+            error,
+        )
 
     def _write(
         self, part: Partition, expected: str, cursor: str, ops: Ops, touched: set[str]
@@ -170,3 +238,21 @@ class AnalyticsConsumer:
         key_list = [keys.cursor_key(part), keys.state_key(part), *key_index]
         result: Any = self._apply(keys=key_list, args=args)
         return bool(result)
+
+
+def _fold(rollup: Rollup, entries: list[Entry]) -> tuple[set[str], int]:
+    """Apply a batch's events to ``rollup``: the rooms touched and the number of events.
+    Statuses are not counted. Raises `_EntryFailedError` naming the entry that failed."""
+    touched: set[str] = set()
+    events = 0
+    for index, (_, fields) in enumerate(entries):
+        if fields.get(b"kind") == b"status":
+            continue
+        try:
+            event = parse_event(fields[b"payload"])
+            rollup.apply(event)
+        except Exception as e:  # any failure of one entry is that entry's, see `_set_aside`
+            raise _EntryFailedError(index, e) from e
+        touched.add(event.room)
+        events += 1
+    return touched, events

@@ -8,12 +8,18 @@ entries, and it periodically claims entries left pending by a dead consumer (XAU
 About once a second (by its own clock, so tests can drive time) it also looks for open
 alerts nobody acknowledged past a step of their escalation chain (`due_escalations`) and
 escalates each once, inside the store's transaction so an acknowledgement wins a race.
+
+An entry whose processing raises is set aside (`aggregator.poison`) instead of stopping the
+alerts of every unit: at once when its payload does not parse, else after
+``dead_letter_after`` tries, each a crash of this task that the supervisor logs and restarts
+(the restart re-reads what was pending, so the entries of the batch are applied again, which
+the idempotent transitions absorb). Set aside: dead-lettered, then acknowledged with its batch.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -31,6 +37,7 @@ from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
 from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.metrics import Metrics
+from aggregator.poison import MAXLEN, Failures, PoisonReason, counts_field, letter
 from aggregator.rules.engine import (
     AlertWork,
     RoomWork,
@@ -40,7 +47,8 @@ from aggregator.rules.engine import (
     route_status,
 )
 from aggregator.rules.room_state import RoomState, apply_signal, read_state, rooms_channel
-from aggregator.store import RULES_GROUP, Partition
+from aggregator.store import DEADLETTER_COUNTS, DEADLETTER_STREAM, RULES_GROUP, Partition
+from aggregator.supervise import retry
 from protocol import AgentStatus, parse_event
 
 logger = logging.getLogger(__name__)
@@ -48,6 +56,11 @@ logger = logging.getLogger(__name__)
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
 IDLE_POLL_MS = 50
 """Pause when no partition had new entries: bounds alert latency added by the rules task."""
+READER = "rules"
+
+
+class _UnparseableError(Exception):
+    """The stored payload does not parse: it never will, so it is set aside at once."""
 
 
 class RulesConsumer:
@@ -61,6 +74,7 @@ class RulesConsumer:
         consumer: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         block_ms: int = 500,
+        dead_letter_after: int = 3,
     ) -> None:
         self._client = client
         self._store = store
@@ -75,20 +89,15 @@ class RulesConsumer:
         self._policy = EscalationPolicy.from_config(cfg)
         self._last_tick: datetime | None = None
         self._backfilled = False
+        self._failures = Failures(dead_letter_after)
 
     async def run(self, stop: asyncio.Event) -> None:
-        delay = 0.1
-        while not stop.is_set():
-            try:
-                await self._step()
-                delay = 0.1
-            except RedisError as e:
-                logger.warning("rules: redis error (%s); retrying in %.1f s", e, delay)
-                self._recover = True
-                self._known.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                delay = min(delay * 2, 5.0)
+        self._reread()  # a restart after a crash: what was read and not acked comes first
+        await retry(self._step, stop, what="rules: redis error", on_error=self._reread)
+
+    def _reread(self, _error: Exception | None = None) -> None:
+        self._recover = True
+        self._known.clear()
 
     async def _step(self) -> None:
         parts = await self._store.partitions()
@@ -189,8 +198,19 @@ class RulesConsumer:
         # read, one write and one announcement per room), so a burst of ordinary readings
         # cannot queue a fall behind thousands of room round trips.
         rooms: list[RoomWork] = []
-        for _, fields in entries:
-            room = await self._apply(part, fields, rooms)
+        for entry_id, fields in entries:
+            try:
+                room = await self._apply(part, fields, rooms)
+            except RedisError:
+                raise
+            except _UnparseableError as e:
+                await self._set_aside(part, entry_id, fields, PoisonReason.UNPARSEABLE, e)
+                continue
+            except Exception as e:  # one entry's failure: retried, then set aside
+                if not self._failures.add(part.events, entry_id):
+                    raise  # the supervisor logs it and starts this task again
+                await self._set_aside(part, entry_id, fields, PoisonReason.FAILED, e)
+                continue
             if room is not None:
                 rooms.append(room)
         await self._apply_rooms(part, rooms)
@@ -207,30 +227,32 @@ class RulesConsumer:
         kind = fields.get(b"kind", b"").decode()
         payload = fields.get(b"payload", b"")
         try:
-            if kind == "status":
-                status = _status_adapter.validate_json(payload)
-                await self._store.set_agent(status.site, status.agent_id, payload)
-                room = room_work(status, now)
-                work: AlertWork | RoomWork | None = route_status(status, now, self._policy)
-            else:
-                event = parse_event(payload)
-                room = room_work(event, now)
-                context = RoomContext()
-                if needs_room(event):
-                    await self._apply_rooms(part, pending)
-                    pending.clear()
-                    context = await self._store.room_context(part, event.room)
-                work = route_event(
-                    event,
-                    now,
-                    self._cfg.fall_risk_beds,
-                    room=context,
-                    policy=self._policy,
-                    staff_present_count=self._cfg.suppression.staff_present_count,
-                )
-        except ValidationError:
-            logger.exception("rules: stored entry of %s does not parse; skipped", part.name)
-            return None
+            parsed = (
+                _status_adapter.validate_json(payload) if kind == "status" else parse_event(payload)
+            )
+        except ValidationError as e:
+            raise _UnparseableError(f"{kind or 'entry'} does not parse: {e}") from e
+        if isinstance(parsed, AgentStatus):
+            status = parsed
+            await self._store.set_agent(status.site, status.agent_id, payload)
+            room = room_work(status, now)
+            work: AlertWork | RoomWork | None = route_status(status, now, self._policy)
+        else:
+            event = parsed
+            room = room_work(event, now)
+            context = RoomContext()
+            if needs_room(event):
+                await self._apply_rooms(part, pending)
+                pending.clear()
+                context = await self._store.room_context(part, event.room)
+            work = route_event(
+                event,
+                now,
+                self._cfg.fall_risk_beds,
+                room=context,
+                policy=self._policy,
+                staff_present_count=self._cfg.suppression.staff_present_count,
+            )
         if isinstance(work, AlertWork):
             alert_id = work.alert_id
             if alert_id is None and work.agent_id is not None:
@@ -238,6 +260,45 @@ class RulesConsumer:
             if alert_id is not None:
                 self._count(await self._store.update(part, alert_id, work.transition))
         return room
+
+    async def _set_aside(
+        self,
+        part: Partition,
+        entry_id: bytes,
+        fields: dict[bytes, bytes],
+        reason: PoisonReason,
+        error: Exception,
+    ) -> None:
+        """Dead-letter one entry; it is acknowledged with its batch."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.xadd(
+                DEADLETTER_STREAM,
+                cast(
+                    Any,
+                    letter(
+                        READER,
+                        part.events,
+                        entry_id,
+                        fields,
+                        reason=reason,
+                        error=error,
+                        now=time.time(),
+                    ),
+                ),
+                maxlen=MAXLEN,
+                approximate=True,
+            )
+            pipe.hincrby(DEADLETTER_COUNTS, counts_field(READER, reason), 1)
+            await pipe.execute()
+        self._failures.forget(part.events, entry_id)
+        self._metrics.entries_dead_lettered.labels(READER, reason.value).inc()
+        logger.warning(
+            "rules: entry %s of %s set aside in the dead-letter stream (%s: %s)",
+            entry_id.decode(),
+            part.name,
+            reason.value,
+            error,
+        )
 
     async def _apply_rooms(self, part: Partition, works: list[RoomWork]) -> None:
         """Read, change, write and announce the batch's rooms (this task is their only

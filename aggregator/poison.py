@@ -1,0 +1,80 @@
+"""Stream entries a reader cannot process: set aside in the dead-letter stream, not retried
+for ever.
+
+A stored entry whose processing raises would otherwise stop its reader at the same place
+after every restart, and with it the alerts or reports of every unit. So each reader counts
+the failures of each entry (`Failures`); a failure that will not pass (the payload does not
+parse, the roll-up refuses the time) sets the entry aside at once, any other after
+``limit`` tries. Set aside means: one entry in the dead-letter stream that ingest uses too,
+with the reader, the stream and entry id, the reason and a one-line summary of the error,
+and the head of the payload, then the reader goes past it (XACK, or the analytics cursor).
+
+Counts live in the process: after a restart an entry gets ``limit`` new tries. An entry may
+land in the dead-letter stream twice if the reader crashes between setting it aside and
+moving past it; it is never lost.
+"""
+
+from collections import Counter
+from enum import StrEnum
+
+from aggregator.supervise import error_summary
+
+PAYLOAD_BYTES = 512
+"""The head of the payload kept: enough to find and debug the entry, bounded in size."""
+MAXLEN = 100_000
+"""Approximate bound of the dead-letter stream (shared with ingest)."""
+
+
+class PoisonReason(StrEnum):
+    UNPARSEABLE = "unparseable"
+    """The stored payload does not parse as an event or a status."""
+    OUT_OF_RANGE = "out_of_range"
+    """The roll-ups cannot place it in time (before year 1, after 9999, not a number)."""
+    FAILED = "failed"
+    """Processing raised something else, ``limit`` times."""
+
+
+class Failures:
+    """How often each (stream, entry id) has failed in this process."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self._counts: Counter[tuple[str, bytes]] = Counter()
+
+    def add(self, stream: str, entry_id: bytes) -> bool:
+        """Count one failure; True when the entry has now failed ``limit`` times."""
+        self._counts[(stream, entry_id)] += 1
+        return self._counts[(stream, entry_id)] >= self.limit
+
+    def forget(self, stream: str, entry_id: bytes) -> None:
+        self._counts.pop((stream, entry_id), None)
+
+
+def counts_field(reader: str, reason: PoisonReason) -> str:
+    """The field of the dead-letter counts hash: ``rules.failed``, beside ingest's reasons."""
+    return f"{reader}.{reason.value}"
+
+
+def letter(
+    reader: str,
+    stream: str,
+    entry_id: bytes,
+    fields: dict[bytes, bytes],
+    *,
+    reason: PoisonReason,
+    error: BaseException,
+    now: float,
+) -> dict[str, str | bytes]:
+    """The dead-letter stream entry of one set-aside stream entry."""
+    return {
+        "reason": f"{reader}.{reason.value}",
+        "detail": error_summary(error),
+        "reader": reader,
+        "stream": stream,
+        "entry_id": entry_id,
+        "kind": fields.get(b"kind", b"")[:32],
+        "payload": fields.get(b"payload", b"")[:PAYLOAD_BYTES],
+        "recv_ts": f"{now:.6f}",
+    }
