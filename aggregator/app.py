@@ -3,21 +3,30 @@
 `App.run()` is a linear list of start steps and a reverse list of stop steps around one
 stop event, set by SIGINT/SIGTERM. On stop the aggregator says ``offline`` on every site's
 state topic, so edge agents start holding events, and leaves unacked messages to the broker.
+
+Every background task (rules, roll-ups, the notifier's loops, the web server) runs under one
+`Supervisor`: a crash is logged with its traceback, counted in /metrics, turns /healthz and
+/readyz red and is restarted with backoff. When a task cannot be kept alive, or the web
+server cannot start, `run()` says why in one line and returns 1.
 """
 
 import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
 import uvicorn
+from fastapi import FastAPI
 
 from aggregator.alerts.store import AlertStore
 from aggregator.analytics.consumer import AnalyticsConsumer
-from aggregator.config import CentralConfig
+from aggregator.config import CentralConfig, SupervisionConfig
 from aggregator.ingest.mqtt import MqttIngest
 from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
@@ -26,6 +35,7 @@ from aggregator.notify.service import Notifier
 from aggregator.reports.outcomes import StoredOutcomes
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import Partition
+from aggregator.supervise import Backoff, RestartPolicy, Supervisor
 from aggregator.web.api import create_app
 from aggregator.web.reports import report_router
 
@@ -40,15 +50,74 @@ class _Server(uvicorn.Server):
         yield
 
 
+class WebStartError(RuntimeError):
+    """uvicorn could not start serving (it says why in the log: a port taken, say)."""
+
+
+def restart_policy(cfg: SupervisionConfig) -> RestartPolicy:
+    return RestartPolicy(
+        backoff=Backoff(cfg.restart_base_s, cfg.restart_cap_s),
+        max_restarts=cfg.max_restarts,
+        healthy_after_s=cfg.healthy_after_s,
+    )
+
+
 class App:
     def __init__(self, config: CentralConfig) -> None:
         self.config = config
         self.metrics = Metrics()
         self.stop_event = asyncio.Event()
+        self.supervisor = Supervisor(
+            self.stop_event,
+            restart_policy(config.supervision),
+            on_crash=lambda name: self.metrics.task_crashes.labels(name).inc(),
+        )
 
     def run(self) -> int:
+        """0 after a stop by signal; 1, with the reason on stderr, when a task gave up."""
         asyncio.run(self._main())
+        if self.supervisor.gave_up.is_set():
+            print(f"aggregator: stopped: {self.supervisor.reason}", file=sys.stderr)
+            return 1
         return 0
+
+    def _supervise(self, name: str, run: Callable[[], Awaitable[None]], **kw: Any) -> None:
+        self.supervisor.start(name, run, **kw)
+        self.metrics.task_failing.labels(name).set_function(
+            lambda: float(name in self.supervisor.failing())
+        )
+
+    async def _serve_web(self, app: FastAPI, started: asyncio.Event) -> None:
+        """One uvicorn server until stop; a new one on every (re)start of the task."""
+        cfg = self.config.web
+        server = _Server(
+            uvicorn.Config(
+                app,
+                host=cfg.host,
+                port=cfg.port,
+                log_level="warning",
+                timeout_graceful_shutdown=2,
+                lifespan="off",
+            )
+        )
+
+        async def watch() -> None:
+            while not server.started:
+                await asyncio.sleep(0.05)
+            if not started.is_set():
+                port = server.servers[0].sockets[0].getsockname()[1]
+                print(f"nurse-station feed: http://{cfg.host}:{port}/", flush=True)
+                started.set()
+            await self.stop_event.wait()
+            server.should_exit = True
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await server.serve()
+        except SystemExit as e:  # uvicorn's way of saying it could not bind or start
+            raise WebStartError(f"web server could not serve on {cfg.host}:{cfg.port}") from e
+        finally:
+            watcher.cancel()
 
     async def _main(self) -> None:
         cfg = self.config
@@ -68,16 +137,23 @@ class App:
             batch_size=cfg.ingest.batch_size,
         )
         presences = [Presence(cfg.mqtt, site) for site in cfg.sites]
+        dead_letter_after = cfg.supervision.dead_letter_after
         consumer = RulesConsumer(
             async_redis,
             AlertStore(async_redis),
             self.metrics,
             cfg.rules,
             consumer=cfg.mqtt.client_id,
+            dead_letter_after=dead_letter_after,
         )
         # Roll-ups for reports, kept on ingest by their own reader (redis-py sync, RESP2).
         analytics_redis = redis.Redis.from_url(cfg.redis.url, socket_timeout=30, protocol=2)
-        analytics = AnalyticsConsumer(analytics_redis, shifts=cfg.analytics.shifts())
+        analytics = AnalyticsConsumer(
+            analytics_redis,
+            shifts=cfg.analytics.shifts(),
+            metrics=self.metrics,
+            dead_letter_after=dead_letter_after,
+        )
         app = create_app(
             async_redis,
             self.metrics,
@@ -87,6 +163,7 @@ class App:
             max_snooze_minutes=cfg.rules.suppression.max_snooze_minutes,
             auth=cfg.auth,
             routers=[report_router(analytics_redis, outcomes=StoredOutcomes(analytics_redis))],
+            tasks=self.supervisor,
         )
         notifier = (
             Notifier.from_config(
@@ -99,41 +176,29 @@ class App:
             if cfg.notify.enabled
             else None
         )
-        server = _Server(
-            uvicorn.Config(
-                app,
-                host=cfg.web.host,
-                port=cfg.web.port,
-                log_level="warning",
-                timeout_graceful_shutdown=2,
-                lifespan="off",
-            )
-        )
 
         ingest.start()
         for presence in presences:
             presence.start()
-        rules_task = asyncio.create_task(consumer.run(self.stop_event), name="rules")
-        web_task = asyncio.create_task(server.serve(), name="web")
-        # Not in the FIRST_COMPLETED wait: a notifier failure is logged, the ward feed runs on.
-        analytics_task = asyncio.create_task(analytics.run(self.stop_event), name="analytics")
-        notify_tasks = (
-            [asyncio.create_task(notifier.run(self.stop_event), name="notify")] if notifier else []
-        )
-        while not server.started and not web_task.done():
-            await asyncio.sleep(0.05)
-        if server.started:
-            port = server.servers[0].sockets[0].getsockname()[1]
-            print(f"nurse-station feed: http://{cfg.web.host}:{port}/", flush=True)
+        if notifier is not None:
+            notifier.start()
+        web_started = asyncio.Event()
+        self._supervise("web", partial(self._serve_web, app, web_started), started=web_started)
+        self._supervise("rules", partial(consumer.run, self.stop_event))
+        self._supervise("analytics", partial(analytics.run, self.stop_event))
+        for name, run in (notifier.loops(self.stop_event) if notifier else {}).items():
+            self._supervise(name, run)
+
         stopper = asyncio.create_task(self.stop_event.wait())
-        await asyncio.wait({web_task, rules_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        giving_up = asyncio.create_task(self.supervisor.gave_up.wait())
+        await asyncio.wait({stopper, giving_up}, return_when=asyncio.FIRST_COMPLETED)
         logger.info("aggregator stopping")
 
         self.stop_event.set()
-        server.should_exit = True
-        await asyncio.gather(
-            web_task, rules_task, analytics_task, *notify_tasks, return_exceptions=True
-        )
+        giving_up.cancel()
+        await self.supervisor.wait(timeout=10)
+        if notifier is not None:
+            notifier.stop()
         for presence in reversed(presences):
             presence.stop()
         ingest.stop()

@@ -199,6 +199,36 @@ class RulesConfig(_Section):
         return value
 
 
+class SupervisionConfig(_Section):
+    """How the background tasks (rules, roll-ups, notifier, web server) are kept alive."""
+
+    restart_base_s: float = Field(
+        default=0.5, gt=0, le=60, description="First delay before restarting a crashed task."
+    )
+    restart_cap_s: float = Field(
+        default=30.0, gt=0, le=3600, description="Longest delay between restarts (doubling)."
+    )
+    max_restarts: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Crashes in a row after which the aggregator gives up and exits non-zero.",
+    )
+    healthy_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A restarted task counts as running again (health green) after this long.",
+    )
+    dead_letter_after: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Failures of one stored stream entry before a reader sets it aside in the "
+        "dead-letter stream.",
+    )
+
+
 UnitRef = Annotated[
     str,
     Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
@@ -254,6 +284,10 @@ class CentralConfig(_Section):
     )
     retention: RetentionConfig = Field(
         default_factory=RetentionConfig, description="How long stored data is kept."
+    )
+    supervision: SupervisionConfig = Field(
+        default_factory=SupervisionConfig,
+        description="Restarts of crashed background tasks and dead letters of stored entries.",
     )
 
     @model_validator(mode="after")

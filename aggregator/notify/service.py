@@ -1,15 +1,18 @@
 """`Notifier`: the notify package wired together, one task for the aggregator's loop.
 
 `Notifier.from_config` builds the real channels (signed webhooks over urllib, MQTT through
-its own paho connection); tests pass their own channels. `run` starts MQTT, runs the input
-and the delivery loops until ``stop``, then stops MQTT.
+its own paho connection); tests pass their own channels. Its two loops (the input and the
+delivery) are supervised tasks of the aggregator (`aggregator.supervise`): a bug in one is
+logged with its traceback, counted and restarted, and the rest of the aggregator runs on;
+queued work waits in Redis meanwhile. `run` does the same on its own, for tests and tools.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
@@ -23,6 +26,7 @@ from aggregator.notify.mqtt import MqttChannel
 from aggregator.notify.outbox import Outbox
 from aggregator.notify.source import NotifySource
 from aggregator.notify.webhook import WebhookChannel
+from aggregator.supervise import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -89,18 +93,31 @@ class Notifier:
             )
         return cls(cfg, client, webhooks, registry, consumer=consumer, mqtt=mqtt)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    def start(self) -> None:
+        """Connect the MQTT channel (its paho thread reconnects by itself)."""
         if self.mqtt is not None:
             self.mqtt.start()
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self.source.run(stop), name="notify-source")
-                group.create_task(self.dispatcher.run(stop), name="notify-delivery")
-        except* Exception:
-            # A bug, not an outage (those are retried inside the loops): say so loudly, and
-            # leave the rest of the aggregator running; queued work waits in Redis.
-            logger.exception("notifier failed; notifications stopped until restart")
-        finally:
-            if self.mqtt is not None:
-                self.mqtt.stop()
+
+    def stop(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.stop()
         logger.info("notifier stopped")
+
+    def loops(self, stop: asyncio.Event) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The long-running work, by task name, for a `Supervisor`; each runs until ``stop``."""
+        return {
+            "notify-source": partial(self.source.run, stop),
+            "notify-delivery": partial(self.dispatcher.run, stop),
+        }
+
+    async def run(self, stop: asyncio.Event, stop_timeout_s: float = 5.0) -> None:
+        """Start, run the loops under a supervisor of their own until ``stop``, then stop."""
+        supervisor = Supervisor(stop)
+        self.start()
+        try:
+            for name, loop in self.loops(stop).items():
+                supervisor.start(name, loop)
+            await stop.wait()
+            await supervisor.wait(stop_timeout_s)
+        finally:
+            self.stop()

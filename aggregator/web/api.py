@@ -59,6 +59,19 @@ class MqttHealth(Protocol):
     def connected(self) -> bool: ...
 
 
+class TaskHealth(Protocol):
+    """The supervisor of the background tasks (`aggregator.supervise.Supervisor`)."""
+
+    def failing(self) -> dict[str, str]:
+        """Task name -> why, for each task crashed and not running again for long enough."""
+        ...
+
+
+class _NoTasks:
+    def failing(self) -> dict[str, str]:
+        return {}
+
+
 _BY = "Staff id acting; with sign-in on it is ignored: the signed-in user is recorded."
 
 
@@ -114,12 +127,14 @@ def create_app(
     max_snooze_minutes: float = 120,
     auth: AuthConfig | None = None,
     routers: Sequence[APIRouter] = (),
+    tasks: TaskHealth | None = None,
 ) -> FastAPI:
     """``stopping``, when set, ends open live feeds so the server can stop promptly.
 
     ``auth``: sign-in and roles (None or disabled: everything open, staff ids typed).
     ``routers``: more routes (reports...), behind the same guard; a route the permission
     table does not name needs ``admin``.
+    ``tasks``: the background tasks' supervisor, whose failing tasks turn health red.
     """
     store = AlertStore(client)
     stopping = stopping or asyncio.Event()
@@ -318,15 +333,36 @@ def create_app(
             "permissions": sorted(who.permissions),
         }
 
-    @app.get("/healthz")
-    async def healthz() -> JSONResponse:
+    supervised = tasks or _NoTasks()
+
+    async def health() -> dict[str, Any]:
         try:
             redis_ok = bool(await client.ping())
         except RedisError:
             redis_ok = False
-        ok = redis_ok and mqtt.connected
-        body = {"ok": ok, "mqtt_connected": mqtt.connected, "redis": redis_ok}
-        return JSONResponse(body, status_code=200 if ok else 503)
+        failing = supervised.failing()
+        ok = redis_ok and mqtt.connected and not failing
+        return {"ok": ok, "mqtt_connected": mqtt.connected, "redis": redis_ok, "failing": failing}
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        """Red (503) while Redis does not answer, ingest is not subscribed to the broker, or
+        a background task is failing (``failing`` names it and its last error)."""
+        body = await health()
+        return JSONResponse(body, status_code=200 if body["ok"] else 503)
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready to take traffic: Redis answers, ingest is connected and subscribed, and no
+        background task is failing; 503 until then, naming what is not ready."""
+        body = await health()
+        ready = {
+            "ready": body["ok"],
+            "redis": body["redis"],
+            "ingest_subscribed": body["mqtt_connected"],
+            "failing": body["failing"],
+        }
+        return JSONResponse(ready, status_code=200 if body["ok"] else 503)
 
     @app.get("/metrics")
     async def prometheus() -> Response:

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 OPEN = None
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission | None] = {
     ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
     ("GET", "/metrics"): OPEN,
     ("GET", "/login"): OPEN,
     ("POST", "/api/login"): OPEN,
