@@ -14,10 +14,19 @@ land in the dead-letter stream twice if the reader crashes between setting it as
 moving past it; it is never lost.
 """
 
+import logging
+import time
 from collections import Counter
 from enum import StrEnum
+from typing import Any, cast
 
+import redis
+import redis.asyncio as aioredis
+
+from aggregator.store import DEADLETTER_COUNTS, DEADLETTER_STREAM
 from aggregator.supervise import error_summary
+
+logger = logging.getLogger(__name__)
 
 PAYLOAD_BYTES = 512
 """The head of the payload kept: enough to find and debug the entry, bounded in size."""
@@ -78,3 +87,54 @@ def letter(
         "payload": fields.get(b"payload", b"")[:PAYLOAD_BYTES],
         "recv_ts": f"{now:.6f}",
     }
+
+
+async def set_aside(
+    client: "aioredis.Redis",
+    reader: str,
+    stream: str,
+    entry: tuple[bytes, dict[bytes, bytes]],
+    *,
+    reason: PoisonReason,
+    error: BaseException,
+) -> None:
+    """Write one entry to the dead-letter stream and count it (the caller moves past it)."""
+    entry_id, fields = entry
+    body = letter(reader, stream, entry_id, fields, reason=reason, error=error, now=time.time())
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.xadd(DEADLETTER_STREAM, cast(Any, body), maxlen=MAXLEN, approximate=True)
+        pipe.hincrby(DEADLETTER_COUNTS, counts_field(reader, reason), 1)
+        await pipe.execute()
+    _log(reader, stream, entry_id, reason, error)
+
+
+def set_aside_blocking(
+    client: "redis.Redis",
+    reader: str,
+    stream: str,
+    entry: tuple[bytes, dict[bytes, bytes]],
+    *,
+    reason: PoisonReason,
+    error: BaseException,
+) -> None:
+    """`set_aside` for a blocking redis-py client."""
+    entry_id, fields = entry
+    body = letter(reader, stream, entry_id, fields, reason=reason, error=error, now=time.time())
+    pipe = client.pipeline(transaction=False)
+    pipe.xadd(DEADLETTER_STREAM, cast(Any, body), maxlen=MAXLEN, approximate=True)
+    pipe.hincrby(DEADLETTER_COUNTS, counts_field(reader, reason), 1)
+    pipe.execute()
+    _log(reader, stream, entry_id, reason, error)
+
+
+def _log(
+    reader: str, stream: str, entry_id: bytes, reason: PoisonReason, error: BaseException
+) -> None:
+    logger.warning(
+        "%s: entry %s of %s set aside in the dead-letter stream (%s: %s)",
+        reader,
+        entry_id.decode(),
+        stream,
+        reason.value,
+        error_summary(error),
+    )

@@ -24,7 +24,6 @@ and the cursor moves past it and nothing else.
 
 import asyncio
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,8 +34,8 @@ from pydantic import ValidationError
 from aggregator.analytics import keys
 from aggregator.analytics.rollup import Ops, Rollup, RollupError, RoomCarry, Shifts
 from aggregator.metrics import Metrics
-from aggregator.poison import MAXLEN, Failures, PoisonReason, counts_field, letter
-from aggregator.store import DEADLETTER_COUNTS, DEADLETTER_STREAM, PARTITIONS_KEY, Partition
+from aggregator.poison import Failures, PoisonReason, set_aside_blocking
+from aggregator.store import PARTITIONS_KEY, Partition
 from aggregator.supervise import retry, wait_or_stop
 from protocol import parse_event
 
@@ -181,7 +180,7 @@ class AnalyticsConsumer:
     def _set_aside(self, part: Partition, cursor: str, entry: Entry, error: Exception) -> None:
         """Dead-letter the entry that starts the batch and move the cursor past it; or, for
         a failure that may be a passing one and has not been tried enough, raise it."""
-        entry_id, fields = entry
+        entry_id = entry[0]
         if isinstance(error, RollupError):
             reason = PoisonReason.OUT_OF_RANGE
         elif isinstance(error, ValidationError | KeyError):
@@ -190,37 +189,11 @@ class AnalyticsConsumer:
             reason = PoisonReason.FAILED
         else:
             raise error  # the supervisor logs it and starts this task again
-        pipe = self._client.pipeline(transaction=False)
-        pipe.xadd(
-            DEADLETTER_STREAM,
-            cast(
-                Any,
-                letter(
-                    READER,
-                    part.events,
-                    entry_id,
-                    fields,
-                    reason=reason,
-                    error=error,
-                    now=time.time(),
-                ),
-            ),
-            maxlen=MAXLEN,
-            approximate=True,
-        )
-        pipe.hincrby(DEADLETTER_COUNTS, counts_field(READER, reason), 1)
-        pipe.execute()
+        set_aside_blocking(self._client, READER, part.events, entry, reason=reason, error=error)
         self._write(part, cursor, entry_id.decode(), Ops(), set())
         self._failures.forget(part.events, entry_id)
         if self._metrics is not None:
             self._metrics.entries_dead_lettered.labels(READER, reason.value).inc()
-        logger.warning(
-            "analytics: entry %s of %s set aside in the dead-letter stream (%s: %s)",
-            entry_id.decode(),
-            part.name,
-            reason.value,
-            error,
-        )
 
     def _write(
         self, part: Partition, expected: str, cursor: str, ops: Ops, touched: set[str]

@@ -19,7 +19,6 @@ the idempotent transitions absorb). Set aside: dead-lettered, then acknowledged 
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -37,7 +36,7 @@ from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
 from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.metrics import Metrics
-from aggregator.poison import MAXLEN, Failures, PoisonReason, counts_field, letter
+from aggregator.poison import Failures, PoisonReason, set_aside
 from aggregator.rules.engine import (
     AlertWork,
     RoomWork,
@@ -47,7 +46,7 @@ from aggregator.rules.engine import (
     route_status,
 )
 from aggregator.rules.room_state import RoomState, apply_signal, read_state, rooms_channel
-from aggregator.store import DEADLETTER_COUNTS, DEADLETTER_STREAM, RULES_GROUP, Partition
+from aggregator.store import RULES_GROUP, Partition
 from aggregator.supervise import retry
 from protocol import AgentStatus, parse_event
 
@@ -198,18 +197,18 @@ class RulesConsumer:
         # read, one write and one announcement per room), so a burst of ordinary readings
         # cannot queue a fall behind thousands of room round trips.
         rooms: list[RoomWork] = []
-        for entry_id, fields in entries:
+        for entry in entries:
             try:
-                room = await self._apply(part, fields, rooms)
+                room = await self._apply(part, entry[1], rooms)
             except RedisError:
                 raise
             except _UnparseableError as e:
-                await self._set_aside(part, entry_id, fields, PoisonReason.UNPARSEABLE, e)
+                await self._set_aside(part, entry, PoisonReason.UNPARSEABLE, e)
                 continue
             except Exception as e:  # one entry's failure: retried, then set aside
-                if not self._failures.add(part.events, entry_id):
+                if not self._failures.add(part.events, entry[0]):
                     raise  # the supervisor logs it and starts this task again
-                await self._set_aside(part, entry_id, fields, PoisonReason.FAILED, e)
+                await self._set_aside(part, entry, PoisonReason.FAILED, e)
                 continue
             if room is not None:
                 rooms.append(room)
@@ -264,41 +263,14 @@ class RulesConsumer:
     async def _set_aside(
         self,
         part: Partition,
-        entry_id: bytes,
-        fields: dict[bytes, bytes],
+        entry: Entry,
         reason: PoisonReason,
         error: Exception,
     ) -> None:
         """Dead-letter one entry; it is acknowledged with its batch."""
-        async with self._client.pipeline(transaction=False) as pipe:
-            pipe.xadd(
-                DEADLETTER_STREAM,
-                cast(
-                    Any,
-                    letter(
-                        READER,
-                        part.events,
-                        entry_id,
-                        fields,
-                        reason=reason,
-                        error=error,
-                        now=time.time(),
-                    ),
-                ),
-                maxlen=MAXLEN,
-                approximate=True,
-            )
-            pipe.hincrby(DEADLETTER_COUNTS, counts_field(READER, reason), 1)
-            await pipe.execute()
-        self._failures.forget(part.events, entry_id)
+        await set_aside(self._client, READER, part.events, entry, reason=reason, error=error)
+        self._failures.forget(part.events, entry[0])
         self._metrics.entries_dead_lettered.labels(READER, reason.value).inc()
-        logger.warning(
-            "rules: entry %s of %s set aside in the dead-letter stream (%s: %s)",
-            entry_id.decode(),
-            part.name,
-            reason.value,
-            error,
-        )
 
     async def _apply_rooms(self, part: Partition, works: list[RoomWork]) -> None:
         """Read, change, write and announce the batch's rooms (this task is their only
