@@ -172,6 +172,10 @@ class App:
                 cfg.mqtt,
                 self.metrics.registry,
                 consumer=cfg.mqtt.client_id,
+                dead_letter_after=dead_letter_after,
+                on_set_aside=lambda why: self.metrics.entries_dead_lettered.labels(
+                    "notify", why.value
+                ).inc(),
             )
             if cfg.notify.enabled
             else None

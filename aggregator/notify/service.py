@@ -26,6 +26,7 @@ from aggregator.notify.mqtt import MqttChannel
 from aggregator.notify.outbox import Outbox
 from aggregator.notify.source import NotifySource
 from aggregator.notify.webhook import WebhookChannel
+from aggregator.poison import PoisonReason
 from aggregator.supervise import Supervisor
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class Notifier:
         mqtt: MqttChannel | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         poll_s: float = 1.0,
+        dead_letter_after: int = 3,
+        on_set_aside: Callable[[PoisonReason], None] = lambda _reason: None,
     ) -> None:
         self.metrics = NotifyMetrics(registry)
         self.outbox = Outbox(client, dedupe_ttl_s=cfg.dedupe_ttl_s)
@@ -66,6 +69,8 @@ class Notifier:
             consumer=consumer,
             clock=clock,
             on_queued=self.dispatcher.wake.set,
+            dead_letter_after=dead_letter_after,
+            on_set_aside=on_set_aside,
         )
 
     @classmethod
@@ -77,6 +82,8 @@ class Notifier:
         registry: CollectorRegistry,
         *,
         consumer: str,
+        dead_letter_after: int = 3,
+        on_set_aside: Callable[[PoisonReason], None] = lambda _reason: None,
     ) -> "Notifier":
         """The production wiring; raises ValueError when a webhook has no signing secret."""
         webhooks: list[Channel] = [WebhookChannel(w, clock=time.time) for w in cfg.webhooks]
@@ -91,7 +98,16 @@ class Notifier:
                 cfg.homes,
                 keepalive_s=mqtt_cfg.keepalive_s,
             )
-        return cls(cfg, client, webhooks, registry, consumer=consumer, mqtt=mqtt)
+        return cls(
+            cfg,
+            client,
+            webhooks,
+            registry,
+            consumer=consumer,
+            mqtt=mqtt,
+            dead_letter_after=dead_letter_after,
+            on_set_aside=on_set_aside,
+        )
 
     def start(self) -> None:
         """Connect the MQTT channel (its paho thread reconnects by itself)."""

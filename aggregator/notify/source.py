@@ -8,6 +8,10 @@ the rules read gives at-least-once input for free: an entry is acknowledged only
 notifications are queued in the outbox and the home's state is saved, so a crash re-reads it
 and the deterministic ids make that harmless. On first start the group begins
 ``stale_after_s`` back, so a home's old history is not notified.
+
+An entry this reader cannot process is set aside in the dead-letter stream
+(`aggregator.poison`): at once when it does not parse, else after ``dead_letter_after``
+tries, each a crash of this loop that the supervisor logs and restarts.
 """
 
 import asyncio
@@ -16,10 +20,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from pydantic import TypeAdapter, ValidationError
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from aggregator.groups import Entry, claim_stale, drain_pending
 from aggregator.notify.config import HomeNotifyConfig, NotifyConfig
@@ -29,6 +34,7 @@ from aggregator.notify.model import Notification
 from aggregator.notify.outbox import Outbox, home_key
 from aggregator.notify.rules import event_notifications
 from aggregator.notify.timers import due
+from aggregator.poison import Failures, PoisonReason, set_aside
 from aggregator.store import Partition
 from aggregator.supervise import retry, wait_or_stop
 from protocol import AgentStatus, parse_event
@@ -39,6 +45,7 @@ NOTIFY_GROUP = "notify"
 CLAIM_IDLE_MS = 60_000
 """Entries another (dead) consumer of the group held this long are taken over."""
 _status_adapter: TypeAdapter[AgentStatus] = TypeAdapter(AgentStatus)
+READER = "notify"
 
 
 class NotifySource:
@@ -53,6 +60,8 @@ class NotifySource:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_queued: Callable[[], None] = lambda: None,
         idle_s: float = 0.1,
+        dead_letter_after: int = 3,
+        on_set_aside: Callable[[PoisonReason], None] = lambda _reason: None,
     ) -> None:
         self._client = client
         self._outbox = outbox
@@ -62,6 +71,8 @@ class NotifySource:
         self._clock = clock
         self._on_queued = on_queued
         self._idle_s = idle_s
+        self._failures = Failures(dead_letter_after)
+        self._on_set_aside = on_set_aside
         self._homes = {Partition(h.site, h.unit): h for h in cfg.homes}
         self._ready = False
         self._last_tick = float("-inf")
@@ -148,23 +159,42 @@ class NotifySource:
         state = HomeState.load(await self._client.get(key))
         zone = home.zone
         now = self._clock()
-        for _, fields in entries:
-            kind = fields.get(b"kind", b"").decode()
-            payload = fields.get(b"payload", b"")
+        for entry in entries:
             try:
-                if kind == "status":
-                    state = observe_status(state, _status_adapter.validate_json(payload))
-                    continue
-                event = parse_event(payload)
-            except ValidationError:
-                logger.warning("notify: an entry of %s does not parse; skipped", part.name)
-                continue
-            state = observe(state, event, zone)
-            for note in event_notifications(event, home, now, self._cfg.stale_after_s):
-                await self._queue(note, home)
+                state = await self._apply(state, entry[1], home, zone, now)
+            except RedisError:
+                raise
+            except Exception as e:  # one entry's failure: retried, then set aside
+                reason = PoisonReason.UNPARSEABLE
+                if not isinstance(e, ValidationError):
+                    reason = PoisonReason.FAILED
+                    if not self._failures.add(part.events, entry[0]):
+                        raise  # the supervisor logs it and starts this loop again
+                await set_aside(self._client, READER, part.events, entry, reason=reason, error=e)
+                self._failures.forget(part.events, entry[0])
+                self._on_set_aside(reason)
         await self._client.set(key, state.dump())
         # Acknowledged after the notifications are queued and the state saved.
         await self._client.xack(part.events, NOTIFY_GROUP, *(entry_id for entry_id, _ in entries))
+
+    async def _apply(
+        self,
+        state: HomeState,
+        fields: dict[bytes, bytes],
+        home: HomeNotifyConfig,
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> HomeState:
+        """One entry: the home's new state, its notifications queued."""
+        kind = fields.get(b"kind", b"").decode()
+        payload = fields.get(b"payload", b"")
+        if kind == "status":
+            return observe_status(state, _status_adapter.validate_json(payload))
+        event = parse_event(payload)
+        state = observe(state, event, zone)
+        for note in event_notifications(event, home, now, self._cfg.stale_after_s):
+            await self._queue(note, home)
+        return state
 
     async def _queue(self, note: Notification, home: HomeNotifyConfig) -> None:
         channels = self._cfg.channels_of(home)

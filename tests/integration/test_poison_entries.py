@@ -1,6 +1,6 @@
-"""A stored entry that a reader cannot process no longer stops the alerts or the reports of
-every unit: it is set aside in the dead-letter stream with its reason, and the entries after
-it, in its unit and in others, are applied.
+"""A stored entry that a reader cannot process no longer stops the alerts, the reports or
+the caregiver notifications of every unit: it is set aside in the dead-letter stream with its
+reason, and the entries after it, in its unit and in others, are applied.
 
 The entries are written straight into the partition streams, as entries stored before ingest
 checked times (or by an older version) would be: ingest may refuse such events today.
@@ -18,6 +18,7 @@ from typing import cast
 import pytest
 import redis
 import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry
 
 from aggregator import samples
 from aggregator.alerts.store import AlertStore
@@ -25,11 +26,15 @@ from aggregator.analytics import keys
 from aggregator.analytics.consumer import AnalyticsConsumer
 from aggregator.config import RulesConfig
 from aggregator.metrics import Metrics
+from aggregator.notify.service import Notifier
+from aggregator.notify.webhook import WebhookChannel
+from aggregator.poison import PoisonReason
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import DEADLETTER_STREAM, PARTITIONS_KEY, RULES_GROUP, Partition
 from aggregator.supervise import Backoff, RestartPolicy, Supervisor
 from ambient.services import Service
 from protocol import Phase, dump_event
+from tests.integration.test_notify import Receiver, append_fall, config, home, hook
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +166,48 @@ async def test_an_entry_the_rules_cannot_process_is_retried_then_set_aside(
             "ambient_entries_dead_lettered_total", {"reader": "rules", "reason": reason}
         )
         assert value == 1
+
+
+@pytest.fixture
+async def notify_client(redis_service: Service) -> AsyncIterator[aioredis.Redis]:
+    redis_client = aioredis.Redis.from_url(f"{redis_service.url}/12")
+    await redis_client.flushdb()
+    yield redis_client
+    await redis_client.aclose()
+
+
+@pytest.mark.anyio
+async def test_an_entry_the_notifier_cannot_process_is_set_aside_and_the_family_is_told(
+    notify_client: aioredis.Redis,
+) -> None:
+    receiver = Receiver(script=[]).start()
+    part = home()
+    cfg = config(part, [hook(receiver.url)])
+    set_aside: list[PoisonReason] = []
+    notifier = Notifier(
+        cfg,
+        notify_client,
+        [WebhookChannel(cfg.webhooks[0])],
+        CollectorRegistry(),
+        consumer="notify-poison",
+        poll_s=0.05,
+        on_set_aside=set_aside.append,
+    )
+    await notify_client.sadd(PARTITIONS_KEY, part.name)
+    failing = _text(await notify_client.xadd(part.events, {"kind": b"\xff\xfe", "payload": b"{}"}))
+    stop = asyncio.Event()
+    task = asyncio.create_task(notifier.run(stop))
+    try:
+        await append_fall(notify_client, part, Phase.START, uuid.uuid4(), 0.0)
+        deadline = time.monotonic() + 20
+        while not receiver.accepted():
+            assert time.monotonic() < deadline, "the fall after the bad entry was never sent"
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        receiver.stop()
+    assert set_aside == [PoisonReason.FAILED]
+    entries = cast(list[tuple[bytes, Fields]], await notify_client.xrange(DEADLETTER_STREAM))
+    [letter] = [f for _, f in entries if f[b"stream"] == part.events.encode()]
+    assert letter[b"entry_id"].decode() == failing and letter[b"reason"] == b"notify.failed"
