@@ -50,6 +50,11 @@ class _Server(uvicorn.Server):
         yield
 
 
+INGEST_WRITER = "ingest-writer"
+"""The ingest writer thread's name in health and metrics: it is not an asyncio task, but a
+failed batch is counted and shown failing like a task's crash."""
+
+
 class WebStartError(RuntimeError):
     """uvicorn could not start serving (it says why in the log: a port taken, say)."""
 
@@ -86,6 +91,10 @@ class App:
         self.metrics.task_failing.labels(name).set_function(
             lambda: float(name in self.supervisor.failing())
         )
+
+    def _ingest_crashed(self, loop: asyncio.AbstractEventLoop, error: Exception) -> None:
+        """From the ingest writer thread: a failed batch, counted like a task's crash."""
+        loop.call_soon_threadsafe(self.supervisor.record_crash, INGEST_WRITER, error)
 
     async def _serve_web(self, app: FastAPI, started: asyncio.Event) -> None:
         """One uvicorn server until stop; a new one on every (re)start of the task."""
@@ -135,6 +144,7 @@ class App:
             self.metrics,
             max_payload_bytes=cfg.ingest.max_payload_bytes,
             batch_size=cfg.ingest.batch_size,
+            on_crash=partial(self._ingest_crashed, loop),
         )
         presences = [Presence(cfg.mqtt, site) for site in cfg.sites]
         dead_letter_after = cfg.supervision.dead_letter_after
@@ -181,6 +191,9 @@ class App:
             else None
         )
 
+        self.metrics.task_failing.labels(INGEST_WRITER).set_function(
+            lambda: float(INGEST_WRITER in self.supervisor.failing())
+        )
         ingest.start()
         for presence in presences:
             presence.start()

@@ -200,6 +200,22 @@ class Supervisor:
         health = self._health[name] = TaskHealth(name)
         self._tasks[name] = asyncio.create_task(self._keep(health, run, started), name=name)
 
+    def record_crash(self, name: str, error: BaseException) -> None:
+        """A crash of work this supervisor does not run itself (the ingest writer thread,
+        which logs it and goes on with its next batch): counted, and failing in health until
+        ``healthy_after_s`` pass without another. Call on the event loop's thread."""
+        health = self._health.setdefault(name, TaskHealth(name))
+        now = self._clock()
+        if health.running_since is not None and (
+            now - health.running_since >= self._policy.healthy_after_s
+        ):
+            health.in_a_row = 0
+        health.crashes += 1
+        health.in_a_row += 1
+        health.last_error = error_summary(error)
+        health.running_since = now
+        self._on_crash(name)
+
     def health(self) -> dict[str, TaskHealth]:
         return dict(self._health)
 

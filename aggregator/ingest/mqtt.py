@@ -77,7 +77,10 @@ class MqttIngest:
         max_payload_bytes: int,
         batch_size: int = 200,
         clock: Callable[[], float] = time.monotonic,
+        on_crash: Callable[[Exception], None] = lambda _e: None,
     ) -> None:
+        """``on_crash`` hears of each batch that failed (from the writer thread)."""
+        self._on_crash = on_crash
         self._cfg = cfg
         self._sites = sites
         self._writer = writer
@@ -186,8 +189,9 @@ class MqttIngest:
                     break
             try:
                 self._process(batch)
-            except Exception:
+            except Exception as e:
                 logger.exception("ingest batch failed; messages stay unacked for redelivery")
+                self._on_crash(e)
 
     def _process(self, batch: list[Received]) -> None:
         items: list[Accepted | DeadLetter] = []

@@ -230,3 +230,18 @@ def test_an_error_summary_names_the_error_and_where_it_was_raised() -> None:
         text = error_summary(e)
     assert text.startswith("ValueError: invalid literal for int()")
     assert "(at test_supervise.py:" in text
+
+
+def test_a_crash_reported_from_a_thread_is_counted_and_red_for_a_while() -> None:
+    clock, crashes = Clock(), list[str]()
+    policy = RestartPolicy(healthy_after_s=30)
+    sup = Supervisor(asyncio.Event(), policy, on_crash=crashes.append, clock=clock)
+    try:
+        raise KeyError("payload")
+    except KeyError as e:
+        sup.record_crash("ingest-writer", e)
+    assert crashes == ["ingest-writer"]
+    assert sup.failing()["ingest-writer"].startswith("KeyError: 'payload'")
+    clock.now += 31
+    assert sup.failing() == {}
+    assert sup.health()["ingest-writer"].crashes == 1
