@@ -67,6 +67,11 @@ LAST_MS = round(datetime(9999, 12, 30, tzinfo=UTC).timestamp() * 1000)
 local time of any of them exists too."""
 
 
+MAX_LENGTH_S = 1e9
+"""Longest length (time on the floor, an activity, a session) counted: ~31 years, so every
+counter in milliseconds stays far inside Redis's 64-bit integers."""
+
+
 class RollupError(ValueError):
     """An event the roll-ups cannot count (a time outside the years 1 to 9999, a length that
     is not a number): refused before any counter of the batch changed."""
@@ -308,8 +313,8 @@ def _placed(ms: float, what: str) -> int:
 
 
 def _finite(seconds: float, what: str) -> None:
-    if not math.isfinite(seconds):
-        raise RollupError(f"{what} is not a finite number of seconds")
+    if not (math.isfinite(seconds) and seconds <= MAX_LENGTH_S):
+        raise RollupError(f"{what} is not a number of seconds the roll-ups can count")
 
 
 def _check_times(event: AnyEvent, ms: int) -> None:

@@ -52,7 +52,17 @@ def test_lengths_that_are_not_numbers_or_reach_before_year_1_are_refused() -> No
     assert "on_floor_s" in _refused(
         _with(fall, data=fall.data.model_copy(update={"on_floor_s": math.inf}))
     )
-    assert "start" in _refused(event("activity", "2026-01-02T00:00:00", _activity(1e12)))
+    assert "duration_s" in _refused(event("activity", "2026-01-02T00:00:00", _activity(1e12)))
+    thirty_years = event("activity", "2026-01-02T00:00:00", _activity(9.5e8))
+    assert "start" in _refused(_with(thirty_years, ts=thirty_years.ts.replace(year=20)))
+    session = event(
+        "mobility",
+        "2026-01-02T00:00:00",
+        {"track_id": 1, "state": "walking", "staff_count": 1, "duration_s": 60, "ims_level": 7},
+        phase="end",
+    )
+    huge = session.data.model_copy(update={"active_s": 1e306})
+    assert "active_s" in _refused(_with(session, data=huge))
     bad_day = event("mobility_day", "2026-01-03T00:00:05", mobility_day("2026-02-30", 5, 3, 60))
     assert "not a date" in _refused(bad_day)
 
