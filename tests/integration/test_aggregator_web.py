@@ -166,7 +166,7 @@ async def test_pages_health_and_metrics(client: Feed) -> None:
     assert f'data-site="{site}"' in page.text
     assert "http://" not in page.text and "https://" not in page.text, "no CDN, no fonts"
     health = await http.get("/healthz")
-    assert health.json() == {"ok": True, "mqtt_connected": True, "redis": True}
+    assert health.json() == {"ok": True, "mqtt_connected": True, "redis": True, "failing": {}}
     assert "ambient_events_ingested" in (await http.get("/metrics")).text
 
 
