@@ -228,6 +228,12 @@ class SupervisionConfig(_Section):
         "dead-letter stream.",
     )
 
+    @model_validator(mode="after")
+    def _cap_above_base(self) -> "SupervisionConfig":
+        if self.restart_cap_s < self.restart_base_s:
+            raise ValueError("supervision: restart_cap_s must be at least restart_base_s")
+        return self
+
 
 UnitRef = Annotated[
     str,

@@ -12,6 +12,8 @@ import threading
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from aggregator.app import restart_policy
+from aggregator.config import ConfigError, parse_config
 from aggregator.supervise import (
     Backoff,
     RestartPolicy,
@@ -245,3 +247,13 @@ def test_a_crash_reported_from_a_thread_is_counted_and_red_for_a_while() -> None
     clock.now += 31
     assert sup.failing() == {}
     assert sup.health()["ingest-writer"].crashes == 1
+
+
+def test_the_supervision_section_is_checked_and_reaches_the_restart_policy() -> None:
+    cfg = parse_config("supervision: {restart_base_s: 1, restart_cap_s: 8, max_restarts: 4}\n")
+    policy = restart_policy(cfg.supervision)
+    assert (policy.backoff.base_s, policy.backoff.cap_s, policy.max_restarts) == (1, 8, 4)
+    with pytest.raises(ConfigError, match="restart_cap_s must be at least restart_base_s"):
+        parse_config("supervision: {restart_base_s: 10, restart_cap_s: 1}\n")
+    with pytest.raises(ConfigError, match="dead_letter_after"):
+        parse_config("supervision: {dead_letter_after: 0}\n")
