@@ -34,6 +34,10 @@ MAXLEN = 100_000
 """Approximate bound of the dead-letter stream (shared with ingest)."""
 
 
+TRACKED = 10_000
+"""Entries whose failures are counted at once; past that the counts start again."""
+
+
 class PoisonReason(StrEnum):
     UNPARSEABLE = "unparseable"
     """The stored payload does not parse as an event or a status."""
@@ -54,6 +58,8 @@ class Failures:
 
     def add(self, stream: str, entry_id: bytes) -> bool:
         """Count one failure; True when the entry has now failed ``limit`` times."""
+        if len(self._counts) >= TRACKED:
+            self._counts.clear()  # bounded memory: entries that failed once and then passed
         self._counts[(stream, entry_id)] += 1
         return self._counts[(stream, entry_id)] >= self.limit
 
