@@ -13,6 +13,8 @@ before ingest checked times (or by an older version) would be.
 
 import json
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ import redis
 from aggregator import samples
 from aggregator.analytics import keys
 from aggregator.store import DEADLETTER_STREAM, PARTITIONS_KEY, Partition
-from ambient.services import Service
+from ambient.services import Service, mosquitto
 from protocol import Phase, dump_event, event_topic
 from tests.integration.test_aggregator_ingest import Aggregator, Publisher, entries, wait_for
 
@@ -196,3 +198,40 @@ def test_a_web_port_taken_ends_the_aggregator_with_a_reason(
         assert agg.proc.wait(20) == 1
     last = agg.log.read_text().strip().splitlines()[-1]
     assert last.startswith("aggregator: stopped: web could not start: WebStartError")
+
+
+def test_readyz_is_red_until_ingest_is_subscribed(
+    tmp_path: Path, redis_service: Service, site: str
+) -> None:
+    late = mosquitto(tmp_path / "late-broker")  # its port is chosen, nothing listens yet
+    agg = _aggregator(tmp_path, late, redis_service, site)
+    with agg.log.open("ab") as log:
+        agg.proc = subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "run", "--config", str(agg.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def answer() -> httpx.Response | None:
+            try:
+                return _get(agg, "/readyz")
+            except httpx.HTTPError:
+                return None
+
+        waiting = wait_for(answer, 30, "/readyz to answer")
+        assert waiting.status_code == 503
+        assert waiting.json() == {
+            "ready": False,
+            "redis": True,
+            "ingest_subscribed": False,
+            "failing": {},
+        }
+        assert _get(agg, "/healthz").status_code == 503
+        late.start()
+        wait_for(lambda: _get(agg, "/readyz").status_code == 200, 30, "/readyz green")
+        assert agg.stop() == 0
+    finally:
+        if agg.proc.poll() is None:
+            agg.kill()
+        late.stop()
