@@ -22,7 +22,7 @@ import random
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -115,6 +115,55 @@ def retry_blocking(
             on_error(e)
             stop.wait(wait)
     return None
+
+
+async def each(
+    items: Iterable[T],
+    work: Callable[[T], Awaitable[object]],
+    *,
+    what: str,
+    transient: Transient = REDIS_DOWN,
+) -> None:
+    """``work`` for every item (a unit's partition, say). A failure of one item is raised
+    only after the others had their turn, so one broken unit does not hold up the rest; a
+    ``transient`` failure concerns them all and propagates at once. Further failures of the
+    same round are logged here, the raised one by whoever catches it (the supervisor)."""
+    first: Exception | None = None
+    for item in items:
+        try:
+            await work(item)
+        except transient:
+            raise
+        except Exception as e:  # deferred, see above
+            if first is None:
+                first = e
+            else:
+                logger.exception("%s: %s failed too", what, item)
+    if first is not None:
+        raise first
+
+
+def each_blocking(
+    items: Iterable[T],
+    work: Callable[[T], object],
+    *,
+    what: str,
+    transient: Transient = REDIS_DOWN,
+) -> None:
+    """`each` for blocking work."""
+    first: Exception | None = None
+    for item in items:
+        try:
+            work(item)
+        except transient:
+            raise
+        except Exception as e:  # deferred, see `each`
+            if first is None:
+                first = e
+            else:
+                logger.exception("%s: %s failed too", what, item)
+    if first is not None:
+        raise first
 
 
 def error_summary(error: BaseException) -> str:

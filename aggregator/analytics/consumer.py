@@ -36,7 +36,7 @@ from aggregator.analytics.rollup import Ops, Rollup, RollupError, RoomCarry, Shi
 from aggregator.metrics import Metrics
 from aggregator.poison import Failures, PoisonReason, set_aside_blocking
 from aggregator.store import PARTITIONS_KEY, Partition
-from aggregator.supervise import retry, wait_or_stop
+from aggregator.supervise import each_blocking, retry, wait_or_stop
 from protocol import parse_event
 
 logger = logging.getLogger(__name__)
@@ -133,10 +133,14 @@ class AnalyticsConsumer:
         """Apply every entry written so far, partition by partition (blocking)."""
         stats = CatchUp()
         names = cast(set[bytes], self._client.smembers(PARTITIONS_KEY))
-        for name in sorted(n.decode() for n in names):
-            part = Partition.parse(name)
+
+        def follow(part: Partition) -> None:
             while self._step(part, stats):
                 pass
+
+        # A unit whose roll-up fails raises only after every other unit had its turn.
+        parts = [Partition.parse(name) for name in sorted(n.decode() for n in names)]
+        each_blocking(parts, follow, what=READER)
         return stats
 
     def _step(self, part: Partition, stats: CatchUp) -> bool:

@@ -47,7 +47,7 @@ from aggregator.rules.engine import (
 )
 from aggregator.rules.room_state import RoomState, apply_signal, read_state, rooms_channel
 from aggregator.store import RULES_GROUP, Partition
-from aggregator.supervise import retry
+from aggregator.supervise import each, retry
 from protocol import AgentStatus, parse_event
 
 logger = logging.getLogger(__name__)
@@ -103,20 +103,16 @@ class RulesConsumer:
         if not self._backfilled:
             await self._store.backfill_history()
             self._backfilled = True
-        for part in parts:
-            if part not in self._known:
-                await self._ensure_group(part)
-                self._known.add(part)
-                await self._drain_pending(part)
+        # Every loop over partitions goes through `each`: a unit whose processing fails
+        # crashes this task only after every other unit had its turn.
+        await each([p for p in parts if p not in self._known], self._join, what=READER)
         if self._recover:
-            for part in parts:
-                await self._drain_pending(part)
+            await each(parts, self._drain_pending, what=READER)
             self._recover = False
         loop_now = asyncio.get_running_loop().time()
         if loop_now - self._last_claim > self._cfg.claim_idle_ms / 1000:
             self._last_claim = loop_now
-            for part in parts:
-                await self._claim_stale(part)
+            await each(parts, self._claim_stale, what=READER)
         if not parts:
             await asyncio.sleep(self._block_ms / 1000)
             return
@@ -127,13 +123,23 @@ class RulesConsumer:
         for part in parts:
             pipe.xreadgroup(RULES_GROUP, self._consumer, cast(Any, {part.events: ">"}), count=200)
         replies = await pipe.execute()
-        got = 0
-        for part, reply in zip(parts, replies, strict=True):
-            for _, entries in cast(list[tuple[bytes, list[Entry]]], reply or []):
-                got += len(entries)
-                await self._apply_all(part, entries)
-        if not got:
+        batches = [
+            (part, entries)
+            for part, reply in zip(parts, replies, strict=True)
+            for _, entries in cast(list[tuple[bytes, list[Entry]]], reply or [])
+        ]
+        await each(batches, self._apply_batch, what=READER)
+        if not batches:
             await asyncio.sleep(min(self._block_ms, IDLE_POLL_MS) / 1000)
+
+    async def _join(self, part: Partition) -> None:
+        """A partition seen for the first time (or again after a restart)."""
+        await self._ensure_group(part)
+        self._known.add(part)
+        await self._drain_pending(part)
+
+    async def _apply_batch(self, batch: tuple[Partition, list[Entry]]) -> None:
+        await self._apply_all(*batch)
 
     async def _escalation_tick(self, parts: list[Partition]) -> None:
         now = self._clock()
@@ -142,12 +148,15 @@ class RulesConsumer:
         ):
             return
         self._last_tick = now
-        for part in parts:
+
+        async def escalate(part: Partition) -> None:
             for due in due_escalations(await self._store.active([part]), now, self._policy):
                 actions = await self._store.update(
                     part, due.alert_id, lambda a: escalate_if_due(a, now, self._policy)
                 )
                 self._count(actions, cause="timer")
+
+        await each(parts, escalate, what=READER)
 
     def _count(self, actions: list[AlertAction], cause: str = "event") -> None:
         for action in actions:

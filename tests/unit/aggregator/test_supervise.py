@@ -18,6 +18,8 @@ from aggregator.supervise import (
     Backoff,
     RestartPolicy,
     Supervisor,
+    each,
+    each_blocking,
     error_summary,
     retry,
     retry_blocking,
@@ -257,3 +259,33 @@ def test_the_supervision_section_is_checked_and_reaches_the_restart_policy() -> 
         parse_config("supervision: {restart_base_s: 10, restart_cap_s: 1}\n")
     with pytest.raises(ConfigError, match="dead_letter_after"):
         parse_config("supervision: {dead_letter_after: 0}\n")
+
+
+def test_each_gives_every_item_its_turn_before_raising_the_first_failure() -> None:
+    done: list[str] = []
+
+    async def work(unit: str) -> None:
+        if unit in ("a", "c"):
+            raise ValueError(f"unit {unit} is broken")
+        done.append(unit)
+
+    async def redis_down(unit: str) -> None:
+        done.append(unit)
+        raise RedisConnectionError("down")
+
+    with pytest.raises(ValueError, match="unit a"):
+        asyncio.run(each(["a", "b", "c", "d"], work, what="rules"))
+    assert done == ["b", "d"]
+    done.clear()
+    with pytest.raises(RedisConnectionError):
+        asyncio.run(each(["a", "b"], redis_down, what="rules"))
+    assert done == ["a"], "a Redis failure concerns every unit: raised at once"
+
+    def fold(unit: str) -> None:
+        done.append(unit)
+        if unit == "e":
+            raise KeyError(unit)
+
+    with pytest.raises(KeyError):
+        each_blocking(["e", "f"], fold, what="analytics")
+    assert done == ["a", "e", "f"]
