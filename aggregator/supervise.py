@@ -13,6 +13,9 @@ Two loops, for two kinds of failure:
   web server on a taken port), makes the supervisor give up: the process then ends with a
   one-line reason and a non-zero code, so its service manager sees it, rather than running
   on half dead.
+
+And `each`, for the loops over units inside a task: one unit that fails (its stored state
+unreadable, say) raises only after every other unit had its turn.
 """
 
 import asyncio
