@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from aggregator.alerts.store import AlertStore
 from aggregator.analytics.consumer import AnalyticsConsumer
 from aggregator.config import CentralConfig, SupervisionConfig
+from aggregator.errors import AggregatorError
 from aggregator.ingest.mqtt import MqttIngest
 from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
@@ -55,7 +56,7 @@ INGEST_WRITER = "ingest-writer"
 failed batch is counted and shown failing like a task's crash."""
 
 
-class WebStartError(RuntimeError):
+class WebStartError(AggregatorError, RuntimeError):
     """uvicorn could not start serving (it says why in the log: a port taken, say)."""
 
 

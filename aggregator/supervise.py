@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from redis.exceptions import RedisError
 
+from aggregator.errors import AggregatorError
 from aggregator.notify.backoff import delay_s
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ def error_summary(error: BaseException) -> str:
     return text[:500]
 
 
-class TaskExitedError(RuntimeError):
+class TaskExitedError(AggregatorError, RuntimeError):
     """A supervised task returned although the aggregator was not stopping."""
 
 

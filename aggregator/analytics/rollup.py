@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aggregator.analytics import keys
+from aggregator.errors import AggregatorError
 from aggregator.store import Partition
 from protocol import (
     ActivityEvent,
@@ -72,7 +73,7 @@ MAX_LENGTH_S = 1e9
 counter in milliseconds stays far inside Redis's 64-bit integers."""
 
 
-class RollupError(ValueError):
+class RollupError(AggregatorError, ValueError):
     """An event the roll-ups cannot count (a time outside the years 1 to 9999, a length that
     is not a number): refused before any counter of the batch changed."""
 
