@@ -82,10 +82,13 @@ def letter(
     error: BaseException,
     now: float,
 ) -> dict[str, str | bytes]:
-    """The dead-letter stream entry of one set-aside stream entry."""
+    """The dead-letter stream entry of one set-aside stream entry: the fields of ingest's
+    dead letters (``topic`` empty: it came from a stream, not from the broker) and where it
+    was stored."""
     return {
         "reason": f"{reader}.{reason.value}",
         "detail": error_summary(error),
+        "topic": "",
         "reader": reader,
         "stream": stream,
         "entry_id": entry_id,

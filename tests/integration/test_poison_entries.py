@@ -99,6 +99,7 @@ def test_a_year_one_fall_is_set_aside_and_the_reports_go_on(sync_client: "redis.
     [letter] = _letters(sync_client, bad_unit)
     assert letter[b"entry_id"] == poison_id
     assert letter[b"reader"] == b"analytics"
+    assert letter[b"topic"] == b"", "the fields of ingest's dead letters, for their readers"
     assert letter[b"reason"] == b"analytics.out_of_range"
     assert b"outside the years" in letter[b"detail"]
     assert b"0001-01-01" in letter[b"payload"]
