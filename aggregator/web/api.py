@@ -40,13 +40,8 @@ from aggregator.config import AuthConfig
 from aggregator.metrics import Metrics
 from aggregator.rules.room_state import RoomState, read_state, rooms_channel
 from aggregator.store import Partition, feed_channel
-from aggregator.web.auth import (
-    COOKIE,
-    ROLE_PERMISSIONS,
-    Authenticator,
-    Principal,
-    required_permission,
-)
+from aggregator.web.auth import COOKIE, Authenticator, Principal, required_permission
+from aggregator.web.login import login_router
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +68,6 @@ class ResolveBody(BaseModel):
     outcome: Outcome = Field(
         description="What it was: true_fall, false_alarm, assisted, not_found, other."
     )
-
-
-class LoginBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class _LoginRequiredError(Exception):
@@ -156,6 +145,7 @@ def create_app(
 
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
+    app.include_router(login_router(authn))
 
     def actor(request: Request, typed: str | None) -> str:
         """With sign-in on, the signed-in user; else the staff id typed on the page."""
@@ -267,56 +257,6 @@ def create_app(
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-
-    @app.get("/login", response_class=HTMLResponse)
-    async def login_page() -> str:
-        return _page("login.html")
-
-    @app.post("/api/login")
-    async def login(body: LoginBody) -> JSONResponse:
-        if not authn.enabled:
-            return JSONResponse(me_json(None))
-        who = await asyncio.to_thread(authn.login, body.id, body.password)
-        if who is None:
-            raise HTTPException(401, "wrong id or password")
-        response = JSONResponse(me_json(who))
-        response.set_cookie(
-            COOKIE,
-            authn.signer.sign(who.id, who.role, time.time()),
-            max_age=int(authn.signer.ttl_s),
-            httponly=True,
-            samesite="strict",
-            secure=authn.cfg.secure_cookie,
-            path="/",
-        )
-        logger.info("signed in: %s (%s)", who.id, who.role)
-        return response
-
-    @app.post("/api/logout")
-    async def logout() -> JSONResponse:
-        response = JSONResponse({"ok": True})
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-        return response
-
-    @app.get("/api/me")
-    async def me(request: Request) -> dict[str, Any]:
-        """Who is signed in and what they may do; the page shows only what they may use."""
-        return me_json(request.state.principal)
-
-    def me_json(who: Principal | None) -> dict[str, Any]:
-        if who is None:
-            return {
-                "auth": authn.enabled,
-                "id": None,
-                "role": None,
-                "permissions": sorted(ROLE_PERMISSIONS["admin"]),
-            }
-        return {
-            "auth": True,
-            "id": who.id,
-            "role": who.role,
-            "permissions": sorted(who.permissions),
-        }
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
