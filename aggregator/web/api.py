@@ -42,6 +42,7 @@ from aggregator.rules.room_state import RoomState, read_state, rooms_channel
 from aggregator.store import Partition, feed_channel
 from aggregator.web.auth import COOKIE, Authenticator, Principal, required_permission
 from aggregator.web.login import login_router
+from aggregator.web.sessions import RedisSessions
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def create_app(
     """
     store = AlertStore(client)
     stopping = stopping or asyncio.Event()
-    authn = Authenticator(auth or AuthConfig())
+    authn = Authenticator(auth or AuthConfig(), RedisSessions(client))
 
     async def guard(request: Request) -> None:
         request.state.principal = None
@@ -121,9 +122,12 @@ def create_app(
         needed = required_permission(request.method, template)
         if not authn.enabled or needed is None:
             return
-        who = authn.from_bearer(request.headers.get("authorization")) or authn.from_cookie(
-            request.cookies.get(COOKIE), time.time()
-        )
+        try:
+            who = authn.from_bearer(request.headers.get("authorization")) or (
+                await authn.from_cookie(request.cookies.get(COOKIE), time.time())
+            )
+        except RedisError as e:
+            raise HTTPException(503, "sessions unavailable (Redis)") from e
         if who is None:
             if request.method == "GET" and not template.startswith("/api/"):
                 raise _LoginRequiredError(request.url.path)

@@ -24,7 +24,6 @@ from aggregator.store import PARTITIONS_KEY, Partition
 from aggregator.web.api import create_app
 from aggregator.web.auth import (
     COOKIE,
-    Authenticator,
     SessionSigner,
     hash_password,
     hash_token,
@@ -265,18 +264,66 @@ def test_passwords_are_salted_pbkdf2_and_only_the_right_one_verifies() -> None:
 
 def test_sessions_are_signed_and_expire() -> None:
     signer = SessionSigner(SECRET.encode(), ttl_s=3600)
-    cookie = signer.sign("n1", "nurse", now_s=1000)
-    assert signer.verify(cookie, now_s=1000 + 3599) == ("n1", "nurse")
+    cookie = signer.sign("n1", "nurse", "sid-1", now_s=1000)
+    claims = signer.verify(cookie, now_s=1000 + 3599)
+    assert claims is not None and (claims.user, claims.role, claims.sid) == ("n1", "nurse", "sid-1")
     assert signer.verify(cookie, now_s=1000 + 3600) is None, "expired"
     mac = cookie.split(".")[1]
-    other = SessionSigner(SECRET.encode(), ttl_s=3600).sign("a1", "admin", now_s=1000)
+    other = SessionSigner(SECRET.encode(), ttl_s=3600).sign("a1", "admin", "sid-2", now_s=1000)
     assert signer.verify(f"{other.split('.')[0]}.{mac}", now_s=1001) is None, "swapped body"
     assert SessionSigner(b"another-secret-entirely", 3600).verify(cookie, 1001) is None
     assert signer.verify("", 1001) is None and signer.verify("x.y", 1001) is None
-    auth = Authenticator(_auth())
-    assert auth.from_cookie(auth.signer.sign("n1", "admin", time.time()), time.time()) is None, (
-        "a role the config does not give is refused"
+
+
+async def test_a_role_the_config_does_not_give_is_refused(feed: Feed) -> None:
+    http, _, _ = feed
+    cookie = (await _login(http, "n1"))["Cookie"].partition("=")[2]
+    claims = SessionSigner(SECRET.encode(), 3600).verify(cookie, time.time())
+    assert claims is not None
+    promoted = SessionSigner(SECRET.encode(), 3600).sign("n1", "admin", claims.sid, time.time())
+    assert (await http.get("/api/me", headers=_cookie(promoted))).status_code == 401
+
+
+async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(feed: Feed) -> None:
+    http, _, _ = feed
+    stolen = await _login(http, "n1")
+    assert (await http.get("/api/me", headers=stolen)).status_code == 200
+    assert (await http.post("/api/logout", headers=stolen)).status_code == 200
+    r = await http.get("/api/me", headers=stolen)
+    assert r.status_code == 401, "a copy of the cookie taken before sign-out still works"
+    other = await _login(http, "n1")
+    assert (await http.get("/api/me", headers=other)).status_code == 200, (
+        "signing out ends that session only"
     )
+
+
+async def test_a_password_change_in_the_config_ends_the_old_sessions(
+    redis_service: Service,
+) -> None:
+    redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
+    config = _auth()
+    before = create_app(redis, Metrics(), _Connected(), auth=config)
+    changed = config.model_copy(
+        update={
+            "users": [
+                u.model_copy(update={"password_hash": hash_password("new-one", iterations=1000)})
+                if u.id == "n1"
+                else u
+                for u in config.users
+            ]
+        }
+    )
+    after = create_app(redis, Metrics(), _Connected(), auth=changed)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=before), base_url="http://feed"
+    ) as http:
+        nurse, admin = await _login(http, "n1"), await _login(http, "a1")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=after), base_url="http://feed"
+    ) as http:
+        assert (await http.get("/api/me", headers=nurse)).status_code == 401
+        assert (await http.get("/api/me", headers=admin)).status_code == 200
+    await redis.aclose()
 
 
 def test_routes_nobody_named_need_admin_and_config_checks_hashes() -> None:
