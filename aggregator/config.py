@@ -95,6 +95,28 @@ class AuthConfig(_Section):
     secure_cookie: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (behind TLS)."
     )
+    login_limit_per_user: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Sign-in attempts of one user id per `login_window_s`; past it every "
+        "attempt, the right password included, gets 429 until the window ends. A success "
+        "clears the count.",
+    )
+    login_limit_per_address: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Failed sign-in attempts from one client address per `login_window_s` "
+        "(behind a proxy, the address the proxy forwards); past it: 429 as above.",
+    )
+    login_window_s: int = Field(
+        default=900,
+        ge=10,
+        le=24 * 3600,
+        description="Window of the sign-in limits, from the first attempt counted; kept in "
+        "Redis, so every aggregator process shares it.",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "AuthConfig":

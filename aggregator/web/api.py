@@ -43,6 +43,7 @@ from aggregator.store import Partition, feed_channel
 from aggregator.web.auth import COOKIE, Authenticator, Principal, required_permission
 from aggregator.web.login import login_router
 from aggregator.web.sessions import RedisSessions
+from aggregator.web.throttle import LoginThrottle, login_limits
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def create_app(
 
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
-    app.include_router(login_router(authn))
+    app.include_router(login_router(authn, LoginThrottle(client, login_limits(authn.cfg))))
 
     def actor(request: Request, typed: str | None) -> str:
         """With sign-in on, the signed-in user; else the staff id typed on the page."""

@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
 
 from aggregator.web.auth import COOKIE, ROLE_PERMISSIONS, Authenticator, Principal
+from aggregator.web.throttle import LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-def login_router(authn: Authenticator) -> APIRouter:
+def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
     router = APIRouter()
 
     def me_json(who: Principal | None) -> dict[str, Any]:
@@ -49,12 +51,26 @@ def login_router(authn: Authenticator) -> APIRouter:
         return resources.files("aggregator.web").joinpath("static", "login.html").read_text()
 
     @router.post("/api/login")
-    async def login(body: LoginBody) -> JSONResponse:
+    async def login(body: LoginBody, request: Request) -> JSONResponse:
+        """Throttled (`aggregator.web.throttle`): past the limits, 429 with Retry-After."""
         if not authn.enabled:
             return JSONResponse(me_json(None))
+        address = request.client.host if request.client else "unknown"
+        try:
+            wait = await throttle.attempt(body.id, address)
+        except RedisError as e:
+            raise HTTPException(503, "sign-in unavailable (Redis)") from e
+        if wait:
+            logger.warning("sign-in refused, too many attempts: %s from %s", body.id, address)
+            raise HTTPException(
+                429,
+                f"too many sign-in attempts; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         who = await asyncio.to_thread(authn.login, body.id, body.password)
         if who is None:
             raise HTTPException(401, "wrong id or password")
+        await throttle.succeeded(body.id, address)
         response = JSONResponse(me_json(who))
         response.set_cookie(
             COOKIE,
