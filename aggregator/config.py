@@ -95,6 +95,14 @@ class AuthConfig(_Section):
     secure_cookie: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (behind TLS)."
     )
+    login_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Passwords checked at once (PBKDF2, in threads off the event loop); more "
+        "sign-ins wait their turn, so a burst of them leaves the feed and the other "
+        "threaded work (notifications, report catch-up) their share of the machine.",
+    )
     login_limit_per_user: int = Field(
         default=10,
         ge=1,

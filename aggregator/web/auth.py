@@ -13,6 +13,7 @@ What a role may do is one table (`ROLE_PERMISSIONS`), and what each route needs 
 ``admin``: a router added later (reports...) is closed until someone says who may use it.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -202,6 +203,7 @@ class Authenticator:
         self._tokens = {t.token_hash: t for t in cfg.api_tokens}
         iterations = [u.password_hash.split("$")[1] for u in cfg.users]
         self._dummy = _dummy_hash(int(iterations[0]) if iterations else PBKDF2_ITERATIONS)
+        self._hashing = asyncio.Semaphore(cfg.login_concurrency)
 
     @property
     def enabled(self) -> bool:
@@ -212,6 +214,16 @@ class Authenticator:
         user = self._users.get(user_id)
         ok = verify_password(password, user.password_hash if user else self._dummy)
         return Principal(user.id, user.role) if user and ok else None
+
+    async def sign_in(self, user_id: str, password: str) -> Principal | None:
+        """`login` in a thread, at most ``login_concurrency`` at once.
+
+        Never on the event loop (one check takes a third of a second), and never many at
+        once: the default thread pool is shared with notifications and report catch-up,
+        which a burst of sign-ins would otherwise queue behind.
+        """
+        async with self._hashing:
+            return await asyncio.to_thread(self.login, user_id, password)
 
     def _session_value(self, user_id: str) -> str:
         user = self._users[user_id]

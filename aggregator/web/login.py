@@ -5,7 +5,6 @@ the cookie carries) sit in one file beside `aggregator.web.auth`, not among the 
 handlers.
 """
 
-import asyncio
 import logging
 import time
 from importlib import resources
@@ -67,7 +66,7 @@ def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
                 f"too many sign-in attempts; try again in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
-        who = await asyncio.to_thread(authn.login, body.id, body.password)
+        who = await authn.sign_in(body.id, body.password)
         if who is None:
             raise HTTPException(401, "wrong id or password")
         await throttle.succeeded(body.id, address)

@@ -49,7 +49,14 @@ def _users() -> list[str]:
     return [f"n-{tag}-{i}" for i in range(3)]
 
 
-def _app(redis: aioredis.Redis, users: list[str], *, per_user: int, per_address: int) -> FastAPI:
+def _app(
+    redis: aioredis.Redis,
+    users: list[str],
+    *,
+    per_user: int,
+    per_address: int,
+    iterations: int = 1000,
+) -> FastAPI:
     auth = AuthConfig.model_validate(
         {
             "enabled": True,
@@ -151,3 +158,24 @@ async def test_the_count_is_shared_by_several_aggregator_processes(
         ]
         assert codes == [401] * 4 + [429] * 2
         assert (await _sign_in(two, user, PASSWORD)).status_code == 429
+
+
+async def test_a_burst_of_sign_ins_does_not_hold_up_other_work(redis: aioredis.Redis) -> None:
+    """64 sign-ins at once (PBKDF2 each): the health check and work other parts of the
+    aggregator run in threads (webhook notifications, report catch-up) are answered while
+    most of the sign-ins are still waiting, not after them."""
+    users = _users()
+    app = _app(redis, users, per_user=1000, per_address=1000, iterations=100_000)
+    async with _client(app, _address()) as http:
+        logins = [asyncio.create_task(_sign_in(http, users[i % 3], PASSWORD)) for i in range(64)]
+        await asyncio.wait(logins, return_when=asyncio.FIRST_COMPLETED)
+        notification = asyncio.create_task(asyncio.to_thread(lambda: "sent"))
+        health = asyncio.create_task(http.get("/healthz"))
+        assert await notification == "sent"
+        waiting = sum(not login.done() for login in logins)
+        assert waiting > len(logins) // 2, (
+            f"threaded work waited behind the sign-ins: only {waiting} of 64 still waiting"
+        )
+        assert (await health).status_code == 200
+        assert any(not login.done() for login in logins), "health answered after every login"
+        assert [r.status_code for r in await asyncio.gather(*logins)] == [200] * 64
