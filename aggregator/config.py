@@ -92,8 +92,11 @@ class AuthConfig(_Section):
         description="Key signing session cookies; unset: AMBIENT_SESSION_SECRET, else a "
         "random key per start (everyone signs in again after a restart).",
     )
-    secure_cookie: bool = Field(
-        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark the session cookie Secure: browsers send it over HTTPS only, so "
+        "it never crosses the network in clear. Turn off only for plain http on localhost "
+        "(the demo, tests); the aggregator then serves behind a TLS proxy or not at all.",
     )
     login_concurrency: int = Field(
         default=2,

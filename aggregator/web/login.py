@@ -77,7 +77,7 @@ def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
             max_age=int(authn.signer.ttl_s),
             httponly=True,
             samesite="strict",
-            secure=authn.cfg.secure_cookie,
+            secure=authn.cfg.cookie_secure,
             path="/",
         )
         logger.info("signed in: %s (%s)", who.id, who.role)
@@ -88,7 +88,9 @@ def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
         """Ends the session on the server too: a copy of the cookie no longer signs in."""
         await authn.close_session(request.cookies.get(COOKIE), time.time())
         response = JSONResponse({"ok": True})
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        response.delete_cookie(
+            COOKIE, path="/", httponly=True, samesite="strict", secure=authn.cfg.cookie_secure
+        )
         return response
 
     @router.get("/api/me")

@@ -94,7 +94,12 @@ def ward(redis_service: Service) -> Iterator[Ward]:
         for u, role in ROLES.items()
     ]
     auth = AuthConfig.model_validate(
-        {"enabled": True, "session_secret": "e2e-secret-long-enough", "users": users}
+        {
+            "enabled": True,
+            "session_secret": "e2e-secret-long-enough",
+            "users": users,
+            "cookie_secure": False,  # plain http on localhost
+        }
     )
     port = free_port()
     server = _ServerThread(f"{redis_service.url}/0", port, auth)

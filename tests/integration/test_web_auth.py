@@ -140,7 +140,7 @@ async def test_without_credentials_api_is_401_pages_redirect_health_stays_open(
     assert (await http.get(f"{units}/alerts", headers=forged)).status_code == 401
 
 
-async def test_session_cookie_is_httponly_strict_and_the_actor_comes_from_it(
+async def test_session_cookie_is_secure_httponly_strict_and_the_actor_comes_from_it(
     feed: Feed,
 ) -> None:
     http, store, redis = feed
@@ -148,6 +148,7 @@ async def test_session_cookie_is_httponly_strict_and_the_actor_comes_from_it(
     r = await http.post("/api/login", json={"id": "n1", "password": PASSWORDS["n1"]})
     header = r.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header
+    assert "; secure" in header, "by default the session cookie never travels over plain http"
     cookies = _cookie(r.cookies[COOKIE])
     http.cookies.clear()
     me = (await http.get("/api/me", headers=cookies)).json()
