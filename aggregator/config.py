@@ -54,7 +54,7 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535, description="Web feed port (0: any free).")
 
 
-UserRole = Literal["nurse", "charge_nurse", "quality", "admin"]
+UserRole = Literal["nurse", "charge_nurse", "quality", "monitor", "admin"]
 """What a signed-in person or API client may do (see `aggregator.web.auth`)."""
 _LOGIN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -139,7 +140,8 @@ def create_app(
 
     app = FastAPI(
         title="ambient aggregator",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, through the guard: the schema maps every route
+        openapi_url=None,
         redoc_url=None,
         dependencies=[Depends(guard)],
     )
@@ -150,6 +152,15 @@ def create_app(
 
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title}: API")
+
     app.include_router(login_router(authn, LoginThrottle(client, login_limits(authn.cfg))))
 
     def actor(request: Request, typed: str | None) -> str:

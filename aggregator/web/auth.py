@@ -34,19 +34,25 @@ PBKDF2_ITERATIONS = 600_000
 COOKIE = "ambient_session"
 SECRET_ENV = "AMBIENT_SESSION_SECRET"
 
-Permission = Literal["view", "act", "snooze", "escalation", "audit", "reports", "admin"]
+Permission = Literal["view", "act", "snooze", "escalation", "audit", "reports", "metrics", "admin"]
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nurse": frozenset({"view", "act"}),
     "charge_nurse": frozenset({"view", "act", "snooze", "escalation"}),
     "quality": frozenset({"view", "audit", "reports"}),
-    "admin": frozenset({"view", "act", "snooze", "escalation", "audit", "reports", "admin"}),
+    "monitor": frozenset({"metrics"}),
+    "admin": frozenset(
+        {"view", "act", "snooze", "escalation", "audit", "reports", "metrics", "admin"}
+    ),
 }
+"""``monitor`` is for a Prometheus scraper's API token: ``/metrics`` and nothing else."""
 
 OPEN = None
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission | None] = {
     ("GET", "/healthz"): OPEN,
-    ("GET", "/metrics"): OPEN,
+    ("GET", "/metrics"): "metrics",
+    ("GET", "/api/docs"): "view",
+    ("GET", "/openapi.json"): "view",
     ("GET", "/login"): OPEN,
     ("POST", "/api/login"): OPEN,
     ("POST", "/api/logout"): OPEN,

@@ -40,6 +40,7 @@ SECRET = "a-test-secret-of-enough-length"
 PASSWORDS = {"n1": "night-shift", "c1": "in-charge", "q1": "audits", "a1": "root-ish"}
 ROLES = {"n1": "nurse", "c1": "charge_nurse", "q1": "quality", "a1": "admin"}
 QUALITY_TOKEN = "tok-" + "x" * 40
+SCRAPER_TOKEN = "tok-" + "p" * 40
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def _auth(users: dict[str, str] = ROLES) -> AuthConfig:
                 for u, r in users.items()
             ],
             "api_tokens": [
-                {"id": "ehr", "role": "quality", "token_hash": hash_token(QUALITY_TOKEN)}
+                {"id": "ehr", "role": "quality", "token_hash": hash_token(QUALITY_TOKEN)},
+                {"id": "prom", "role": "monitor", "token_hash": hash_token(SCRAPER_TOKEN)},
             ],
         }
     )
@@ -131,7 +133,6 @@ async def test_without_credentials_api_is_401_pages_redirect_health_stays_open(
     assert page.headers["location"] == f"/login?next=/sites/{alert.site}/units/{alert.unit}"
     assert (await http.get("/login")).status_code == 200
     assert (await http.get("/healthz")).status_code == 200
-    assert (await http.get("/metrics")).status_code == 200
     wrong = await http.post("/api/login", json={"id": "n1", "password": "guess"})
     assert wrong.status_code == 401 and COOKIE not in wrong.cookies
     nobody = await http.post("/api/login", json={"id": "zz", "password": "guess"})
@@ -215,6 +216,28 @@ async def test_bearer_tokens_for_api_clients(feed: Feed) -> None:
     assert r.status_code == 403
     bad = {"Authorization": "Bearer tok-guessed"}
     assert (await http.get(f"{units}/alerts", headers=bad)).status_code == 401
+
+
+async def test_metrics_and_the_api_schema_need_sign_in(feed: Feed) -> None:
+    http, store, redis = feed
+    alert = await _fall(store, redis)
+    for path in ["/metrics", "/api/docs", "/openapi.json"]:
+        r = await http.get(path)
+        assert r.status_code in (303, 401), f"{path} answered {r.status_code} to anyone"
+        assert "ambient_" not in r.text and "/api/alerts/" not in r.text, path
+    nurse, admin = await _login(http, "n1"), await _login(http, "a1")
+    assert (await http.get("/metrics", headers=nurse)).status_code == 403
+    assert "ambient_" in (await http.get("/metrics", headers=admin)).text
+    schema = await http.get("/openapi.json", headers=nurse)
+    assert schema.status_code == 200 and "/api/alerts/{alert_id}/ack" in schema.json()["paths"]
+    assert "swagger" in (await http.get("/api/docs", headers=nurse)).text.lower()
+
+    scraper = {"Authorization": f"Bearer {SCRAPER_TOKEN}"}
+    assert "ambient_" in (await http.get("/metrics", headers=scraper)).text
+    units = f"/api/sites/{alert.site}/units/{alert.unit}"
+    assert (await http.get(f"{units}/alerts", headers=scraper)).status_code == 403, (
+        "the scraper's token reads metrics and nothing else"
+    )
 
 
 async def test_a_user_removed_from_the_config_is_signed_out(redis_service: Service) -> None:
