@@ -17,11 +17,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     HTMLResponse,
@@ -49,6 +49,9 @@ from aggregator.web.throttle import LoginThrottle, login_limits
 logger = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
+LISTED_ALERTS = 200
+"""Open alerts a listing or a feed snapshot carries at most, most urgent first: a flood of
+alerts in one unit (thousands of fake falls) must not make every page load read them all."""
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -106,6 +109,7 @@ def create_app(
     max_snooze_minutes: float = 120,
     auth: AuthConfig | None = None,
     routers: Sequence[APIRouter] = (),
+    max_listed_alerts: int = LISTED_ALERTS,
 ) -> FastAPI:
     """``stopping``, when set, ends open live feeds so the server can stop promptly.
 
@@ -175,7 +179,7 @@ def create_app(
         return typed
 
     async def unit_alerts(part: Partition) -> list[Alert]:
-        return await store.active([part])
+        return (await store.most_urgent(part, max_listed_alerts))[0]
 
     async def change(alert_id: str, step: Callable[[Alert], Any]) -> dict[str, Any]:
         alert = await store.get(alert_id)
@@ -218,8 +222,25 @@ def create_app(
         )
 
     @app.get("/api/sites/{site}/units/{unit}/alerts")
-    async def list_alerts(site: str, unit: str) -> list[dict[str, Any]]:
-        return [a.model_dump(mode="json") for a in await unit_alerts(_partition(site, unit))]
+    async def list_alerts(
+        site: str,
+        unit: str,
+        *,
+        request: Request,
+        response: Response,
+        limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+        after: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ) -> list[dict[str, Any]]:
+        """Open alerts, most urgent first, a page at a time (``limit``, default 200): the
+        ``X-Total-Count`` header says how many are open, ``Link: rel="next"`` where the next
+        page starts (``after``: the last alert id of this page)."""
+        count = limit or max_listed_alerts
+        alerts, total = await store.most_urgent(_partition(site, unit), count, after)
+        response.headers["X-Total-Count"] = str(total)
+        if len(alerts) == count:
+            url = request.url.include_query_params(limit=count, after=alerts[-1].alert_id)
+            response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        return [a.model_dump(mode="json") for a in alerts]
 
     @app.get("/api/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:
@@ -256,7 +277,8 @@ def create_app(
 
     @app.get("/api/sites/{site}/units/{unit}/rooms")
     async def list_rooms(site: str, unit: str) -> list[dict[str, Any]]:
-        """Each room seen: its state word, since when, and its open alerts."""
+        """Each room seen: its state word, since when, and its open alerts (among the
+        unit's most urgent `LISTED_ALERTS`)."""
         return await unit_rooms(_partition(site, unit))
 
     @app.get("/api/sites/{site}/units/{unit}/stream")
@@ -266,7 +288,7 @@ def create_app(
                 client,
                 _partition(site, unit),
                 request,
-                snapshot=unit_alerts,
+                snapshot=lambda part: store.most_urgent(part, max_listed_alerts),
                 room_snapshot=unit_rooms,
                 stopping=stopping,
             ),
@@ -322,7 +344,8 @@ async def _sse(
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full lists, so no change falls between the two.
 
-    Events: ``snapshot`` (every open alert), ``rooms`` (every room), then ``alert`` and
+    Events: ``snapshot`` (the most urgent open alerts, `LISTED_ALERTS`), ``rooms`` (every
+    room), ``open`` (how many alerts are open in all, how many listed), then ``alert`` and
     ``room`` changes as they happen. Every (re)connect starts with both full lists, so a
     page that was cut off loses nothing.
     """
@@ -330,10 +353,11 @@ async def _sse(
     pubsub = client.pubsub()
     await pubsub.subscribe(feed_channel(part), rooms)
     try:
-        alerts = await snapshot(part)
+        alerts, total = await snapshot(part)
         data = json.dumps([a.model_dump(mode="json") for a in alerts])
         yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
         yield f"event: rooms\ndata: {json.dumps(await room_snapshot(part))}\n\n"
+        yield f"event: open\ndata: {json.dumps({'open': total, 'listed': len(alerts)})}\n\n"
         loop = asyncio.get_running_loop()
         last_sent = loop.time()
         while not stopping.is_set() and not await request.is_disconnected():
