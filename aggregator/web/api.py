@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any, Protocol
@@ -283,6 +283,19 @@ def create_app(
 
     @app.get("/api/sites/{site}/units/{unit}/stream")
     async def stream(site: str, unit: str, request: Request) -> StreamingResponse:
+        bearer, cookie = request.headers.get("authorization"), request.cookies.get(COOKIE)
+
+        async def still_signed_in() -> bool:
+            """Checked before every change sent: a feed opened with a session that has since
+            been signed out (or has expired) ends, rather than keep showing alerts."""
+            if not authn.enabled:
+                return True
+            try:
+                who = authn.from_bearer(bearer) or await authn.from_cookie(cookie, time.time())
+            except RedisError:
+                return False  # the page reconnects, and is let in again or not
+            return who is not None
+
         return StreamingResponse(
             _sse(
                 client,
@@ -291,6 +304,7 @@ def create_app(
                 snapshot=lambda part: store.most_urgent(part, max_listed_alerts),
                 room_snapshot=unit_rooms,
                 stopping=stopping,
+                allowed=still_signed_in,
             ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -341,13 +355,14 @@ async def _sse(
     snapshot: Callable[[Partition], Any],
     room_snapshot: Callable[[Partition], Any],
     stopping: asyncio.Event,
+    allowed: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full lists, so no change falls between the two.
 
     Events: ``snapshot`` (the most urgent open alerts, `LISTED_ALERTS`), ``rooms`` (every
     room), ``open`` (how many alerts are open in all, how many listed), then ``alert`` and
     ``room`` changes as they happen. Every (re)connect starts with both full lists, so a
-    page that was cut off loses nothing.
+    page that was cut off loses nothing. The stream ends as soon as ``allowed`` says no.
     """
     rooms = rooms_channel(part)
     pubsub = client.pubsub()
@@ -362,6 +377,8 @@ async def _sse(
         last_sent = loop.time()
         while not stopping.is_set() and not await request.is_disconnected():
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if not await allowed():
+                break
             if msg is not None:
                 if msg["channel"].decode() == rooms:
                     view = room_view(RoomState.model_validate_json(msg["data"]))

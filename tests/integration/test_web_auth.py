@@ -4,6 +4,7 @@ The app runs in-process over httpx against the real Redis with auth on; password
 hashed with few PBKDF2 iterations here only so the tests stay fast.
 """
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from aggregator.alerts.model import Alert, AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
 from aggregator.config import AuthConfig, ConfigError, parse_config
 from aggregator.metrics import Metrics
-from aggregator.store import PARTITIONS_KEY, Partition
+from aggregator.store import PARTITIONS_KEY, Partition, feed_channel
 from aggregator.web.api import create_app
 from aggregator.web.auth import (
     COOKIE,
@@ -319,6 +320,36 @@ async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(feed: F
     assert (await http.get("/api/me", headers=other)).status_code == 200, (
         "signing out ends that session only"
     )
+
+
+async def test_an_open_feed_ends_when_its_session_is_signed_out(feed: Feed) -> None:
+    http, store, redis = feed
+    first = await _fall(store, redis)
+    part = Partition(first.site, first.unit)
+    stolen = await _login(http, "n1")
+
+    async def read_feed() -> str:
+        url = f"/api/sites/{part.site}/units/{part.unit}/stream"
+        return (await http.get(url, headers=stolen)).text
+
+    reader = asyncio.create_task(read_feed())
+    deadline = time.monotonic() + 10
+    while not (await redis.pubsub_numsub(feed_channel(part)))[0][1]:
+        assert time.monotonic() < deadline, "the feed never subscribed"
+        await asyncio.sleep(0.02)
+    assert (await http.post("/api/logout", headers=stolen)).status_code == 200
+    event = samples.fall(
+        samples.stamper(site=part.site, unit=part.unit), Phase.START, uuid.uuid4(), 0.0
+    )
+    alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
+    await store.update(part, alert_id, lambda a: on_fall(a, event, NOW))
+    try:
+        text = await asyncio.wait_for(reader, 10)
+    except TimeoutError:
+        reader.cancel()
+        raise AssertionError("the feed kept streaming after its session was signed out") from None
+    assert "event: snapshot" in text and first.alert_id in text
+    assert alert_id not in text, "an alert reached a feed whose session was signed out"
 
 
 async def test_a_password_change_in_the_config_ends_the_old_sessions(
