@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 import redis
@@ -36,8 +37,8 @@ from tests.e2e.harness import Aggregator, http_json, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-PASSWORDS = {"n1": "night-shift", "q1": "audits-only", "c1": "in-charge"}
-ROLES = {"n1": "nurse", "q1": "quality", "c1": "charge_nurse"}
+PASSWORDS = {"n1": "night-shift", "q1": "audits-only", "c1": "in-charge", "n9": "locked-out"}
+ROLES = {"n1": "nurse", "q1": "quality", "c1": "charge_nurse", "n9": "nurse"}
 
 
 class _Connected:
@@ -223,6 +224,44 @@ def test_charge_nurse_snoozes_a_rooms_advisories_but_never_its_falls(
         exit_id = episode_alert_id(AlertKind.BED_EXIT, exit_.episode_id)
         expect(page.get_by_test_id(f"alert-{exit_id}")).to_have_count(0)
         assert ward.redis.hget(ward.part.alert(exit_id), "status") == b'"suppressed"'
+    finally:
+        page.close()
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(ward: Ward, browser: Browser) -> None:
+    page = browser.new_page()
+    try:
+        _sign_in(page, ward, "n1")
+        copied = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert httpx.get(f"{ward.url}/api/me", cookies=copied).json()["id"] == "n1"
+
+        page.get_by_test_id("logout").click()
+        expect(page.get_by_test_id("login-form")).to_be_visible(timeout=10_000)
+        assert httpx.get(f"{ward.url}/api/me", cookies=copied).status_code == 401, (
+            "a copy of the cookie taken before signing out still signs in"
+        )
+    finally:
+        page.close()
+
+
+def test_after_too_many_wrong_passwords_the_page_says_how_long_to_wait(
+    ward: Ward, browser: Browser
+) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{ward.url}/login")
+        for i in range(10):  # the default limit per user id
+            r = page.request.post(
+                f"{ward.url}/api/login", data={"id": "n9", "password": f"guess-{i}"}
+            )
+            assert r.status == 401
+        page.get_by_test_id("login-id").fill("n9")
+        page.get_by_test_id("login-password").fill(PASSWORDS["n9"])
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("login-error")).to_have_text(
+            "Too many attempts: try again in 15 min.", timeout=10_000
+        )
+        expect(page.get_by_test_id("login-form")).to_be_visible()
     finally:
         page.close()
 
