@@ -1,7 +1,8 @@
 """Sign-in and roles for the feed and API: hashed passwords, signed cookies, bearer tokens.
 
-Stdlib only. Passwords are stored as PBKDF2-SHA256 (``pbkdf2_sha256$iterations$salt$hash``),
-API tokens as their SHA-256 (they are long random strings, so a slow hash adds nothing).
+Stdlib cryptography. Passwords are stored as PBKDF2-SHA256
+(``pbkdf2_sha256$iterations$salt$hash``), API tokens as their SHA-256 (they are long random
+strings, so a slow hash adds nothing).
 A session is a cookie ``base64(json{u, r, s, exp}).hmac`` signed with a server secret, where
 ``s`` is a session id kept in Redis (`aggregator.web.sessions`): signing out deletes it, so a
 copied cookie stops working. A session of a user removed from (or given another role or

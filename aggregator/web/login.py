@@ -69,11 +69,15 @@ def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
         who = await authn.sign_in(body.id, body.password)
         if who is None:
             raise HTTPException(401, "wrong id or password")
-        await throttle.succeeded(body.id, address)
+        try:
+            await throttle.succeeded(body.id, address)
+            cookie = await authn.open_session(who, time.time())
+        except RedisError as e:
+            raise HTTPException(503, "sign-in unavailable (Redis)") from e
         response = JSONResponse(me_json(who))
         response.set_cookie(
             COOKIE,
-            await authn.open_session(who, time.time()),
+            cookie,
             max_age=int(authn.signer.ttl_s),
             httponly=True,
             samesite="strict",
@@ -86,7 +90,10 @@ def login_router(authn: Authenticator, throttle: LoginThrottle) -> APIRouter:
     @router.post("/api/logout")
     async def logout(request: Request) -> JSONResponse:
         """Ends the session on the server too: a copy of the cookie no longer signs in."""
-        await authn.close_session(request.cookies.get(COOKIE), time.time())
+        try:
+            await authn.close_session(request.cookies.get(COOKIE), time.time())
+        except RedisError as e:
+            raise HTTPException(503, "sign-out not recorded (Redis); try again") from e
         response = JSONResponse({"ok": True})
         response.delete_cookie(
             COOKIE, path="/", httponly=True, samesite="strict", secure=authn.cfg.cookie_secure
