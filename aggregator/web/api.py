@@ -301,7 +301,7 @@ def create_app(
                 client,
                 _partition(site, unit),
                 request,
-                snapshot=lambda part: store.most_urgent(part, max_listed_alerts),
+                snapshot=unit_alerts,
                 room_snapshot=unit_rooms,
                 stopping=stopping,
                 allowed=still_signed_in,
@@ -359,8 +359,8 @@ async def _sse(
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full lists, so no change falls between the two.
 
-    Events: ``snapshot`` (the most urgent open alerts, `LISTED_ALERTS`), ``rooms`` (every
-    room), ``open`` (how many alerts are open in all, how many listed), then ``alert`` and
+    Events: ``snapshot`` (the most urgent open alerts, `LISTED_ALERTS`; the alerts API's
+    ``X-Total-Count`` says how many are open), ``rooms`` (every room), then ``alert`` and
     ``room`` changes as they happen. Every (re)connect starts with both full lists, so a
     page that was cut off loses nothing. The stream ends as soon as ``allowed`` says no.
     """
@@ -368,11 +368,10 @@ async def _sse(
     pubsub = client.pubsub()
     await pubsub.subscribe(feed_channel(part), rooms)
     try:
-        alerts, total = await snapshot(part)
+        alerts = await snapshot(part)
         data = json.dumps([a.model_dump(mode="json") for a in alerts])
         yield f"retry: 2000\nevent: snapshot\ndata: {data}\n\n"
         yield f"event: rooms\ndata: {json.dumps(await room_snapshot(part))}\n\n"
-        yield f"event: open\ndata: {json.dumps({'open': total, 'listed': len(alerts)})}\n\n"
         loop = asyncio.get_running_loop()
         last_sent = loop.time()
         while not stopping.is_set() and not await request.is_disconnected():

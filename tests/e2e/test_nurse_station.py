@@ -11,7 +11,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -23,6 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, Page, expect
 
 from aggregator import samples
+from aggregator.alerts.lifecycle import on_fall
 from aggregator.alerts.model import AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
 from aggregator.config import AuthConfig, RulesConfig
@@ -224,6 +228,36 @@ def test_charge_nurse_snoozes_a_rooms_advisories_but_never_its_falls(
         exit_id = episode_alert_id(AlertKind.BED_EXIT, exit_.episode_id)
         expect(page.get_by_test_id(f"alert-{exit_id}")).to_have_count(0)
         assert ward.redis.hget(ward.part.alert(exit_id), "status") == b'"suppressed"'
+    finally:
+        page.close()
+
+
+async def _open_falls(redis_url: str, part: Partition, count: int) -> None:
+    """As the rules task opens them, straight through the alert store."""
+    client = aioredis.Redis.from_url(redis_url)
+    store, now = AlertStore(client), datetime.now(UTC)
+    await client.sadd(PARTITIONS_KEY, part.name)
+    for i in range(count):
+        st = samples.stamper(site=part.site, unit=part.unit, room=f"{i}", agent_id=f"a{i}")
+        event = samples.fall(st, Phase.START, uuid.uuid4(), now.timestamp())
+        alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
+        await store.update(part, alert_id, partial(on_fall, event=event, now=now))
+    await client.aclose()
+
+
+def test_a_flooded_unit_shows_its_most_urgent_alerts_and_says_how_many_are_open(
+    ward: Ward, browser: Browser, redis_service: Service
+) -> None:
+    part = Partition(f"flood{uuid.uuid4().hex[:6]}", "4west")
+    with ThreadPoolExecutor(1) as pool:  # this thread's event loop is Playwright's
+        pool.submit(asyncio.run, _open_falls(f"{redis_service.url}/0", part, 201)).result()
+    page = browser.new_page()
+    try:
+        _sign_in(page, Ward(ward.url, ward.redis, part), "n1")
+        expect(page.get_by_test_id("more-alerts")).to_have_text(
+            "Showing the 200 most urgent of 201 open alerts.", timeout=15_000
+        )
+        expect(page.locator("#alerts tr")).to_have_count(200)
     finally:
         page.close()
 
