@@ -54,7 +54,7 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535, description="Web feed port (0: any free).")
 
 
-UserRole = Literal["nurse", "charge_nurse", "quality", "admin"]
+UserRole = Literal["nurse", "charge_nurse", "quality", "monitor", "admin"]
 """What a signed-in person or API client may do (see `aggregator.web.auth`)."""
 _LOGIN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
@@ -92,8 +92,41 @@ class AuthConfig(_Section):
         description="Key signing session cookies; unset: AMBIENT_SESSION_SECRET, else a "
         "random key per start (everyone signs in again after a restart).",
     )
-    secure_cookie: bool = Field(
-        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark the session cookie Secure: browsers send it over HTTPS only, so "
+        "it never crosses the network in clear. Turn off only for plain http on localhost "
+        "(the demo, tests); the aggregator then serves behind a TLS proxy or not at all.",
+    )
+    login_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Passwords checked at once (PBKDF2, in threads off the event loop); more "
+        "sign-ins wait their turn, so a burst of them leaves the feed and the other "
+        "threaded work (notifications, report catch-up) their share of the machine.",
+    )
+    login_limit_per_user: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Sign-in attempts of one user id per `login_window_s`; past it every "
+        "attempt, the right password included, gets 429 until the window ends. A success "
+        "clears the count.",
+    )
+    login_limit_per_address: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Failed sign-in attempts from one client address per `login_window_s` "
+        "(behind a proxy, the address the proxy forwards); past it: 429 as above.",
+    )
+    login_window_s: int = Field(
+        default=900,
+        ge=10,
+        le=24 * 3600,
+        description="Window of the sign-in limits, from the first attempt counted; kept in "
+        "Redis, so every aggregator process shares it.",
     )
 
     @model_validator(mode="after")

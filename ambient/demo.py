@@ -131,6 +131,7 @@ def central_config(workdir: Path, broker: Service, redis: Service, web_port: int
             "mqtt": {"host": "127.0.0.1", "port": broker.port, "client_id": "aggregator-demo"},
             "redis": {"url": f"{redis.url}/0"},
             "web": {"host": "127.0.0.1", "port": web_port},
+            "auth": {"enabled": False, "cookie_secure": False},  # plain http on localhost
         },
     )
 

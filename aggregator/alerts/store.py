@@ -115,6 +115,39 @@ class AlertStore:
                     alerts.append(alert)
         return sorted(alerts, key=Alert.sort_score)
 
+    async def most_urgent(
+        self, part: Partition, limit: int, after: str | None = None
+    ) -> tuple[list[Alert], int]:
+        """Up to ``limit`` open alerts of a unit, in feed order (priority, then oldest), from
+        just after alert ``after`` (a cursor: the last one of the previous page); and how
+        many the unit has open in all.
+
+        Reads only the page, so a flood of alerts in one unit does not make every listing
+        read them all. When the cursor's alert has closed since, the page starts at the
+        first alert ranked as it was: a page may then repeat one, never skip one.
+        """
+        start = 0
+        if after is not None:
+            rank = cast(int | None, await self._client.zrank(part.active_alerts, after))
+            if rank is not None:
+                start = rank + 1
+            else:
+                gone = await self.get_in(part, after)
+                if gone is not None:
+                    start = await self._client.zcount(
+                        part.active_alerts, "-inf", f"({gone.sort_score()}"
+                    )
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.zrange(part.active_alerts, start, start + limit - 1)
+            pipe.zcard(part.active_alerts)
+            ids, total = await pipe.execute()
+        async with self._client.pipeline(transaction=False) as pipe:
+            for alert_id in ids:
+                pipe.hgetall(part.alert(_text(alert_id)))
+            raws = await pipe.execute()
+        alerts = [a for a in (decode_alert(raw) for raw in raws) if a is not None and a.open]
+        return alerts, int(total)
+
     async def history(
         self, part: Partition, start: datetime | None = None, end: datetime | None = None
     ) -> list[Alert]:

@@ -14,14 +14,15 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -40,17 +41,17 @@ from aggregator.config import AuthConfig
 from aggregator.metrics import Metrics
 from aggregator.rules.room_state import RoomState, read_state, rooms_channel
 from aggregator.store import Partition, feed_channel
-from aggregator.web.auth import (
-    COOKIE,
-    ROLE_PERMISSIONS,
-    Authenticator,
-    Principal,
-    required_permission,
-)
+from aggregator.web.auth import COOKIE, Authenticator, Principal, required_permission
+from aggregator.web.login import login_router
+from aggregator.web.sessions import RedisSessions
+from aggregator.web.throttle import LoginThrottle, login_limits
 
 logger = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
+LISTED_ALERTS = 200
+"""Open alerts a listing or a feed snapshot carries at most, most urgent first: a flood of
+alerts in one unit (thousands of fake falls) must not make every page load read them all."""
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -88,12 +89,6 @@ class ResolveBody(BaseModel):
     )
 
 
-class LoginBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
 class _LoginRequiredError(Exception):
     """A page was asked for without a session: answered with a redirect to sign in."""
 
@@ -128,6 +123,7 @@ def create_app(
     auth: AuthConfig | None = None,
     routers: Sequence[APIRouter] = (),
     tasks: TaskHealth | None = None,
+    max_listed_alerts: int = LISTED_ALERTS,
 ) -> FastAPI:
     """``stopping``, when set, ends open live feeds so the server can stop promptly.
 
@@ -138,7 +134,7 @@ def create_app(
     """
     store = AlertStore(client)
     stopping = stopping or asyncio.Event()
-    authn = Authenticator(auth or AuthConfig())
+    authn = Authenticator(auth or AuthConfig(), RedisSessions(client))
 
     async def guard(request: Request) -> None:
         request.state.principal = None
@@ -147,9 +143,12 @@ def create_app(
         needed = required_permission(request.method, template)
         if not authn.enabled or needed is None:
             return
-        who = authn.from_bearer(request.headers.get("authorization")) or authn.from_cookie(
-            request.cookies.get(COOKIE), time.time()
-        )
+        try:
+            who = authn.from_bearer(request.headers.get("authorization")) or (
+                await authn.from_cookie(request.cookies.get(COOKIE), time.time())
+            )
+        except RedisError as e:
+            raise HTTPException(503, "sessions unavailable (Redis)") from e
         if who is None:
             if request.method == "GET" and not template.startswith("/api/"):
                 raise _LoginRequiredError(request.url.path)
@@ -160,7 +159,8 @@ def create_app(
 
     app = FastAPI(
         title="ambient aggregator",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, through the guard: the schema maps every route
+        openapi_url=None,
         redoc_url=None,
         dependencies=[Depends(guard)],
     )
@@ -171,6 +171,16 @@ def create_app(
 
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title}: API")
+
+    app.include_router(login_router(authn, LoginThrottle(client, login_limits(authn.cfg))))
 
     def actor(request: Request, typed: str | None) -> str:
         """With sign-in on, the signed-in user; else the staff id typed on the page."""
@@ -184,7 +194,7 @@ def create_app(
         return typed
 
     async def unit_alerts(part: Partition) -> list[Alert]:
-        return await store.active([part])
+        return (await store.most_urgent(part, max_listed_alerts))[0]
 
     async def change(alert_id: str, step: Callable[[Alert], Any]) -> dict[str, Any]:
         alert = await store.get(alert_id)
@@ -227,8 +237,25 @@ def create_app(
         )
 
     @app.get("/api/sites/{site}/units/{unit}/alerts")
-    async def list_alerts(site: str, unit: str) -> list[dict[str, Any]]:
-        return [a.model_dump(mode="json") for a in await unit_alerts(_partition(site, unit))]
+    async def list_alerts(
+        site: str,
+        unit: str,
+        *,
+        request: Request,
+        response: Response,
+        limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+        after: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ) -> list[dict[str, Any]]:
+        """Open alerts, most urgent first, a page at a time (``limit``, default 200): the
+        ``X-Total-Count`` header says how many are open, ``Link: rel="next"`` where the next
+        page starts (``after``: the last alert id of this page)."""
+        count = limit or max_listed_alerts
+        alerts, total = await store.most_urgent(_partition(site, unit), count, after)
+        response.headers["X-Total-Count"] = str(total)
+        if len(alerts) == count:
+            url = request.url.include_query_params(limit=count, after=alerts[-1].alert_id)
+            response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        return [a.model_dump(mode="json") for a in alerts]
 
     @app.get("/api/alerts/{alert_id}")
     async def get_alert(alert_id: str) -> dict[str, Any]:
@@ -265,11 +292,25 @@ def create_app(
 
     @app.get("/api/sites/{site}/units/{unit}/rooms")
     async def list_rooms(site: str, unit: str) -> list[dict[str, Any]]:
-        """Each room seen: its state word, since when, and its open alerts."""
+        """Each room seen: its state word, since when, and its open alerts (among the
+        unit's most urgent `LISTED_ALERTS`)."""
         return await unit_rooms(_partition(site, unit))
 
     @app.get("/api/sites/{site}/units/{unit}/stream")
     async def stream(site: str, unit: str, request: Request) -> StreamingResponse:
+        bearer, cookie = request.headers.get("authorization"), request.cookies.get(COOKIE)
+
+        async def still_signed_in() -> bool:
+            """Checked before every change sent: a feed opened with a session that has since
+            been signed out (or has expired) ends, rather than keep showing alerts."""
+            if not authn.enabled:
+                return True
+            try:
+                who = authn.from_bearer(bearer) or await authn.from_cookie(cookie, time.time())
+            except RedisError:
+                return False  # the page reconnects, and is let in again or not
+            return who is not None
+
         return StreamingResponse(
             _sse(
                 client,
@@ -278,60 +319,11 @@ def create_app(
                 snapshot=unit_alerts,
                 room_snapshot=unit_rooms,
                 stopping=stopping,
+                allowed=still_signed_in,
             ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-
-    @app.get("/login", response_class=HTMLResponse)
-    async def login_page() -> str:
-        return _page("login.html")
-
-    @app.post("/api/login")
-    async def login(body: LoginBody) -> JSONResponse:
-        if not authn.enabled:
-            return JSONResponse(me_json(None))
-        who = await asyncio.to_thread(authn.login, body.id, body.password)
-        if who is None:
-            raise HTTPException(401, "wrong id or password")
-        response = JSONResponse(me_json(who))
-        response.set_cookie(
-            COOKIE,
-            authn.signer.sign(who.id, who.role, time.time()),
-            max_age=int(authn.signer.ttl_s),
-            httponly=True,
-            samesite="strict",
-            secure=authn.cfg.secure_cookie,
-            path="/",
-        )
-        logger.info("signed in: %s (%s)", who.id, who.role)
-        return response
-
-    @app.post("/api/logout")
-    async def logout() -> JSONResponse:
-        response = JSONResponse({"ok": True})
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-        return response
-
-    @app.get("/api/me")
-    async def me(request: Request) -> dict[str, Any]:
-        """Who is signed in and what they may do; the page shows only what they may use."""
-        return me_json(request.state.principal)
-
-    def me_json(who: Principal | None) -> dict[str, Any]:
-        if who is None:
-            return {
-                "auth": authn.enabled,
-                "id": None,
-                "role": None,
-                "permissions": sorted(ROLE_PERMISSIONS["admin"]),
-            }
-        return {
-            "auth": True,
-            "id": who.id,
-            "role": who.role,
-            "permissions": sorted(who.permissions),
-        }
 
     supervised = tasks or _NoTasks()
 
@@ -399,12 +391,14 @@ async def _sse(
     snapshot: Callable[[Partition], Any],
     room_snapshot: Callable[[Partition], Any],
     stopping: asyncio.Event,
+    allowed: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """Subscribe first, then send the full lists, so no change falls between the two.
 
-    Events: ``snapshot`` (every open alert), ``rooms`` (every room), then ``alert`` and
+    Events: ``snapshot`` (the most urgent open alerts, `LISTED_ALERTS`; the alerts API's
+    ``X-Total-Count`` says how many are open), ``rooms`` (every room), then ``alert`` and
     ``room`` changes as they happen. Every (re)connect starts with both full lists, so a
-    page that was cut off loses nothing.
+    page that was cut off loses nothing. The stream ends as soon as ``allowed`` says no.
     """
     rooms = rooms_channel(part)
     pubsub = client.pubsub()
@@ -418,6 +412,8 @@ async def _sse(
         last_sent = loop.time()
         while not stopping.is_set() and not await request.is_disconnected():
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if not await allowed():
+                break
             if msg is not None:
                 if msg["channel"].decode() == rooms:
                     view = room_view(RoomState.model_validate_json(msg["data"]))

@@ -1,16 +1,20 @@
 """Sign-in and roles for the feed and API: hashed passwords, signed cookies, bearer tokens.
 
-Stdlib only. Passwords are stored as PBKDF2-SHA256 (``pbkdf2_sha256$iterations$salt$hash``),
-API tokens as their SHA-256 (they are long random strings, so a slow hash adds nothing).
-A session is a cookie ``base64(json{u, r, exp}).hmac`` signed with a server secret: nothing is
-kept server-side, and a session of a user removed from (or given another role in) the config
-stops working at once, since every request checks it against the config.
+Stdlib cryptography. Passwords are stored as PBKDF2-SHA256
+(``pbkdf2_sha256$iterations$salt$hash``), API tokens as their SHA-256 (they are long random
+strings, so a slow hash adds nothing).
+A session is a cookie ``base64(json{u, r, s, exp}).hmac`` signed with a server secret, where
+``s`` is a session id kept in Redis (`aggregator.web.sessions`): signing out deletes it, so a
+copied cookie stops working. A session of a user removed from (or given another role or
+password in) the config stops working at once, since every request checks it against the
+config.
 
 What a role may do is one table (`ROLE_PERMISSIONS`), and what each route needs is another
 (`ROUTE_PERMISSIONS`, by the route's path template). A route in neither table needs
 ``admin``: a router added later (reports...) is closed until someone says who may use it.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from aggregator.config import AuthConfig, UserRole
+from aggregator.web.sessions import SessionStore, new_session_id, password_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -30,20 +35,26 @@ PBKDF2_ITERATIONS = 600_000
 COOKIE = "ambient_session"
 SECRET_ENV = "AMBIENT_SESSION_SECRET"
 
-Permission = Literal["view", "act", "snooze", "escalation", "audit", "reports", "admin"]
+Permission = Literal["view", "act", "snooze", "escalation", "audit", "reports", "metrics", "admin"]
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nurse": frozenset({"view", "act"}),
     "charge_nurse": frozenset({"view", "act", "snooze", "escalation"}),
     "quality": frozenset({"view", "audit", "reports"}),
-    "admin": frozenset({"view", "act", "snooze", "escalation", "audit", "reports", "admin"}),
+    "monitor": frozenset({"metrics"}),
+    "admin": frozenset(
+        {"view", "act", "snooze", "escalation", "audit", "reports", "metrics", "admin"}
+    ),
 }
+"""``monitor`` is for a Prometheus scraper's API token: ``/metrics`` and nothing else."""
 
 OPEN = None
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission | None] = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
-    ("GET", "/metrics"): OPEN,
+    ("GET", "/metrics"): "metrics",
+    ("GET", "/api/docs"): "view",
+    ("GET", "/openapi.json"): "view",
     ("GET", "/login"): OPEN,
     ("POST", "/api/login"): OPEN,
     ("POST", "/api/logout"): OPEN,
@@ -125,6 +136,16 @@ def hash_token(token: str) -> str:
     return "sha256$" + hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class SessionClaims:
+    """What a session cookie says, once its signature is checked."""
+
+    user: str
+    role: str
+    sid: str
+    expires_s: float
+
+
 class SessionSigner:
     """Signs and checks session cookies; expiry inside the signed part."""
 
@@ -137,22 +158,22 @@ class SessionSigner:
     def _mac(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
 
-    def sign(self, user_id: str, role: str, now_s: float) -> str:
-        claims = {"u": user_id, "r": role, "exp": int(now_s + self.ttl_s)}
+    def sign(self, user_id: str, role: str, sid: str, now_s: float) -> str:
+        claims = {"u": user_id, "r": role, "s": sid, "exp": int(now_s + self.ttl_s)}
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._mac(body)}"
 
-    def verify(self, cookie: str, now_s: float) -> tuple[str, str] | None:
-        """(user id, role) of a valid, unexpired cookie; None otherwise."""
+    def verify(self, cookie: str, now_s: float) -> SessionClaims | None:
+        """The claims of a valid, unexpired cookie; None otherwise."""
         body, _, mac = cookie.partition(".")
         if not body or not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
         try:
-            claims = json.loads(_unb64(body))
-            user, role, exp = str(claims["u"]), str(claims["r"]), float(claims["exp"])
+            raw = json.loads(_unb64(body))
+            claims = SessionClaims(str(raw["u"]), str(raw["r"]), str(raw["s"]), float(raw["exp"]))
         except (ValueError, KeyError, TypeError):
             return None
-        return (user, role) if now_s < exp else None
+        return claims if now_s < claims.expires_s else None
 
 
 def session_secret(cfg: AuthConfig) -> bytes:
@@ -175,15 +196,22 @@ def _dummy_hash(iterations: int) -> str:
 
 
 class Authenticator:
-    """Checks credentials against the config: passwords, session cookies, bearer tokens."""
+    """Checks credentials against the config: passwords, session cookies, bearer tokens.
 
-    def __init__(self, cfg: AuthConfig, secret: bytes | None = None) -> None:
+    Sessions live in ``sessions`` (Redis in the app), so signing out ends them for good.
+    """
+
+    def __init__(
+        self, cfg: AuthConfig, sessions: SessionStore, secret: bytes | None = None
+    ) -> None:
         self.cfg = cfg
         self.signer = SessionSigner(secret or session_secret(cfg), cfg.session_ttl_h * 3600)
+        self._sessions = sessions
         self._users = {u.id: u for u in cfg.users}
         self._tokens = {t.token_hash: t for t in cfg.api_tokens}
         iterations = [u.password_hash.split("$")[1] for u in cfg.users]
         self._dummy = _dummy_hash(int(iterations[0]) if iterations else PBKDF2_ITERATIONS)
+        self._hashing = asyncio.Semaphore(cfg.login_concurrency)
 
     @property
     def enabled(self) -> bool:
@@ -195,15 +223,43 @@ class Authenticator:
         ok = verify_password(password, user.password_hash if user else self._dummy)
         return Principal(user.id, user.role) if user and ok else None
 
-    def from_cookie(self, cookie: str | None, now_s: float) -> Principal | None:
+    async def sign_in(self, user_id: str, password: str) -> Principal | None:
+        """`login` in a thread, at most ``login_concurrency`` at once.
+
+        Never on the event loop (one check takes a third of a second), and never many at
+        once: the default thread pool is shared with notifications and report catch-up,
+        which a burst of sign-ins would otherwise queue behind.
+        """
+        async with self._hashing:
+            return await asyncio.to_thread(self.login, user_id, password)
+
+    def _session_value(self, user_id: str) -> str:
+        user = self._users[user_id]
+        return f"{user.id} {password_fingerprint(user.password_hash)}"
+
+    async def open_session(self, who: Principal, now_s: float) -> str:
+        """A new session id in the store, and the signed cookie that names it."""
+        sid = new_session_id()
+        await self._sessions.open(sid, self._session_value(who.id), int(self.signer.ttl_s))
+        return self.signer.sign(who.id, who.role, sid, now_s)
+
+    async def close_session(self, cookie: str | None, now_s: float) -> None:
+        """Sign out: the cookie's session id is deleted, so copies of it stop working too."""
+        claims = self.signer.verify(cookie, now_s) if cookie else None
+        if claims is not None:
+            await self._sessions.close(claims.sid)
+
+    async def from_cookie(self, cookie: str | None, now_s: float) -> Principal | None:
         if not cookie:
             return None
         claims = self.signer.verify(cookie, now_s)
         if claims is None:
             return None
-        user = self._users.get(claims[0])
-        if user is None or user.role != claims[1]:
+        user = self._users.get(claims.user)
+        if user is None or user.role != claims.role:
             return None  # removed, or given another role, since signing in
+        if await self._sessions.get(claims.sid) != self._session_value(user.id):
+            return None  # signed out, expired, or the password changed since
         return Principal(user.id, user.role)
 
     def from_bearer(self, header: str | None) -> Principal | None:

@@ -11,8 +11,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 import redis
@@ -22,6 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, Page, expect
 
 from aggregator import samples
+from aggregator.alerts.lifecycle import on_fall
 from aggregator.alerts.model import AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
 from aggregator.config import AuthConfig, RulesConfig
@@ -36,8 +41,8 @@ from tests.e2e.harness import Aggregator, http_json, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-PASSWORDS = {"n1": "night-shift", "q1": "audits-only", "c1": "in-charge"}
-ROLES = {"n1": "nurse", "q1": "quality", "c1": "charge_nurse"}
+PASSWORDS = {"n1": "night-shift", "q1": "audits-only", "c1": "in-charge", "n9": "locked-out"}
+ROLES = {"n1": "nurse", "q1": "quality", "c1": "charge_nurse", "n9": "nurse"}
 
 
 class _Connected:
@@ -94,7 +99,12 @@ def ward(redis_service: Service) -> Iterator[Ward]:
         for u, role in ROLES.items()
     ]
     auth = AuthConfig.model_validate(
-        {"enabled": True, "session_secret": "e2e-secret-long-enough", "users": users}
+        {
+            "enabled": True,
+            "session_secret": "e2e-secret-long-enough",
+            "users": users,
+            "cookie_secure": False,  # plain http on localhost
+        }
     )
     port = free_port()
     server = _ServerThread(f"{redis_service.url}/0", port, auth)
@@ -218,6 +228,74 @@ def test_charge_nurse_snoozes_a_rooms_advisories_but_never_its_falls(
         exit_id = episode_alert_id(AlertKind.BED_EXIT, exit_.episode_id)
         expect(page.get_by_test_id(f"alert-{exit_id}")).to_have_count(0)
         assert ward.redis.hget(ward.part.alert(exit_id), "status") == b'"suppressed"'
+    finally:
+        page.close()
+
+
+async def _open_falls(redis_url: str, part: Partition, count: int) -> None:
+    """As the rules task opens them, straight through the alert store."""
+    client = aioredis.Redis.from_url(redis_url)
+    store, now = AlertStore(client), datetime.now(UTC)
+    await client.sadd(PARTITIONS_KEY, part.name)
+    for i in range(count):
+        st = samples.stamper(site=part.site, unit=part.unit, room=f"{i}", agent_id=f"a{i}")
+        event = samples.fall(st, Phase.START, uuid.uuid4(), now.timestamp())
+        alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
+        await store.update(part, alert_id, partial(on_fall, event=event, now=now))
+    await client.aclose()
+
+
+def test_a_flooded_unit_shows_its_most_urgent_alerts_and_says_how_many_are_open(
+    ward: Ward, browser: Browser, redis_service: Service
+) -> None:
+    part = Partition(f"flood{uuid.uuid4().hex[:6]}", "4west")
+    with ThreadPoolExecutor(1) as pool:  # this thread's event loop is Playwright's
+        pool.submit(asyncio.run, _open_falls(f"{redis_service.url}/0", part, 201)).result()
+    page = browser.new_page()
+    try:
+        _sign_in(page, Ward(ward.url, ward.redis, part), "n1")
+        expect(page.get_by_test_id("more-alerts")).to_have_text(
+            "Showing the 200 most urgent of 201 open alerts.", timeout=15_000
+        )
+        expect(page.locator("#alerts tr")).to_have_count(200)
+    finally:
+        page.close()
+
+
+def test_signing_out_ends_the_session_for_a_copied_cookie_too(ward: Ward, browser: Browser) -> None:
+    page = browser.new_page()
+    try:
+        _sign_in(page, ward, "n1")
+        copied = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert httpx.get(f"{ward.url}/api/me", cookies=copied).json()["id"] == "n1"
+
+        page.get_by_test_id("logout").click()
+        expect(page.get_by_test_id("login-form")).to_be_visible(timeout=10_000)
+        assert httpx.get(f"{ward.url}/api/me", cookies=copied).status_code == 401, (
+            "a copy of the cookie taken before signing out still signs in"
+        )
+    finally:
+        page.close()
+
+
+def test_after_too_many_wrong_passwords_the_page_says_how_long_to_wait(
+    ward: Ward, browser: Browser
+) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{ward.url}/login")
+        for i in range(10):  # the default limit per user id
+            r = page.request.post(
+                f"{ward.url}/api/login", data={"id": "n9", "password": f"guess-{i}"}
+            )
+            assert r.status == 401
+        page.get_by_test_id("login-id").fill("n9")
+        page.get_by_test_id("login-password").fill(PASSWORDS["n9"])
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("login-error")).to_have_text(
+            "Too many attempts: try again in 15 min.", timeout=10_000
+        )
+        expect(page.get_by_test_id("login-form")).to_be_visible()
     finally:
         page.close()
 

@@ -164,7 +164,12 @@ def signed_in_url(redis_service: Service, truth: dict[str, Any]) -> Iterator[str
         for u, role in ROLES.items()
     ]
     auth = AuthConfig.model_validate(
-        {"enabled": True, "session_secret": "e2e-reports-secret-long", "users": users}
+        {
+            "enabled": True,
+            "session_secret": "e2e-reports-secret-long",
+            "users": users,
+            "cookie_secure": False,  # plain http on localhost
+        }
     )
     port = free_port()
     server = _SignedInServer(f"{redis_service.url}/0", port, auth)

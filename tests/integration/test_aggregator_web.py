@@ -281,3 +281,62 @@ async def test_the_stream_starts_with_alerts_and_rooms_then_pushes_room_changes(
     assert room_events and room_events[-1]["room"] == "301"
     assert room_events[-1]["state"] == "on_floor"
     assert "alert" in kinds, "the fall itself arrives on the same stream"
+
+
+async def test_a_flood_of_alerts_is_listed_a_page_at_a_time_most_urgent_first(
+    redis_service: Service,
+) -> None:
+    """Thousands of fake falls once made every listing read them all (8.7 s): a listing and
+    the feed's snapshot now carry the 200 most urgent, and the listing says how many are
+    open."""
+    redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
+    stopping = asyncio.Event()
+    stopping.set()  # the stream sends its snapshot and ends
+    app = create_app(redis, Metrics(), _Connected(), clock=lambda: NOW, stopping=stopping)
+    store = AlertStore(redis)
+    site, unit = _unit()
+    part = Partition(site, unit)
+    st = samples.stamper(site=site, unit=unit, room="400")
+    bed = samples.bed_exit(st, "exit", uuid.uuid4(), NOW.timestamp())
+    bed_id = episode_alert_id(AlertKind.BED_EXIT, bed.episode_id)
+    await store.update(part, bed_id, lambda a: on_bed_exit(a, bed, NOW - timedelta(hours=1), True))
+    falls = [
+        await _open_fall(store, redis, site, unit, room=f"{i}", at=NOW - timedelta(seconds=i))
+        for i in range(250)
+    ]
+    expected = [f.alert_id for f in reversed(falls)] + [bed_id]  # falls oldest first, then bed
+    units = f"/api/sites/{site}/units/{unit}"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://feed"
+    ) as http:
+        first = await http.get(f"{units}/alerts")
+        assert first.status_code == 200
+        assert len(first.json()) == 200, "a listing carries the 200 most urgent, not all"
+        assert first.headers["x-total-count"] == "251"
+        assert [a["alert_id"] for a in first.json()] == expected[:200]
+
+        seen: list[str] = []
+        url: str | None = f"{units}/alerts?limit=100"
+        while url is not None:
+            page = await http.get(url)
+            seen += [a["alert_id"] for a in page.json()]
+            link = page.headers.get("link")
+            url = link.split(">")[0].lstrip("<") if link else None
+        assert seen == expected, "following the pages lists every open alert once, in order"
+
+        # The alert a cursor names is resolved before the next page is asked for.
+        cursor = expected[99]
+        body = {"by": "rn-07", "outcome": "false_alarm"}
+        assert (await http.post(f"/api/alerts/{cursor}/resolve", json=body)).status_code == 200
+        page = await http.get(f"{units}/alerts", params={"limit": 10, "after": cursor})
+        assert [a["alert_id"] for a in page.json()] == expected[100:110], "none skipped"
+        expected.remove(cursor)
+
+        text = (await http.get(f"{units}/stream")).text
+    await redis.aclose()
+    events = {
+        block.split("\n")[0].removeprefix("event: "): json.loads(block.split("data: ", 1)[1])
+        for block in text.replace("retry: 2000\n", "").split("\n\n")
+        if block.startswith("event: ")
+    }
+    assert [a["alert_id"] for a in events["snapshot"]] == expected[:200]

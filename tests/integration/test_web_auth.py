@@ -4,6 +4,7 @@ The app runs in-process over httpx against the real Redis with auth on; password
 hashed with few PBKDF2 iterations here only so the tests stay fast.
 """
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,11 +21,10 @@ from aggregator.alerts.model import Alert, AlertKind, episode_alert_id
 from aggregator.alerts.store import AlertStore
 from aggregator.config import AuthConfig, ConfigError, parse_config
 from aggregator.metrics import Metrics
-from aggregator.store import PARTITIONS_KEY, Partition
+from aggregator.store import PARTITIONS_KEY, Partition, feed_channel
 from aggregator.web.api import create_app
 from aggregator.web.auth import (
     COOKIE,
-    Authenticator,
     SessionSigner,
     hash_password,
     hash_token,
@@ -41,6 +41,7 @@ SECRET = "a-test-secret-of-enough-length"
 PASSWORDS = {"n1": "night-shift", "c1": "in-charge", "q1": "audits", "a1": "root-ish"}
 ROLES = {"n1": "nurse", "c1": "charge_nurse", "q1": "quality", "a1": "admin"}
 QUALITY_TOKEN = "tok-" + "x" * 40
+SCRAPER_TOKEN = "tok-" + "p" * 40
 
 
 @pytest.fixture
@@ -58,7 +59,8 @@ def _auth(users: dict[str, str] = ROLES) -> AuthConfig:
                 for u, r in users.items()
             ],
             "api_tokens": [
-                {"id": "ehr", "role": "quality", "token_hash": hash_token(QUALITY_TOKEN)}
+                {"id": "ehr", "role": "quality", "token_hash": hash_token(QUALITY_TOKEN)},
+                {"id": "prom", "role": "monitor", "token_hash": hash_token(SCRAPER_TOKEN)},
             ],
         }
     )
@@ -132,7 +134,6 @@ async def test_without_credentials_api_is_401_pages_redirect_health_stays_open(
     assert page.headers["location"] == f"/login?next=/sites/{alert.site}/units/{alert.unit}"
     assert (await http.get("/login")).status_code == 200
     assert (await http.get("/healthz")).status_code == 200
-    assert (await http.get("/metrics")).status_code == 200
     wrong = await http.post("/api/login", json={"id": "n1", "password": "guess"})
     assert wrong.status_code == 401 and COOKIE not in wrong.cookies
     nobody = await http.post("/api/login", json={"id": "zz", "password": "guess"})
@@ -141,7 +142,7 @@ async def test_without_credentials_api_is_401_pages_redirect_health_stays_open(
     assert (await http.get(f"{units}/alerts", headers=forged)).status_code == 401
 
 
-async def test_session_cookie_is_httponly_strict_and_the_actor_comes_from_it(
+async def test_session_cookie_is_secure_httponly_strict_and_the_actor_comes_from_it(
     feed: Feed,
 ) -> None:
     http, store, redis = feed
@@ -149,6 +150,7 @@ async def test_session_cookie_is_httponly_strict_and_the_actor_comes_from_it(
     r = await http.post("/api/login", json={"id": "n1", "password": PASSWORDS["n1"]})
     header = r.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header
+    assert "; secure" in header, "by default the session cookie never travels over plain http"
     cookies = _cookie(r.cookies[COOKIE])
     http.cookies.clear()
     me = (await http.get("/api/me", headers=cookies)).json()
@@ -217,6 +219,28 @@ async def test_bearer_tokens_for_api_clients(feed: Feed) -> None:
     assert (await http.get(f"{units}/alerts", headers=bad)).status_code == 401
 
 
+async def test_metrics_and_the_api_schema_need_sign_in(feed: Feed) -> None:
+    http, store, redis = feed
+    alert = await _fall(store, redis)
+    for path in ["/metrics", "/api/docs", "/openapi.json"]:
+        r = await http.get(path)
+        assert r.status_code in (303, 401), f"{path} answered {r.status_code} to anyone"
+        assert "ambient_" not in r.text and "/api/alerts/" not in r.text, path
+    nurse, admin = await _login(http, "n1"), await _login(http, "a1")
+    assert (await http.get("/metrics", headers=nurse)).status_code == 403
+    assert "ambient_" in (await http.get("/metrics", headers=admin)).text
+    schema = await http.get("/openapi.json", headers=nurse)
+    assert schema.status_code == 200 and "/api/alerts/{alert_id}/ack" in schema.json()["paths"]
+    assert "swagger" in (await http.get("/api/docs", headers=nurse)).text.lower()
+
+    scraper = {"Authorization": f"Bearer {SCRAPER_TOKEN}"}
+    assert "ambient_" in (await http.get("/metrics", headers=scraper)).text
+    units = f"/api/sites/{alert.site}/units/{alert.unit}"
+    assert (await http.get(f"{units}/alerts", headers=scraper)).status_code == 403, (
+        "the scraper's token reads metrics and nothing else"
+    )
+
+
 async def test_a_user_removed_from_the_config_is_signed_out(redis_service: Service) -> None:
     redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
     before = create_app(redis, Metrics(), _Connected(), auth=_auth())
@@ -265,18 +289,96 @@ def test_passwords_are_salted_pbkdf2_and_only_the_right_one_verifies() -> None:
 
 def test_sessions_are_signed_and_expire() -> None:
     signer = SessionSigner(SECRET.encode(), ttl_s=3600)
-    cookie = signer.sign("n1", "nurse", now_s=1000)
-    assert signer.verify(cookie, now_s=1000 + 3599) == ("n1", "nurse")
+    cookie = signer.sign("n1", "nurse", "sid-1", now_s=1000)
+    claims = signer.verify(cookie, now_s=1000 + 3599)
+    assert claims is not None and (claims.user, claims.role, claims.sid) == ("n1", "nurse", "sid-1")
     assert signer.verify(cookie, now_s=1000 + 3600) is None, "expired"
     mac = cookie.split(".")[1]
-    other = SessionSigner(SECRET.encode(), ttl_s=3600).sign("a1", "admin", now_s=1000)
+    other = SessionSigner(SECRET.encode(), ttl_s=3600).sign("a1", "admin", "sid-2", now_s=1000)
     assert signer.verify(f"{other.split('.')[0]}.{mac}", now_s=1001) is None, "swapped body"
     assert SessionSigner(b"another-secret-entirely", 3600).verify(cookie, 1001) is None
     assert signer.verify("", 1001) is None and signer.verify("x.y", 1001) is None
-    auth = Authenticator(_auth())
-    assert auth.from_cookie(auth.signer.sign("n1", "admin", time.time()), time.time()) is None, (
-        "a role the config does not give is refused"
+
+
+async def test_a_role_the_config_does_not_give_is_refused(feed: Feed) -> None:
+    http, _, _ = feed
+    cookie = (await _login(http, "n1"))["Cookie"].partition("=")[2]
+    claims = SessionSigner(SECRET.encode(), 3600).verify(cookie, time.time())
+    assert claims is not None
+    promoted = SessionSigner(SECRET.encode(), 3600).sign("n1", "admin", claims.sid, time.time())
+    assert (await http.get("/api/me", headers=_cookie(promoted))).status_code == 401
+
+
+async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(feed: Feed) -> None:
+    http, _, _ = feed
+    stolen = await _login(http, "n1")
+    assert (await http.get("/api/me", headers=stolen)).status_code == 200
+    assert (await http.post("/api/logout", headers=stolen)).status_code == 200
+    r = await http.get("/api/me", headers=stolen)
+    assert r.status_code == 401, "a copy of the cookie taken before sign-out still works"
+    other = await _login(http, "n1")
+    assert (await http.get("/api/me", headers=other)).status_code == 200, (
+        "signing out ends that session only"
     )
+
+
+async def test_an_open_feed_ends_when_its_session_is_signed_out(feed: Feed) -> None:
+    http, store, redis = feed
+    first = await _fall(store, redis)
+    part = Partition(first.site, first.unit)
+    stolen = await _login(http, "n1")
+
+    async def read_feed() -> str:
+        url = f"/api/sites/{part.site}/units/{part.unit}/stream"
+        return (await http.get(url, headers=stolen)).text
+
+    reader = asyncio.create_task(read_feed())
+    deadline = time.monotonic() + 10
+    while not (await redis.pubsub_numsub(feed_channel(part)))[0][1]:
+        assert time.monotonic() < deadline, "the feed never subscribed"
+        await asyncio.sleep(0.02)
+    assert (await http.post("/api/logout", headers=stolen)).status_code == 200
+    event = samples.fall(
+        samples.stamper(site=part.site, unit=part.unit), Phase.START, uuid.uuid4(), 0.0
+    )
+    alert_id = episode_alert_id(AlertKind.FALL, event.episode_id)
+    await store.update(part, alert_id, lambda a: on_fall(a, event, NOW))
+    try:
+        text = await asyncio.wait_for(reader, 10)
+    except TimeoutError:
+        reader.cancel()
+        raise AssertionError("the feed kept streaming after its session was signed out") from None
+    assert "event: snapshot" in text and first.alert_id in text
+    assert alert_id not in text, "an alert reached a feed whose session was signed out"
+
+
+async def test_a_password_change_in_the_config_ends_the_old_sessions(
+    redis_service: Service,
+) -> None:
+    redis = aioredis.Redis.from_url(f"{redis_service.url}/0")
+    config = _auth()
+    before = create_app(redis, Metrics(), _Connected(), auth=config)
+    changed = config.model_copy(
+        update={
+            "users": [
+                u.model_copy(update={"password_hash": hash_password("new-one", iterations=1000)})
+                if u.id == "n1"
+                else u
+                for u in config.users
+            ]
+        }
+    )
+    after = create_app(redis, Metrics(), _Connected(), auth=changed)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=before), base_url="http://feed"
+    ) as http:
+        nurse, admin = await _login(http, "n1"), await _login(http, "a1")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=after), base_url="http://feed"
+    ) as http:
+        assert (await http.get("/api/me", headers=nurse)).status_code == 401
+        assert (await http.get("/api/me", headers=admin)).status_code == 200
+    await redis.aclose()
 
 
 def test_routes_nobody_named_need_admin_and_config_checks_hashes() -> None:
