@@ -224,6 +224,12 @@ def _dead_letter_matches(
     topic = _text(fields.get(b"topic", b""))
     if room is None and unit is None and topic.split("/")[2:3] == [site]:
         return True
+    stream = _text(fields.get(b"stream", b""))  # an entry a reader set aside (poison)
+    if room is None and stream:
+        if unit is None and stream.startswith(f"{PREFIX}:{{{site}:"):
+            return True
+        if unit is not None and stream == Partition(site, unit).events:
+            return True
     payload = _json_field(fields, b"payload")
     if not payload:  # not JSON, or cut at the dead letter's size limit: look for the names
         raw = fields.get(b"payload", b"")

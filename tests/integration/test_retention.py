@@ -117,10 +117,17 @@ def test_forgetting_a_site_from_the_command_line(redis_service: Service, tmp_pat
     parts = [Partition(f"s{tag}", f"u{tag}"), Partition(f"s{tag}", f"w{tag}")]
     for part in parts:
         _fill(url, part, ["412"])
+    client = redis.Redis.from_url(url)
+    set_aside = {
+        "reason": "rules.failed",
+        "topic": "",
+        "stream": parts[0].events,
+        "payload": b"\xff",
+    }
+    poison_id = client.xadd(DEADLETTER_STREAM, set_aside)  # a reader's poison entry
     config = tmp_path / "central.yaml"
     config.write_text(f"redis: {{url: '{url}'}}\n")
     assert main(["data", "forget", "--config", str(config), "--site", f"s{tag}"]) == 2  # no --yes
-    client = redis.Redis.from_url(url)
     assert list(client.scan_iter(match=f"ambient:{{s{tag}:*"))
     assert main(["data", "forget", "--config", str(config), "--site", f"s{tag}", "--yes"]) == 0
     assert list(client.scan_iter(match=f"ambient:{{s{tag}:*")) == []
@@ -128,6 +135,7 @@ def test_forgetting_a_site_from_the_command_line(redis_service: Service, tmp_pat
     assert not {p.name for p in parts} & names
     index = cast(dict[bytes, bytes], client.hgetall("ambient:alert-index"))
     assert not [v for v in index.values() if v.decode().startswith(f"s{tag}:")]
+    assert client.xrange(DEADLETTER_STREAM, min=poison_id, max=poison_id) == []
     client.close()
 
 
