@@ -12,6 +12,7 @@ from typing import cast
 import pytest
 import redis
 import redis.asyncio as aioredis
+from redis.typing import EncodableT, FieldT
 
 from aggregator import samples
 from aggregator.alerts.lifecycle import resolve
@@ -118,7 +119,10 @@ def test_forgetting_a_site_from_the_command_line(redis_service: Service, tmp_pat
     for part in parts:
         _fill(url, part, ["412"])
     client = redis.Redis.from_url(url)
-    set_aside = {
+    set_aside: dict[
+        str | bytes | bytearray | memoryview[int] | int | float,
+        str | bytes | bytearray | memoryview[int] | int | float,
+    ] = {
         "reason": "rules.failed",
         "topic": "",
         "stream": parts[0].events,
