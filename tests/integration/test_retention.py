@@ -119,10 +119,7 @@ def test_forgetting_a_site_from_the_command_line(redis_service: Service, tmp_pat
     for part in parts:
         _fill(url, part, ["412"])
     client = redis.Redis.from_url(url)
-    set_aside: dict[
-        str | bytes | bytearray | memoryview[int] | int | float,
-        str | bytes | bytearray | memoryview[int] | int | float,
-    ] = {
+    set_aside: dict[FieldT, EncodableT] = {
         "reason": "rules.failed",
         "topic": "",
         "stream": parts[0].events,
