@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from aggregator.config import IngestConfig
 from aggregator.ingest.validate import Accepted, DeadReason, Rejected, TimeWindow, classify
-from ambient.ratelimit import TokenBucket
+from ambient.ratelimit import LogEvery, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -43,27 +43,6 @@ class AgentLimiter:
     def _forget_idle(self, now: float) -> None:
         for agent in [a for a, b in self._buckets.items() if b.is_full(now)]:
             del self._buckets[agent]
-
-
-class LogEvery:
-    """Say something about a key at most once per interval, with how often it happened."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-        self._last: dict[str, float] = {}
-        self._counts: dict[str, int] = {}
-
-    def due(self, key: str, now: float) -> int | None:
-        """Count one occurrence; the count since the last report when one is due, else None."""
-        self._counts[key] = self._counts.get(key, 0) + 1
-        last = self._last.get(key)
-        if last is not None and now - last < self.interval_s:
-            return None
-        self._last[key] = now
-        if len(self._last) > MAX_TRACKED_AGENTS:  # bound memory under a flood of topics
-            self._last = {key: now}
-            self._counts = {key: self._counts[key]}
-        return self._counts.pop(key)
 
 
 def _utcnow() -> datetime:
