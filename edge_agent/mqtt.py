@@ -9,6 +9,9 @@ Events are held in the outbox (not published) until the broker is connected *and
 aggregator's retained state says ``online``; events queued while that was not the case are
 sent marked ``historical``. An event leaves the outbox only on a successful PUBACK; in-flight
 messages survive a reconnect because paho re-sends them (same mid, DUP set).
+
+The aggregator's state, republished live now and then, also gives our clock skew
+(`edge_agent.clock`); the retained status is published again when it changes.
 """
 
 import logging
@@ -26,6 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
+from edge_agent.clock import LARGE_SKEW_S, SkewEstimate
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import WireEvent
 from edge_agent.outbox import Outbox
@@ -119,6 +123,7 @@ class MqttLink:
         self.clock = clock
         self.sent = 0
         self.acked = 0
+        self.skew = SkewEstimate()  # touched by the network thread only
         self._notes: queue.Queue[_Note] = queue.Queue()
         self._stop = threading.Event()
         self._ready = False
@@ -226,6 +231,7 @@ class MqttLink:
                 software_version=info.software_version,
                 config_hash=info.config_hash,
                 models=list(info.models),
+                clock_skew_s=self.skew.reported,
             )
         )
 
@@ -245,20 +251,25 @@ class MqttLink:
     ) -> None:
         self._notes.put(_Disconnected(str(reason)))
 
-    def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
+    def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         if message.topic != self._aggregator_topic:
             return
         try:
-            online = (
-                AggregatorStatus.model_validate_json(message.payload).state
-                == AggregatorState.ONLINE
-            )
+            state = AggregatorStatus.model_validate_json(message.payload)
         except ValidationError:
             logger.warning(
                 "unreadable aggregator state (%d bytes): holding events", len(message.payload)
             )
-            online = False
-        self._notes.put(_Aggregator(online))
+            self._notes.put(_Aggregator(False))
+            return
+        self._notes.put(_Aggregator(state.state == AggregatorState.ONLINE))
+        if state.state == AggregatorState.ONLINE and self.skew.observe(
+            self.clock(), state.ts, retained=bool(message.retain)
+        ):
+            skew = self.skew.reported or 0.0
+            if abs(skew) >= LARGE_SKEW_S:
+                logger.warning("this clock is %+.0f s off the aggregator's: check NTP", skew)
+            client.publish(self._status_topic, self._status_payload(AgentState.ONLINE), 1, True)
 
     def _on_publish(self, _c: paho.Client, _u: Any, mid: int, reason: ReasonCode, _p: Any) -> None:
         self._notes.put(_Ack(mid, reason))
