@@ -59,12 +59,15 @@ class IngestGate:
         wall: Callable[[], datetime] = _utcnow,
         clock: Callable[[], float] = time.monotonic,
         log_every_s: float = 60.0,
+        on_skew: Callable[[str, str, float], None] | None = None,
     ) -> None:
+        """``on_skew(site, agent_id, seconds)``: an agent reported its clock skew."""
         self._cfg = cfg
         self._wall = wall
         self._clock = clock
         self._limiter = AgentLimiter(cfg.agent_rate_per_s, cfg.agent_burst)
         self._log = LogEvery(log_every_s)
+        self._on_skew = on_skew
 
     def judge(self, topic: str, payload: bytes) -> Accepted | Rejected:
         window = TimeWindow(self._wall(), self._cfg.max_future_s, self._cfg.max_age_s)
@@ -76,6 +79,8 @@ class IngestGate:
             return verdict
         agent = f"{verdict.partition.site}/{verdict.agent_id}"
         if self._limiter.allow(agent, now):
+            if verdict.clock_skew_s is not None and self._on_skew is not None:
+                self._on_skew(verdict.partition.site, verdict.agent_id, verdict.clock_skew_s)
             return verdict
         detail = (
             f"agent {agent} over {self._cfg.agent_rate_per_s:g} messages/s "

@@ -62,6 +62,8 @@ class Accepted:
     """Who sent it (bound to the topic), for per-agent limits."""
     topic: str = ""
     """Where it came from, for a dead letter found later (a conflicting duplicate)."""
+    clock_skew_s: float | None = None
+    """A status's report of the agent's clock minus ours (for the metric)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,13 @@ def classify(
             return late
         dedupe = f"status:{status.agent_id}:{status.boot_id}:{status.state}:{status.ts.isoformat()}"
         return Accepted(
-            Partition(status.site, status.unit), dedupe, "status", payload, status.agent_id, topic
+            Partition(status.site, status.unit),
+            dedupe,
+            "status",
+            payload,
+            status.agent_id,
+            topic,
+            status.clock_skew_s,
         )
     if where.kind != "events":
         return Rejected(DeadReason.BAD_TOPIC, f"not an event or status topic: {where.kind}")

@@ -12,7 +12,7 @@ from aggregator.config import IngestConfig
 from aggregator.ingest.limits import AgentLimiter, IngestGate
 from aggregator.ingest.validate import Accepted, DeadReason, Rejected
 from ambient.ratelimit import TokenBucket
-from protocol import Phase, dump_event, event_topic
+from protocol import AgentState, Phase, agent_status_topic, dump_event, event_topic
 
 T0 = 1_790_000_000.0
 
@@ -80,3 +80,19 @@ def test_the_gate_checks_the_time_window() -> None:
     gate = IngestGate(cfg, wall=lambda: datetime.fromtimestamp(T0 + 86400 * 365, UTC))
     verdict = gate.judge(*_fall("agent-1", "412"))
     assert isinstance(verdict, Rejected) and verdict.reason is DeadReason.TOO_OLD
+
+
+def test_a_reported_clock_skew_reaches_the_metric() -> None:
+    seen: list[tuple[str, str, float]] = []
+    gate = IngestGate(
+        IngestConfig(),
+        wall=lambda: datetime.fromtimestamp(T0, UTC),
+        on_skew=lambda site, agent, s: seen.append((site, agent, s)),
+    )
+    st = samples.stamper(site="s1", agent_id="agent-1")
+    status = samples.agent_status(st, AgentState.ONLINE, T0).model_copy(
+        update={"clock_skew_s": 42.5}
+    )
+    topic = agent_status_topic("s1", "agent-1")
+    assert isinstance(gate.judge(topic, status.model_dump_json(by_alias=True).encode()), Accepted)
+    assert seen == [("s1", "agent-1", 42.5)]
