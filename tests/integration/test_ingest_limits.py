@@ -51,14 +51,6 @@ def publisher(broker: Service) -> Iterator[Publisher]:
     pub.close()
 
 
-def _aggregator(
-    tmp: Path, broker: Service, redis_service: Service, site: str, ingest: str
-) -> Aggregator:
-    agg = Aggregator(tmp, broker, redis_service, site)
-    agg.config.write_text(agg.config.read_text() + f"ingest: {ingest}\n")
-    return agg
-
-
 @pytest.fixture
 def started(
     request: pytest.FixtureRequest,
@@ -67,7 +59,7 @@ def started(
     redis_service: Service,
     site: str,
 ) -> Iterator[Aggregator]:
-    agg = _aggregator(tmp_path, broker, redis_service, site, request.param)
+    agg = Aggregator(tmp_path, broker, redis_service, site, request.param)
     yield agg.start()
     if agg.proc is not None and agg.proc.poll() is None:
         agg.kill()
