@@ -10,6 +10,9 @@ aggregator's retained state says ``online``; events queued while that was not th
 sent marked ``historical``. An event leaves the outbox only on a successful PUBACK; in-flight
 messages survive a reconnect because paho re-sends them (same mid, DUP set).
 
+Sending is paced (``send_rate_per_s``, ``send_burst``) below the aggregator's per-agent limit,
+so a replay of hours of held events is never refused as a flood.
+
 The aggregator's state, republished live now and then, also gives our clock skew
 (`edge_agent.clock`); the retained status is published again when it changes.
 """
@@ -29,6 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
+from ambient.ratelimit import TokenBucket
 from edge_agent.clock import LARGE_SKEW_S, SkewEstimate
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import WireEvent
@@ -115,6 +119,8 @@ class MqttLink:
         outbox: Outbox,
         status: StatusInfo,
         clock: Callable[[], datetime] = _utcnow,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.identity = identity
@@ -124,6 +130,8 @@ class MqttLink:
         self.sent = 0
         self.acked = 0
         self.skew = SkewEstimate()  # touched by the network thread only
+        self._monotonic = monotonic
+        self._pace = TokenBucket.full(config.send_rate_per_s, config.send_burst, monotonic())
         self._notes: queue.Queue[_Note] = queue.Queue()
         self._stop = threading.Event()
         self._ready = False
@@ -316,15 +324,16 @@ class MqttLink:
         if note.reason.is_failure:
             logger.warning("broker refused %s: %s; will retry", entry.label, note.reason)
             self.outbox.release(entry.event_id)
-            self._retry_at = time.monotonic() + REFUSED_RETRY_S
+            self._retry_at = self._monotonic() + REFUSED_RETRY_S
             return
         self.outbox.delete(entry.event_id)
         self.acked += 1
 
     def _drain(self) -> None:
-        if not self._ready or time.monotonic() < self._retry_at:
+        if not self._ready or self._monotonic() < self._retry_at:
             return
         room = self.config.max_inflight - len(self._inflight)
+        room = min(room, int(self._pace.refill(self._monotonic())))
         if room <= 0:
             return
         for event in self.outbox.pending(room):
@@ -341,6 +350,7 @@ class MqttLink:
             if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
                 logger.warning("publish of %s failed: %s", label, paho.error_string(info.rc))
                 return
+            self._pace.take(self._monotonic())
             self._inflight[info.mid] = _InFlight(event_id, label)
             self.outbox.mark_inflight(event_id)
             self.sent += 1
