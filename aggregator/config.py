@@ -257,6 +257,21 @@ UnitRef = Annotated[
 """A unit within its site, written `site/unit`: unit ids repeat across sites (every home)."""
 
 
+class RetentionConfig(_Section):
+    """How long stored data is kept (`ambient data expire` applies it; see docs/security.md).
+
+    Roll-up counts per room and hour are kept until the place is forgotten
+    (`ambient data forget`): they hold no event, and reports compare months."""
+
+    events_days: int = Field(
+        default=90, ge=1, description="Events and statuses in the unit streams, snooze log."
+    )
+    dead_letters_days: int = Field(default=30, ge=1, description="Rejected messages.")
+    resolved_alerts_days: int = Field(
+        default=730, ge=1, description="Resolved alerts with their audit trail; open ones stay."
+    )
+
+
 class CentralConfig(_Section):
     """Everything the central aggregator process needs."""
 
@@ -287,6 +302,9 @@ class CentralConfig(_Section):
     )
     notify: NotifyConfig = Field(
         default_factory=NotifyConfig, description="Caregiver notifications of homes."
+    )
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig, description="How long stored data is kept."
     )
 
     @model_validator(mode="after")

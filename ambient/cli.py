@@ -2,7 +2,8 @@
 
 Each package registers its own subcommands from a small ``cli`` module that imports nothing
 heavy, so ``ambient --help`` works on a central server with no camera SDK and on an edge box
-with no web stack; the work itself is imported only when a subcommand runs.
+with no web stack; the work itself is imported only when a subcommand runs. Errors the
+project raises on purpose (``ambient.errors.AmbientError``) end as one line on stderr.
 """
 
 import argparse
@@ -11,11 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from ambient import __version__
+from ambient.errors import AmbientError
 
 
 def build_parser() -> argparse.ArgumentParser:
     from aggregator import cli as aggregator_cli
-    from aggregator import report_cli
+    from aggregator import data_cli, report_cli
     from ambient import cache_cli, demo_cli
     from edge_agent import cli as edge_cli
     from models import cli as models_cli
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     edge_cli.register(commands)
     aggregator_cli.register(commands)
     report_cli.register(commands)
+    data_cli.register(commands)
     sim_cli.register(commands)
     models_cli.register(commands)
     protocol_cli.register(commands)
@@ -51,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except AmbientError as e:
+        # Raised on purpose, with a message a user can act on: one line, not a traceback.
+        message = " ".join(str(e).split()) or type(e).__name__
+        print(f"ambient {args.command}: {message}", file=sys.stderr)
+        return 1
     return code
 
 

@@ -118,8 +118,9 @@ def mosquitto(workdir: Path, port: int | None = None) -> Service:
     return Service("mosquitto", ["mosquitto", "-c", str(conf)], port, workdir, workdir / "log")
 
 
-def redis_server(workdir: Path, port: int | None = None) -> Service:
-    """A Redis server with AOF (everysec) in its own directory, loopback only."""
+def redis_server(workdir: Path, port: int | None = None, *, appendonly: bool = True) -> Service:
+    """A Redis server with AOF (everysec) in its own directory, loopback only; without AOF
+    (``appendonly=False``) and without snapshots, a kill loses everything it held."""
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -133,7 +134,7 @@ def redis_server(workdir: Path, port: int | None = None) -> Service:
         "--save",
         "",
         "--appendonly",
-        "yes",
+        "yes" if appendonly else "no",
         "--appendfsync",
         "everysec",
         "--daemonize",

@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ambient.errors import AmbientError
+
 Model = TypeVar("Model", bound=BaseModel)
 KeyPath = tuple[str | int, ...]
 
 
-class ConfigError(ValueError):
+class ConfigError(AmbientError, ValueError):
     """A config that cannot be used; the message names file, line and key."""
 
 

@@ -42,6 +42,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.errors import EdgeError
+
 logger = logging.getLogger(__name__)
 
 F32 = npt.NDArray[np.float32]
@@ -94,7 +96,7 @@ _PRIORS: dict[str, _Prior] = {
 }
 
 
-class CalibrationError(RuntimeError):
+class CalibrationError(EdgeError, RuntimeError):
     """No usable floor plane, or an unreadable calibration file."""
 
 

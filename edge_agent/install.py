@@ -12,6 +12,7 @@ from pathlib import Path
 
 from edge_agent.calibration import CalibrationError
 from edge_agent.config import ConfigError, load_config
+from edge_agent.errors import EdgeError
 from edge_agent.perception.config import PerceptionConfig
 from edge_agent.perception.reference import reference_path
 from edge_agent.sources.base import FrameSource, SourceError
@@ -22,7 +23,7 @@ _MAX_FRAMES = 600
 """Frames to try before giving up (a blocked view never yields a floor)."""
 
 
-class InstallError(RuntimeError):
+class InstallError(EdgeError, RuntimeError):
     """The room could not be learned; nothing stored was changed."""
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.detections import WireEvent
+from edge_agent.errors import EdgeError
 from protocol import EventType, dump_event, parse_event
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-class OutboxError(RuntimeError):
+class OutboxError(EdgeError, RuntimeError):
     """The outbox file cannot be opened or written."""
 
 
@@ -105,6 +106,43 @@ def _set_aside(path: Path) -> Path:
             side.replace(aside.with_name(aside.name + suffix))
     path.replace(aside)
     return aside
+
+
+_SALVAGE_PROBES = 100_000
+"""Lookups spent stepping over damaged pages while salvaging (each fails fast)."""
+
+
+def _readable_rows(src: sqlite3.Connection) -> list[tuple[str, str, int, int, bytes]]:
+    """Every row of a damaged outbox that can still be read, oldest first: read in order
+    until a bad page, then step the sequence number past it and read on."""
+    select = "SELECT seq, event_id, type, priority, size, payload FROM outbox WHERE seq > ?"
+    try:
+        top = src.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        highest = int(top[0]) if top else 0
+    except sqlite3.Error:
+        highest = 0
+    rows: list[tuple[str, str, int, int, bytes]] = []
+    last, probes = 0, 0
+    while probes < _SALVAGE_PROBES:
+        try:
+            cursor = src.execute(select + " ORDER BY seq", (last,))
+            while (row := cursor.fetchone()) is not None:
+                rows.append(row[1:])
+                last = row[0]
+            return rows
+        except sqlite3.DatabaseError:
+            pass
+        while probes < _SALVAGE_PROBES:  # the next sequence number that reads again
+            probes += 1
+            last += 1
+            if highest and last > highest:
+                return rows
+            try:
+                src.execute(select + " ORDER BY seq LIMIT 1", (last,)).fetchone()
+                break
+            except sqlite3.DatabaseError:
+                continue
+    return rows
 
 
 class Outbox:
@@ -165,6 +203,11 @@ class Outbox:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # A damaged page may sit in an index that opening never reads: check them all
+            # now (one pass over the file) rather than fail on some later write.
+            problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {problem}")
             self._db.executescript(_SCHEMA)
             # Whatever survived a previous run was held through it and is pending again.
             self._db.execute("UPDATE outbox SET inflight = 0, held = 1")
@@ -181,11 +224,7 @@ class Outbox:
         try:
             src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
             try:
-                cursor = src.execute(
-                    "SELECT event_id, type, priority, size, payload FROM outbox ORDER BY seq"
-                )
-                while batch := cursor.fetchmany(256):  # a bad page ends it: keep what came
-                    rows.extend(batch)
+                rows = _readable_rows(src)
             finally:
                 src.close()
         except sqlite3.Error as e:

@@ -8,6 +8,7 @@ are refused with `PrivacyError`; callers never serialise a payload any other way
 
 from pydantic import ValidationError
 
+from edge_agent.errors import EdgeError
 from protocol import (
     EVENT_CLASSES,
     MAX_PAYLOAD_BYTES,
@@ -22,7 +23,7 @@ Publishable = AnyEvent | AgentStatus
 _EVENT_TYPES = tuple(EVENT_CLASSES.values())
 
 
-class PrivacyError(ValueError):
+class PrivacyError(EdgeError, ValueError):
     """A payload that must not leave the device."""
 
 

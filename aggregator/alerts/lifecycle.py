@@ -31,6 +31,7 @@ from aggregator.alerts.model import (
     offline_alert_id,
 )
 from aggregator.alerts.policy import DEFAULT_POLICY, EscalationPolicy
+from aggregator.errors import AggregatorError
 from protocol import (
     AgentState,
     AgentStatus,
@@ -44,7 +45,7 @@ from protocol import (
 ClinicalEvent = FallEvent | BedExitEvent | NoMotionEvent | SensorHealthEvent
 
 
-class AlertError(ValueError):
+class AlertError(AggregatorError, ValueError):
     """A transition a person asked for that the lifecycle does not allow."""
 
 

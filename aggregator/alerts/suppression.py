@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregator.alerts.model import SNOOZABLE_KINDS, AlertKind
+from aggregator.errors import AggregatorError
 
 
-class SnoozeError(ValueError):
+class SnoozeError(AggregatorError, ValueError):
     """A snooze the rules refuse (a fall, a blind sensor, too long)."""
 
 

@@ -8,13 +8,15 @@ rotate the algorithm. The receiver must verify against the raw body bytes, befor
 import hashlib
 import hmac
 
+from aggregator.errors import AggregatorError
+
 SIGNATURE_HEADER = "X-Ambient-Signature"
 ID_HEADER = "X-Ambient-Id"
 ATTEMPT_HEADER = "X-Ambient-Attempt"
 KIND_HEADER = "X-Ambient-Kind"
 
 
-class SignatureError(ValueError):
+class SignatureError(AggregatorError, ValueError):
     """A signature header that does not verify."""
 
 

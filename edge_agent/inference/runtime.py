@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from edge_agent.errors import EdgeError
 from edge_agent.inference.sidecar import Sidecar, SidecarError, load_sidecar
 from protocol import ModelRef
 
@@ -28,7 +29,7 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 that no code of that package is imported here."""
 
 
-class ModelError(Exception):
+class ModelError(EdgeError):
     """A model cannot be loaded or run: missing, corrupt or inconsistent files, bad input."""
 
 

@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from edge_agent.errors import EdgeError
+
 SIDECAR_FORMAT = "ambient-model/1"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$")
 _ARRAY = re.compile(r"^[1-9]\d{0,3}x[1-9]\d{0,3}$")
 
 
-class SidecarError(ValueError):
+class SidecarError(EdgeError, ValueError):
     """A sidecar file is missing, unreadable or inconsistent."""
 
 

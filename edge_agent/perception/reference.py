@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.calibration import Calibration
+from edge_agent.errors import EdgeError
 from edge_agent.sources.base import Intrinsics
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ _MAX_SHIFT_M = 0.05
 (a floor fitted again from another background differs by a fraction of this)."""
 
 
-class RoomReferenceError(RuntimeError):
+class RoomReferenceError(EdgeError, RuntimeError):
     """An unreadable or incompatible empty-room reference file."""
 
 

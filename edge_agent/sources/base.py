@@ -12,8 +12,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.errors import EdgeError
 
-class SourceError(RuntimeError):
+
+class SourceError(EdgeError, RuntimeError):
     """A source that cannot be opened or read: missing, corrupt or unsupported input."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.errors import ModelsError
 from models.evaluate import cards, metrics, report
 from models.evaluate.events import read_events
 from models.evaluate.items import (
@@ -30,7 +31,7 @@ from models.evaluate.runner import Job, JobResult, print_progress, run_jobs
 logger = logging.getLogger(__name__)
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(ModelsError, RuntimeError):
     """The dataset or options cannot be evaluated (message for the user)."""
 
 

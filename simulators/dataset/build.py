@@ -28,13 +28,14 @@ from simulators.dataset.spec import (
 )
 from simulators.dataset.workers import run_parallel
 from simulators.dataset.writer import is_complete, write_item
+from simulators.errors import SimulatorError
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 
 
-class DatasetError(RuntimeError):
+class DatasetError(SimulatorError, RuntimeError):
     """A build that cannot run (e.g. another build holds the directory)."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from simulators.dataset.spec import ItemSpec
 from simulators.dataset.writer import dataset_fields, item_paths, read_meta
+from simulators.errors import SimulatorError
 
 MANIFEST_FORMAT = "ambient-sim-dataset/1"
 SPLITS = ("train", "val", "test")
@@ -27,7 +28,7 @@ SPLIT_RULE = (
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(SimulatorError, ValueError):
     """A split option or an item that cannot go into the manifest."""
 
 

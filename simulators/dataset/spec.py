@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from simulators import SIMULATOR_VERSION
+from simulators.errors import SimulatorError
 
 ItemKind = Literal["clip", "day"]
 SPEC_FORMAT = "ambient-sim-item/1"
 DATASET_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-class SpecError(ValueError):
+class SpecError(SimulatorError, ValueError):
     """A spec file that is not a spec, or is from an unknown format."""
 
 

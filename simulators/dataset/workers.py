@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from simulators.errors import SimulatorError
+
 POLL_S = 0.5
 
 
-class WorkerError(RuntimeError):
+class WorkerError(SimulatorError, RuntimeError):
     """A job raised, or a worker process died, during a parallel build."""
 
 

@@ -23,6 +23,7 @@ from protocol import (
     dump_event,
     event_topic,
 )
+from simulators.errors import SimulatorError
 from simulators.fleet.generators import RoomSpec
 from simulators.fleet.rates import DEFAULT_RATES, RoomKind, RoomRates
 from simulators.fleet.room import RoomModel, day_start_ms
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 BATCH = 2000
 
 
-class BackfillError(RuntimeError):
+class BackfillError(SimulatorError, RuntimeError):
     """A message of our own making was refused by the aggregator's validation."""
 
 

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from simulators.errors import SimulatorError
 from simulators.thermal import realsets
 
 STATS_FORMAT = "ambient-thermal-real-stats/1"
@@ -26,7 +27,7 @@ COMMITTED = Path(__file__).with_name("real_stats.json")
 """The committed table (derived numbers only, a few KB)."""
 
 
-class RealDataMissingError(FileNotFoundError):
+class RealDataMissingError(SimulatorError, FileNotFoundError):
     """The real-recordings folder (or its index.csv) is not where we were told."""
 
 

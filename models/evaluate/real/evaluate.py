@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.errors import ModelsError
 from models.evaluate.real import folds as folds_
 from models.evaluate.real.index import RealClip, RealIndexError, read_index
 from models.evaluate.real.run import ClipJob, ClipOutcome, run_clip
@@ -22,7 +23,7 @@ from models.evaluate.runner import run_parallel
 logger = logging.getLogger(__name__)
 
 
-class RealEvaluationError(RuntimeError):
+class RealEvaluationError(ModelsError, RuntimeError):
     """The real folder, its index or the models cannot be evaluated (message for the user)."""
 
 

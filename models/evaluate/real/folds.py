@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.inference.sidecar import SidecarError, load_sidecar
+from models.errors import ModelsError
 from models.evaluate.real.index import RealClip
 
 
-class ProtocolError(ValueError):
+class ProtocolError(ModelsError, ValueError):
     """The models cannot be assigned to the clips without testing on what they saw."""
 
 

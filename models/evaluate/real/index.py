@@ -23,10 +23,12 @@ from typing import Literal
 
 import numpy as np
 
+from models.errors import ModelsError
+
 Kind = Literal["fall", "other", "posture"]
 
 
-class RealIndexError(ValueError):
+class RealIndexError(ModelsError, ValueError):
     """The folder or its index cannot be used (message for the user)."""
 
 

@@ -179,9 +179,32 @@ def test_events_still_readable_in_a_damaged_outbox_are_recovered(
     again = Outbox(path)
     assert again.set_aside is not None
     assert 0 < again.salvaged < len(events)
-    recovered = again.pending(1000)
-    assert [e.event_id for e in recovered] == [e.event_id for e in events[: again.salvaged]]
-    assert all(e.historical for e in recovered)  # held: the aggregator will not page live
+    recovered = [e.event_id for e in again.pending(1000)]
+    assert len(recovered) == again.salvaged
+    assert recovered == [e.event_id for e in events if e.event_id in set(recovered)]  # in order
+    assert recovered[-1] == events[-1].event_id  # read on past the damaged page
+    assert all(e.historical for e in again.pending(1000))  # held: the aggregator will not page live
+    again.close()
+
+
+def test_a_damaged_index_is_found_at_start_not_at_a_later_write(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    events = [make_event() for _ in range(400)]
+    for event in events:
+        box.put(event)
+    box.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[2 * page : 3 * page] = b"\xa5" * page  # page 3: the event_id index, not the table
+    path.write_bytes(bytes(data))
+    again = Outbox(path)
+    assert again.set_aside is not None
+    assert again.salvaged == len(events)
+    again.put(later := make_event())  # the write that would have met the damaged index
+    assert [e.event_id for e in again.pending(1000)] == [e.event_id for e in [*events, later]]
     again.close()
 
 
