@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+import redis
 import redis.asyncio as aioredis
 
 from aggregator import samples
 from aggregator.alerts.lifecycle import on_fall, resolve
 from aggregator.alerts.model import AlertKind, AlertStatus, Outcome, episode_alert_id
 from aggregator.alerts.store import AlertStore
-from aggregator.store import Partition
+from aggregator.retention import forget
+from aggregator.store import PARTITIONS_KEY, Partition
 from ambient.services import Service
 from protocol import Phase
 
@@ -62,3 +64,23 @@ async def test_a_room_past_its_cap_raises_no_more_alerts(client: aioredis.Redis)
     )
     again = await _fall(store, part, "412")
     assert again in {a.alert_id for a in await store.active([part])}, "a freed place is used"
+
+
+async def test_a_forgotten_room_starts_with_no_alerts_counted(
+    client: aioredis.Redis, redis_service: Service
+) -> None:
+    """`ambient data forget` of a room deletes its alerts: the cap must not count them."""
+    tag = uuid.uuid4().hex[:8]
+    part = Partition(f"s{tag}", f"u{tag}")
+    await client.sadd(PARTITIONS_KEY, part.name)
+    store = AlertStore(client, max_open_per_room=2)
+    for _ in range(3):
+        await _fall(store, part, "412")
+    sync = redis.Redis(port=redis_service.port)
+    try:
+        forget(sync, part.site, part.unit, "412")
+    finally:
+        sync.close()
+    assert await store.active([part]) == []
+    fresh = await _fall(store, part, "412")
+    assert [a.alert_id for a in await store.active([part])] == [fresh]
