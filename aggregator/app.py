@@ -28,6 +28,7 @@ from aggregator.alerts.store import AlertStore
 from aggregator.analytics.consumer import AnalyticsConsumer
 from aggregator.config import CentralConfig, SupervisionConfig
 from aggregator.errors import AggregatorError
+from aggregator.ingest.limits import IngestGate
 from aggregator.ingest.mqtt import MqttIngest
 from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
@@ -146,12 +147,14 @@ class App:
             max_payload_bytes=cfg.ingest.max_payload_bytes,
             batch_size=cfg.ingest.batch_size,
             on_crash=partial(self._ingest_crashed, loop),
+            gate=IngestGate(cfg.ingest, on_skew=self.metrics.set_clock_skew),
         )
-        presences = [Presence(cfg.mqtt, site) for site in cfg.sites]
+        republish = cfg.ingest.state_republish_s
+        presences = [Presence(cfg.mqtt, site, republish_s=republish) for site in cfg.sites]
         dead_letter_after = cfg.supervision.dead_letter_after
         consumer = RulesConsumer(
             async_redis,
-            AlertStore(async_redis),
+            AlertStore(async_redis, max_open_per_room=cfg.ingest.max_open_alerts_per_room),
             self.metrics,
             cfg.rules,
             consumer=cfg.mqtt.client_id,

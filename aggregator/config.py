@@ -158,6 +158,57 @@ class IngestConfig(_Section):
     batch_size: int = Field(
         default=200, ge=1, le=5000, description="Messages written to Redis per round trip."
     )
+    max_future_s: float = Field(
+        default=300,
+        ge=0,
+        le=24 * 3600,
+        description="Events and statuses dated further ahead of the aggregator's clock are "
+        "dead-lettered (`future`): edge clocks drift, they do not live in 2300.",
+    )
+    max_age_s: float = Field(
+        default=6 * 24 * 3600,
+        ge=60,
+        description="Events dated further back are dead-lettered (`too_old`), historical "
+        "replays included; with max_future_s at most dedupe_ttl_s, so a replay is never "
+        "stored twice. Edge outboxes hold events by count, not age: a quiet room's outbox "
+        "outlasts this, so an agent offline longer loses its oldest events to dead letters.",
+    )
+    agent_rate_per_s: float = Field(
+        default=20,
+        gt=0,
+        description="Messages a second one agent may send on average; beyond its burst the "
+        "rest are dead-lettered (`rate_limited`). Edge agents pace themselves below this.",
+    )
+    agent_burst: int = Field(
+        default=400,
+        ge=1,
+        description="Messages one agent may send at once before its rate applies (a replay "
+        "of held events, a backlog queued by the broker while we were down).",
+    )
+    max_open_alerts_per_room: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Open alerts one room may have; further ones are recorded as suppressed "
+        "(`room_alert_cap`), counted and logged, never put on the feed.",
+    )
+    state_republish_s: float = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How often the aggregator's retained online state is published again: "
+        "edge agents compare its time with their clock to report their clock skew.",
+    )
+
+    @model_validator(mode="after")
+    def _window_within_dedupe(self) -> "IngestConfig":
+        if self.max_age_s + self.max_future_s > self.dedupe_ttl_s:
+            raise ValueError(
+                f"max_age_s + max_future_s ({self.max_age_s + self.max_future_s:.0f} s) "
+                f"exceeds dedupe_ttl_s ({self.dedupe_ttl_s} s): an event replayed after its "
+                "dedupe marker expired would be stored twice"
+            )
+        return self
 
 
 Role = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]

@@ -50,6 +50,12 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
             registry=self.registry,
         )
+        self.agent_clock_skew = Gauge(
+            "ambient_agent_clock_skew_seconds",
+            "Agent clock minus aggregator clock, as the agent last reported it.",
+            ["site", "agent"],
+            registry=self.registry,
+        )
         self.redis_errors = Counter(
             "ambient_ingest_redis_errors",
             "Batches retried because Redis failed.",
@@ -73,6 +79,9 @@ class Metrics:
             ["reader", "reason"],
             registry=self.registry,
         )
+
+    def set_clock_skew(self, site: str, agent: str, seconds: float) -> None:
+        self.agent_clock_skew.labels(site, agent).set(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

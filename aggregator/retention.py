@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import redis
 
-from aggregator.alerts.store import history_key, snooze_log_key, snoozes_key
+from aggregator.alerts.store import history_key, room_alerts_key, snooze_log_key, snoozes_key
 from aggregator.store import (
     ALERT_INDEX_KEY,
     DEADLETTER_STREAM,
@@ -113,6 +113,7 @@ def _forget_room(client: "redis.Redis", part: Partition, room: str, done: Forgot
     for alert_id in _room_alerts(client, part, room):
         _delete_alert(client, part, alert_id)
         done.alerts += 1
+    done.keys += int(client.delete(room_alerts_key(part, room)))  # the room cap's count
     for key in client.scan_iter(match=f"{PREFIX}:{{{part.name}}}:an:*", count=PAGE):
         if _text(key).endswith(":an:cursor"):
             continue

@@ -87,14 +87,18 @@ def feed_channel(part: Partition) -> str:
 
 APPEND_ONCE_LUA = """
 -- KEYS[1] partition stream, KEYS[2..n] dedupe markers (same hash tag, so one Cluster slot).
--- ARGV[1] ttl s, ARGV[2] maxlen (0: none), ARGV[3] recv_ts, then kind, payload per marker.
--- One script is one atomic step: a crash never leaves a marker without its entry, or the
--- reverse. Returns 1 (appended) or 0 (seen before) per marker.
+-- ARGV[1] ttl s, ARGV[2] maxlen (0: none), ARGV[3] recv_ts, then kind, payload, digest per
+-- marker. One script is one atomic step: a crash never leaves a marker without its entry,
+-- or the reverse. The marker holds the payload's digest, so a redelivery of the same bytes
+-- is told from a different payload under the same id. Returns per marker 1 (appended),
+-- 0 (the same payload seen before; '1' is a marker written before digests were kept) or
+-- 2 (a different payload seen before under this id: a conflicting duplicate).
 local ttl, maxlen, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local out = {}
 for i = 2, #KEYS do
-  local kind, payload = ARGV[2 + (i - 1) * 2], ARGV[3 + (i - 1) * 2]
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+  local base = 4 + (i - 2) * 3
+  local kind, payload, digest = ARGV[base], ARGV[base + 1], ARGV[base + 2]
+  if redis.call('SET', KEYS[i], digest, 'NX', 'EX', ttl) then
     if maxlen > 0 then
       redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*',
         'kind', kind, 'payload', payload, 'recv_ts', now)
@@ -103,7 +107,12 @@ for i = 2, #KEYS do
     end
     out[#out + 1] = 1
   else
-    out[#out + 1] = 0
+    local seen = redis.call('GET', KEYS[i])
+    if seen == digest or seen == '1' then
+      out[#out + 1] = 0
+    else
+      out[#out + 1] = 2
+    end
   end
 end
 return out

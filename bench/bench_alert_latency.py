@@ -121,6 +121,12 @@ def aggregator(work: Path, mqtt_port: int, redis_url: str) -> Iterator[str]:
                 "mqtt": {"host": "127.0.0.1", "port": mqtt_port, "client_id": "agg-bench"},
                 "redis": {"url": f"{redis_url}/0"},
                 "web": {"host": "127.0.0.1", "port": port},
+                # Throughput, not limits, is measured: one agent may send as fast as it can.
+                "ingest": {
+                    "agent_rate_per_s": 1e9,
+                    "agent_burst": 10**9,
+                    "max_open_alerts_per_room": 1000,
+                },
             }
         )
     )

@@ -120,6 +120,18 @@ class MqttConfig(_Section):
     timeout_s: float = Field(
         default=5.0, gt=0, description="Limit for every blocking MQTT call (stop, final status)."
     )
+    send_rate_per_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Events sent per second at most, on average (a replay of held events "
+        "included): keep below the aggregator's ingest.agent_rate_per_s.",
+    )
+    send_burst: int = Field(
+        default=100,
+        ge=1,
+        description="Events sent at once before send_rate_per_s applies: keep below the "
+        "aggregator's ingest.agent_burst.",
+    )
 
     @model_validator(mode="after")
     def _one_password_source(self, info: ValidationInfo) -> Self:

@@ -9,6 +9,12 @@ Events are held in the outbox (not published) until the broker is connected *and
 aggregator's retained state says ``online``; events queued while that was not the case are
 sent marked ``historical``. An event leaves the outbox only on a successful PUBACK; in-flight
 messages survive a reconnect because paho re-sends them (same mid, DUP set).
+
+Sending is paced (``send_rate_per_s``, ``send_burst``) below the aggregator's per-agent limit,
+so a replay of hours of held events is never refused as a flood.
+
+The aggregator's state, republished live now and then, also gives our clock skew
+(`edge_agent.clock`); the retained status is published again when it changes.
 """
 
 import logging
@@ -26,6 +32,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
+from ambient.ratelimit import TokenBucket
+from edge_agent.clock import LARGE_SKEW_S, SkewEstimate
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import WireEvent
 from edge_agent.outbox import Outbox
@@ -111,6 +119,8 @@ class MqttLink:
         outbox: Outbox,
         status: StatusInfo,
         clock: Callable[[], datetime] = _utcnow,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.identity = identity
@@ -119,6 +129,9 @@ class MqttLink:
         self.clock = clock
         self.sent = 0
         self.acked = 0
+        self.skew = SkewEstimate()  # touched by the network thread only
+        self._monotonic = monotonic
+        self._pace = TokenBucket.full(config.send_rate_per_s, config.send_burst, monotonic())
         self._notes: queue.Queue[_Note] = queue.Queue()
         self._stop = threading.Event()
         self._ready = False
@@ -226,6 +239,7 @@ class MqttLink:
                 software_version=info.software_version,
                 config_hash=info.config_hash,
                 models=list(info.models),
+                clock_skew_s=self.skew.reported,
             )
         )
 
@@ -245,20 +259,25 @@ class MqttLink:
     ) -> None:
         self._notes.put(_Disconnected(str(reason)))
 
-    def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
+    def _on_message(self, client: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
         if message.topic != self._aggregator_topic:
             return
         try:
-            online = (
-                AggregatorStatus.model_validate_json(message.payload).state
-                == AggregatorState.ONLINE
-            )
+            state = AggregatorStatus.model_validate_json(message.payload)
         except ValidationError:
             logger.warning(
                 "unreadable aggregator state (%d bytes): holding events", len(message.payload)
             )
-            online = False
-        self._notes.put(_Aggregator(online))
+            self._notes.put(_Aggregator(False))
+            return
+        self._notes.put(_Aggregator(state.state == AggregatorState.ONLINE))
+        if state.state == AggregatorState.ONLINE and self.skew.observe(
+            self.clock(), state.ts, retained=bool(message.retain)
+        ):
+            skew = self.skew.reported or 0.0
+            if abs(skew) >= LARGE_SKEW_S:
+                logger.warning("this clock is %+.0f s off the aggregator's: check NTP", skew)
+            client.publish(self._status_topic, self._status_payload(AgentState.ONLINE), 1, True)
 
     def _on_publish(self, _c: paho.Client, _u: Any, mid: int, reason: ReasonCode, _p: Any) -> None:
         self._notes.put(_Ack(mid, reason))
@@ -305,15 +324,16 @@ class MqttLink:
         if note.reason.is_failure:
             logger.warning("broker refused %s: %s; will retry", entry.label, note.reason)
             self.outbox.release(entry.event_id)
-            self._retry_at = time.monotonic() + REFUSED_RETRY_S
+            self._retry_at = self._monotonic() + REFUSED_RETRY_S
             return
         self.outbox.delete(entry.event_id)
         self.acked += 1
 
     def _drain(self) -> None:
-        if not self._ready or time.monotonic() < self._retry_at:
+        if not self._ready or self._monotonic() < self._retry_at:
             return
         room = self.config.max_inflight - len(self._inflight)
+        room = min(room, int(self._pace.refill(self._monotonic())))
         if room <= 0:
             return
         for event in self.outbox.pending(room):
@@ -330,6 +350,7 @@ class MqttLink:
             if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
                 logger.warning("publish of %s failed: %s", label, paho.error_string(info.rc))
                 return
+            self._pace.take(self._monotonic())
             self._inflight[info.mid] = _InFlight(event_id, label)
             self.outbox.mark_inflight(event_id)
             self.sent += 1

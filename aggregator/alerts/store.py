@@ -5,12 +5,17 @@ room snoozes, and a pub/sub message per change for the live feed.
 Suppressed alerts are stored (hash and history) but never published nor listed as active:
 the feed never sees them.
 
+Each room's open alerts are also kept in a set, so a cap on them (`room_cap`) costs one
+SCARD; alerts opened before that set existed are not in it until they change.
+
 Every change goes through `update`, an optimistic transaction (WATCH the alert, compute the
 pure lifecycle, MULTI the writes), so the rules task and a nurse's click cannot overwrite
 each other.
 """
 
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
@@ -20,6 +25,7 @@ from redis.exceptions import WatchError
 
 from aggregator.alerts.lifecycle import ActionKind, AlertAction
 from aggregator.alerts.model import Alert, AlertKind, AlertStatus
+from aggregator.alerts.room_cap import ROOM_CAP_REASON, cap_room
 from aggregator.alerts.suppression import RoomContext, Snooze
 from aggregator.store import (
     ALERT_INDEX_KEY,
@@ -29,6 +35,9 @@ from aggregator.store import (
     agents_key,
     feed_channel,
 )
+from ambient.ratelimit import LogEvery
+
+logger = logging.getLogger(__name__)
 
 SNOOZE_LOG_MAXLEN = 10_000
 HISTORY_BACKFILLED_KEY = f"{PREFIX}:alerts:history-backfilled"
@@ -45,6 +54,11 @@ def history_key(part: Partition) -> str:
 def snoozes_key(part: Partition) -> str:
     """Hash room -> JSON `Snooze`, the room's current (or last) snooze."""
     return f"{PREFIX}:{{{part.name}}}:snoozes"
+
+
+def room_alerts_key(part: Partition, room: str) -> str:
+    """Set of the ids of a room's open alerts (for the per-room cap)."""
+    return f"{PREFIX}:{{{part.name}}}:room-alerts:{room}"
 
 
 def snooze_log_key(part: Partition) -> str:
@@ -83,8 +97,11 @@ def feed_message(action: AlertAction) -> str:
 
 
 class AlertStore:
-    def __init__(self, client: "aioredis.Redis") -> None:
+    def __init__(self, client: "aioredis.Redis", *, max_open_per_room: int | None = None) -> None:
+        """``max_open_per_room``: the cap on a room's open alerts (None: no cap)."""
         self._client = client
+        self._cap = max_open_per_room
+        self._cap_log = LogEvery(60.0)
 
     async def partitions(self) -> list[Partition]:
         names = await self._client.smembers(PARTITIONS_KEY)
@@ -246,7 +263,7 @@ class AlertStore:
                 try:
                     await pipe.watch(key)
                     current = decode_alert(await pipe.hgetall(key))
-                    actions = transition(current)
+                    actions = await self._capped(pipe, part, current, transition(current))
                     if not actions:
                         await pipe.unwatch()  # type: ignore[no-untyped-call]  # redis stubs
                         return []
@@ -258,6 +275,31 @@ class AlertStore:
                 except WatchError:
                     continue
 
+    async def _capped(
+        self, pipe: Any, part: Partition, current: Alert | None, actions: list[AlertAction]
+    ) -> list[AlertAction]:
+        """Within the WATCH: the room's cap applied to an alert about to be raised."""
+        rising = [a.alert for a in actions if a.alert.open]
+        if self._cap is None or not rising or (current is not None and current.open):
+            return actions
+        room = room_alerts_key(part, rising[0].room)
+        await pipe.watch(room)
+        count = int(await pipe.scard(room))
+        capped = cap_room(actions, False, count, self._cap, rising[0].updated_at)
+        if capped is not actions:
+            seen = self._cap_log.due(room, time.monotonic())
+            if seen is not None:
+                logger.warning(
+                    "%s: %d alert(s) of room %s in %s suppressed, %d already open (cap %d)",
+                    ROOM_CAP_REASON,
+                    seen,
+                    rising[0].room,
+                    part.name,
+                    count,
+                    self._cap,
+                )
+        return capped
+
     @staticmethod
     def _write(pipe: Any, part: Partition, action: AlertAction) -> None:
         alert = action.alert
@@ -265,8 +307,10 @@ class AlertStore:
         pipe.zadd(history_key(part), {alert.alert_id: alert.opened_at.timestamp()})
         if alert.open:
             pipe.zadd(part.active_alerts, {alert.alert_id: alert.sort_score()})
+            pipe.sadd(room_alerts_key(part, alert.room), alert.alert_id)
         else:
             pipe.zrem(part.active_alerts, alert.alert_id)
+            pipe.srem(room_alerts_key(part, alert.room), alert.alert_id)
         if alert.kind is AlertKind.SENSOR_OFFLINE:
             if action.kind is ActionKind.OPEN:
                 pipe.hset(part.agent_alerts, alert.agent_id, alert.alert_id)

@@ -25,7 +25,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from aggregator.config import MqttConfig
-from aggregator.ingest.validate import Accepted, Rejected, classify
+from aggregator.ingest.limits import IngestGate
+from aggregator.ingest.validate import POLICY_REASONS, Accepted, DeadReason, Rejected, classify
 from aggregator.ingest.writer import BatchWriter, DeadLetter, Outcome
 from aggregator.metrics import Metrics
 from aggregator.supervise import retry_blocking
@@ -78,6 +79,7 @@ class MqttIngest:
         batch_size: int = 200,
         clock: Callable[[], float] = time.monotonic,
         on_crash: Callable[[Exception], None] = lambda _e: None,
+        gate: IngestGate | None = None,
     ) -> None:
         """``on_crash`` hears of each batch that failed (from the writer thread)."""
         self._on_crash = on_crash
@@ -88,6 +90,7 @@ class MqttIngest:
         self._max_bytes = max_payload_bytes
         self._batch_size = batch_size
         self._clock = clock
+        self._gate = gate  # time window and per-agent rate; None: validation only
         self._queue: queue.Queue[Received] = queue.Queue()
         self._stop = threading.Event()
         self._generation = 0
@@ -196,7 +199,11 @@ class MqttIngest:
     def _process(self, batch: list[Received]) -> None:
         items: list[Accepted | DeadLetter] = []
         for msg in batch:
-            verdict = classify(msg.topic, msg.payload, self._max_bytes)
+            verdict = (
+                self._gate.judge(msg.topic, msg.payload)
+                if self._gate
+                else classify(msg.topic, msg.payload, self._max_bytes)
+            )
             if isinstance(verdict, Rejected):
                 items.append(DeadLetter(verdict.reason, verdict.detail, msg.topic, msg.payload))
             else:
@@ -211,10 +218,14 @@ class MqttIngest:
                 self._metrics.ingested.labels(item.kind).inc()
             elif outcome is Outcome.DUPLICATE:
                 self._metrics.deduplicated.inc()
+            elif outcome is Outcome.CONFLICT:
+                self._metrics.dead_lettered.labels(DeadReason.CONFLICTING_DUPLICATE.value).inc()
+                logger.warning("dead-lettered a conflicting duplicate on %s", msg.topic)
             else:
                 assert isinstance(item, DeadLetter)
                 self._metrics.dead_lettered.labels(item.reason.value).inc()
-                logger.warning("dead-lettered a message on %s: %s", msg.topic, item.reason)
+                if item.reason not in POLICY_REASONS:  # those are logged once per interval
+                    logger.warning("dead-lettered a message on %s: %s", msg.topic, item.reason)
             self._metrics.ingest_latency.observe(now - msg.received)
             if msg.qos > 0 and msg.generation == self._generation:
                 self._client.ack(msg.mid, msg.qos)

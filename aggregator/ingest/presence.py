@@ -3,9 +3,14 @@
 MQTT allows one Last Will per connection, and each site has its own state topic, so each
 site gets a presence connection whose Will says ``offline``. Edge agents watch this topic and
 hold events in their outbox while the aggregator is not ``online``.
+
+While connected, ``online`` is published again every ``republish_s`` with a fresh ``ts``:
+agents compare that time, on a live (not retained) delivery, with their own clock and report
+the skew in their status.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,10 +37,14 @@ class Presence:
         cfg: MqttConfig,
         site: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        republish_s: float | None = None,
     ) -> None:
         self._cfg = cfg
         self._topic = aggregator_state_topic(site)
         self._clock = clock
+        self._republish_s = republish_s
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         self._client = make_client(cfg, f"{cfg.client_id}-presence-{site}"[:64])
         self._client.will_set(
             self._topic, _status(AggregatorState.OFFLINE, clock()), qos=1, retain=True
@@ -45,6 +54,17 @@ class Presence:
     def start(self) -> None:
         self._client.connect_async(self._cfg.host, self._cfg.port, self._cfg.keepalive_s)
         self._client.loop_start()
+        if self._republish_s:
+            self._ticker = threading.Thread(target=self._tick, name="presence", daemon=True)
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        """Publish ``online`` again now and then (paho's publish is thread-safe, queued)."""
+        assert self._republish_s is not None
+        while not self._stop.wait(self._republish_s):
+            if self._client.is_connected():
+                status = _status(AggregatorState.ONLINE, self._clock())
+                self._client.publish(self._topic, status, 1, True)
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, reason: Any, _p: object
@@ -56,6 +76,9 @@ class Presence:
 
     def stop(self, timeout: float = 2.0) -> None:
         """Say ``offline`` on purpose (a clean disconnect does not send the Will)."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout)
         if self._client.is_connected():
             info = self._client.publish(
                 self._topic, _status(AggregatorState.OFFLINE, self._clock()), 1, True

@@ -4,8 +4,15 @@ Accepted messages go through one Lua script call per partition per batch (dedupe
 XADD, atomic, so a crash can neither lose an event nor store it twice); rejected ones go to
 the dead-letter stream with a per-reason counter. The caller PUBACKs only after `write`
 returns.
+
+The dedupe marker holds a digest of the payload: a redelivery of the same bytes is a harmless
+duplicate, but a different payload under an id already stored (a faulty or hostile device
+reusing an ``event_id``) is a conflicting duplicate, dead-lettered whole in a second round
+trip. If that round trip fails the batch raises and is redelivered, and the conflict is
+found again.
 """
 
+import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -15,7 +22,7 @@ from typing import Protocol, cast
 
 import redis
 
-from aggregator.ingest.validate import Accepted, DeadReason
+from aggregator.ingest.validate import POLICY_REASONS, Accepted, DeadReason
 from aggregator.store import (
     APPEND_ONCE_LUA,
     DEADLETTER_COUNTS,
@@ -25,7 +32,9 @@ from aggregator.store import (
 )
 
 DEADLETTER_PAYLOAD_BYTES = 512
-"""Dead letters keep only the head of the payload: enough to debug, bounded in size."""
+"""Dead letters of unreadable input keep only the head of the payload: enough to debug,
+bounded in size. Valid payloads refused by a limit (`POLICY_REASONS`) are kept whole; they
+are no larger than the ingest's payload cap."""
 DEADLETTER_MAXLEN = 100_000
 
 
@@ -41,6 +50,13 @@ class Outcome(StrEnum):
     APPENDED = "appended"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
+    CONFLICT = "conflict"
+    """Dead-lettered as `conflicting_duplicate`: same id as a stored one, other content."""
+
+
+def digest(payload: bytes) -> str:
+    """What the dedupe marker remembers of a payload (128 bits of SHA-256)."""
+    return hashlib.sha256(payload).hexdigest()[:32]
 
 
 class BatchWriter(Protocol):
@@ -71,28 +87,52 @@ class RedisBatchWriter:
             accepted = [cast(Accepted, items[i]) for i in indexes]
             args: list[str | int | bytes] = [self._ttl, self._maxlen, now]
             for item in accepted:
-                args += [item.kind, item.payload]
+                args += [item.kind, item.payload, digest(item.payload)]
             keys = [part.events, *(part.seen(item.dedupe_id) for item in accepted)]
             self._append_once(keys=keys, args=args, client=pipe)
         letters = [item for item in items if isinstance(item, DeadLetter)]
-        for letter in letters:
-            pipe.xadd(
-                DEADLETTER_STREAM,
-                {
-                    "reason": letter.reason.value,
-                    "detail": letter.detail,
-                    "topic": letter.topic[:256],
-                    "payload": letter.payload[:DEADLETTER_PAYLOAD_BYTES],
-                    "recv_ts": now,
-                },
-                maxlen=DEADLETTER_MAXLEN,
-                approximate=True,
-            )
-        for reason, count in Counter(letter.reason.value for letter in letters).items():
-            pipe.hincrby(DEADLETTER_COUNTS, reason, count)
+        _dead_letter(pipe, letters, now)
         results = pipe.execute()
         outcomes = [Outcome.DEAD_LETTERED] * len(items)
+        conflicts: list[DeadLetter] = []
         for (_, indexes), flags in zip(groups.items(), results[1:], strict=False):
             for index, flag in zip(indexes, flags, strict=True):
-                outcomes[index] = Outcome.APPENDED if flag else Outcome.DUPLICATE
+                outcomes[index] = _OUTCOMES[int(flag)]
+                if outcomes[index] is Outcome.CONFLICT:
+                    conflicts.append(_conflict(cast(Accepted, items[index])))
+        if conflicts:
+            pipe = self._client.pipeline(transaction=False)
+            _dead_letter(pipe, conflicts, now)
+            pipe.execute()
         return outcomes
+
+
+_OUTCOMES = {1: Outcome.APPENDED, 0: Outcome.DUPLICATE, 2: Outcome.CONFLICT}
+
+
+def _conflict(item: Accepted) -> DeadLetter:
+    return DeadLetter(
+        DeadReason.CONFLICTING_DUPLICATE,
+        f"{item.kind} {item.dedupe_id} was stored before with different content",
+        item.topic,
+        item.payload,
+    )
+
+
+def _dead_letter(pipe: "redis.client.Pipeline", letters: Sequence[DeadLetter], now: str) -> None:
+    for letter in letters:
+        whole = letter.reason in POLICY_REASONS
+        pipe.xadd(
+            DEADLETTER_STREAM,
+            {
+                "reason": letter.reason.value,
+                "detail": letter.detail,
+                "topic": letter.topic[:256],
+                "payload": letter.payload if whole else letter.payload[:DEADLETTER_PAYLOAD_BYTES],
+                "recv_ts": now,
+            },
+            maxlen=DEADLETTER_MAXLEN,
+            approximate=True,
+        )
+    for reason, count in Counter(letter.reason.value for letter in letters).items():
+        pipe.hincrby(DEADLETTER_COUNTS, reason, count)

@@ -31,6 +31,7 @@ from redis.exceptions import RedisError, ResponseError
 from aggregator.alerts.escalation import due_escalations, escalate_if_due
 from aggregator.alerts.lifecycle import ActionKind, AlertAction
 from aggregator.alerts.policy import EscalationPolicy
+from aggregator.alerts.room_cap import suppression_cause
 from aggregator.alerts.store import AlertStore
 from aggregator.alerts.suppression import RoomContext
 from aggregator.config import RulesConfig
@@ -175,8 +176,9 @@ class RulesConsumer:
                     a.escalation_level,
                 )
             elif action.kind is ActionKind.SUPPRESS:
-                why = "snooze" if (a.reason or "").startswith("snoozed") else "staff_present"
-                self._metrics.alerts_suppressed.labels(a.kind.value, why).inc()
+                self._metrics.alerts_suppressed.labels(
+                    a.kind.value, suppression_cause(a.reason)
+                ).inc()
 
     async def _ensure_group(self, part: Partition) -> None:
         try:

@@ -143,6 +143,9 @@ class Aggregator:
             f"mqtt: {{host: 127.0.0.1, port: {broker_port}, client_id: agg-{site}}}\n"
             f"redis: {{url: '{redis_url}/0'}}\n"
             f"web: {{host: 127.0.0.1, port: {self.port}}}\n"
+            # The faults are driven at stress rates no real agent sends (see Edge): durability
+            # is measured here, the per-agent limits have their own tests.
+            "ingest: {agent_rate_per_s: 100000, agent_burst: 1000000}\n"
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -199,6 +202,8 @@ class Edge:
                 client_id=f"agent-1-{site}",
                 reconnect_min_s=1,
                 reconnect_max_s=2,
+                send_rate_per_s=100_000,  # stress rates, not paced like a real agent
+                send_burst=1_000_000,
             ),
             self.identity,
             self.outbox,

@@ -51,7 +51,16 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 class Aggregator:
     """`python -m aggregator run` in a subprocess, with its own config file."""
 
-    def __init__(self, tmp: Path, broker: Service, redis_service: Service, site: str) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        broker: Service,
+        redis_service: Service,
+        site: str,
+        ingest: str = "{agent_burst: 100000}",
+    ) -> None:
+        """``ingest``: the config section; by default no agent rate limit is reached, as
+        these tests flood as one agent from a raw publisher to test durability."""
         self.port = free_port()
         self.config = tmp / "central.yaml"
         self.log = tmp / "aggregator.log"
@@ -60,6 +69,7 @@ class Aggregator:
             f"mqtt: {{host: 127.0.0.1, port: {broker.port}, client_id: agg-{site}}}\n"
             f"redis: {{url: '{redis_service.url}/0'}}\n"
             f"web: {{host: 127.0.0.1, port: {self.port}}}\n"
+            f"ingest: {ingest}\n"
         )
         self.proc: subprocess.Popen[bytes] | None = None
 

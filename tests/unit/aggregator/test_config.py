@@ -44,3 +44,12 @@ def test_shipped_example_loads() -> None:
     example = Path(__file__).parents[3] / "deploy" / "central" / "central.yaml"
     cfg = load_config(example)
     assert cfg.mqtt.session_expiry_s > 0
+
+
+def test_a_time_window_longer_than_the_dedupe_memory_is_a_config_error() -> None:
+    """A replay older than its dedupe marker would be stored twice."""
+    text = "ingest:\n  dedupe_ttl_s: 86400\n  max_age_s: 86400\n"
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "central.yaml")
+    assert "ingest" in str(err.value) and "dedupe_ttl_s" in str(err.value)
+    assert parse_config("ingest:\n  dedupe_ttl_s: 86400\n  max_age_s: 86000\n").ingest

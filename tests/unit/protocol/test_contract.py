@@ -134,3 +134,18 @@ def test_schema_export_writes_valid_json_schema(tmp_path: Path) -> None:
     ]
     event_schema = json.loads((tmp_path / "event.schema.json").read_text())
     assert "fall" in json.dumps(event_schema["discriminator"])
+
+
+def test_status_carries_the_clock_skew_and_leaves_it_out_while_unknown() -> None:
+    """Old statuses stay valid; an unknown skew is not on the wire, so an aggregator that
+    predates the field still reads the status."""
+    old = (SAMPLES / "agent-status.json").read_bytes()
+    status = protocol.AgentStatus.model_validate_json(old)
+    assert status.clock_skew_s is None
+    assert "clock_skew_s" not in json.loads(status.model_dump_json(by_alias=True))
+    skewed = status.model_copy(update={"clock_skew_s": -2.5})
+    wire = skewed.model_dump_json(by_alias=True)
+    assert json.loads(wire)["clock_skew_s"] == -2.5
+    assert protocol.AgentStatus.model_validate_json(wire) == skewed
+    with pytest.raises(ValidationError):
+        protocol.AgentStatus.model_validate_json(wire.replace("-2.5", "1e300"))
