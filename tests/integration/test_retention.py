@@ -5,6 +5,7 @@ room is left, while the room next door keeps all of its history."""
 import asyncio
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -25,7 +26,7 @@ from aggregator.retention import expire, forget
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import DEADLETTER_STREAM, PARTITIONS_KEY, Partition
 from ambient.cli import main
-from ambient.services import Service
+from ambient.services import Service, redis_server
 from protocol import Phase, dump_event
 
 pytestmark = pytest.mark.integration
@@ -140,8 +141,16 @@ def test_forgetting_a_site_from_the_command_line(redis_service: Service, tmp_pat
     client.close()
 
 
-def test_expire_drops_old_entries_and_old_resolved_alerts_only(redis_service: Service) -> None:
-    url = f"{redis_service.url}/0"
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Service]:
+    """Expiry applies to every unit in the database: this test gets a Redis of its own."""
+    service = redis_server(tmp_path / "redis").start()
+    yield service
+    service.stop()
+
+
+def test_expire_drops_old_entries_and_old_resolved_alerts_only(own_redis: Service) -> None:
+    url = f"{own_redis.url}/0"
     tag = uuid.uuid4().hex[:8]
     part = Partition(f"s{tag}", f"u{tag}")
     client = redis.Redis.from_url(url)
