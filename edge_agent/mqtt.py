@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -33,7 +33,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
 from ambient.ratelimit import TokenBucket
-from edge_agent.clock import LARGE_SKEW_S, SkewEstimate
+from edge_agent.clock import LARGE_SKEW_S, SkewEstimate, corrected, corrected_by
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import WireEvent
 from edge_agent.outbox import Outbox
@@ -158,7 +158,9 @@ class MqttLink:
         self._client.loop_start()
 
     def send(self, event: WireEvent) -> None:
-        """Queue an event durably; it is published when the link is ready."""
+        """Queue an event durably; it is published when the link is ready. Once this clock is
+        known to be off the aggregator's (`edge_agent.clock`), its times are put right first."""
+        event = corrected(event, self.skew.reported)
         with self._ready_lock:
             self.outbox.put(event, held=not self._ready)
         self._notes.put(_Wake())
@@ -235,7 +237,7 @@ class MqttLink:
                 room=ident.room,
                 agent_id=ident.agent_id,
                 boot_id=info.boot_id,
-                ts=self.clock(),
+                ts=self.clock() - timedelta(seconds=corrected_by(self.skew.reported)),
                 software_version=info.software_version,
                 config_hash=info.config_hash,
                 models=list(info.models),

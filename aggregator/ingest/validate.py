@@ -81,7 +81,7 @@ class TimeWindow:
     max_future_s: float
     max_age_s: float
 
-    def check(self, name: str, ts: datetime, *, past: bool = True) -> Rejected | None:
+    def check(self, name: str, ts: datetime) -> Rejected | None:
         ahead = (ts - self.now).total_seconds()
         if ahead > self.max_future_s:
             return Rejected(
@@ -89,7 +89,7 @@ class TimeWindow:
                 f"{name} {ts.isoformat()} is {ahead:.0f} s ahead of the aggregator's clock "
                 f"(at most {self.max_future_s:.0f} s)",
             )
-        if past and -ahead > self.max_age_s:
+        if -ahead > self.max_age_s:
             return Rejected(
                 DeadReason.TOO_OLD,
                 f"{name} {ts.isoformat()} is {-ahead:.0f} s old (at most {self.max_age_s:.0f} s)",
@@ -138,9 +138,9 @@ def classify(
             return Rejected(DeadReason.AGENT_MISMATCH, "payload agent_id differs from topic")
         if status.site != where.site:
             return Rejected(DeadReason.SITE_MISMATCH, "payload site differs from topic")
-        late = window.check("ts", status.ts, past=False) if window else None
-        if late is not None:
-            return late
+        # No time window for a status: it says whether a sensor is alive, its time is only
+        # shown, and a Last Will is stamped at connect (days old, or as far off as the box's
+        # clock was then): refusing one would hide a sensor that went offline.
         dedupe = f"status:{status.agent_id}:{status.boot_id}:{status.state}:{status.ts.isoformat()}"
         return Accepted(
             Partition(status.site, status.unit),

@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -145,7 +146,7 @@ class Aggregator:
             f"web: {{host: 127.0.0.1, port: {self.port}}}\n"
             # The faults are driven at stress rates no real agent sends (see Edge): durability
             # is measured here, the per-agent limits have their own tests.
-            "ingest: {agent_rate_per_s: 100000, agent_burst: 1000000}\n"
+            "ingest: {agent_rate_per_s: 100000, agent_burst: 1000000, state_republish_s: 2}\n"
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -189,7 +190,9 @@ class Aggregator:
 class Edge:
     """One agent's outbox and MQTT link (the real ones), fed occupancy events."""
 
-    def __init__(self, site: str, unit: str, broker_port: int, outbox_path: Path) -> None:
+    def __init__(
+        self, site: str, unit: str, broker_port: int, outbox_path: Path, clock_off_s: float = 0.0
+    ) -> None:
         self.identity = IdentityConfig(
             site=site, unit=unit, room="room-1", agent_id="agent-1", sensor_id="cam-1"
         )
@@ -208,9 +211,10 @@ class Edge:
             self.identity,
             self.outbox,
             StatusInfo(uuid.uuid4(), "0.1.0", "ab" * 32),
+            clock=lambda: datetime.now(UTC) + timedelta(seconds=clock_off_s),
         )
         self.sent: list[str] = []
-        self.clock: Callable[[], float] = time.time
+        self.clock: Callable[[], float] = lambda: time.time() + clock_off_s
 
     def start(self) -> None:
         self.link.start()
@@ -251,6 +255,7 @@ class Rig:
     appendonly: bool = True
     site: str = field(default_factory=lambda: f"f{uuid.uuid4().hex[:10]}")
     through_proxy: bool = False
+    edge_clock_off_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.unit = f"u{self.site}"
@@ -260,7 +265,13 @@ class Rig:
         self.aggregator = Aggregator(self.tmp, self.broker.port, self.redis.url, self.site)
         self.proxy = Proxy(self.broker.port) if self.through_proxy else None
         edge_port = self.proxy.port if self.proxy else self.broker.port
-        self.edge = Edge(self.site, self.unit, edge_port, self.tmp / "edge" / "outbox.sqlite3")
+        self.edge = Edge(
+            self.site,
+            self.unit,
+            edge_port,
+            self.tmp / "edge" / "outbox.sqlite3",
+            clock_off_s=self.edge_clock_off_s,
+        )
 
     def stored_ids(self) -> list[str]:
         key = Partition(self.site, self.unit).events

@@ -7,15 +7,19 @@ without AOF loses what it held when it is killed (the README says so). Durations
 CI; ``AMBIENT_FAULT_SCALE=long`` runs the full ones (Redis down 60 s, an edge cut off 10 min).
 """
 
+import json
 import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from aggregator.store import Partition
 from tests.faults.rig import Edge, Rig, long_run, wait_for
 
 pytestmark = pytest.mark.faults
@@ -219,3 +223,32 @@ def test_broker_restart_or_crash(rig: Rig, how: str, aggregator_up: bool) -> Non
     state = "up" if aggregator_up else "down"
     result = rig.tally(f"broker {how}, aggregator {state}")
     assert (result.lost, result.duplicated) == (0, 0), result.line()
+
+
+def test_edge_clock_an_hour_fast_still_delivers_on_the_aggregators_time(tmp_path: Path) -> None:
+    rig = _started(Rig(tmp_path, edge_clock_off_s=3600.0))
+    try:
+        wait_for(lambda: rig.edge.link.skew.reported is not None, 20, "a live aggregator state")
+        skew = rig.edge.link.skew.reported
+        assert skew is not None and 3599.0 < skew < 3602.0
+        rig.edge.send(300, per_s=100)
+        rig.wait_delivered()
+        result = rig.tally("edge clock 1 h fast", note=f"(skew {skew:+.1f} s measured)")
+        assert (result.lost, result.duplicated) == (0, 0), result.line()
+        key = Partition(rig.site, rig.unit).events
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], rig.store.xrange(key))
+        times = [
+            datetime.fromisoformat(json.loads(f[b"payload"])["ts"])
+            for _, f in entries
+            if f[b"kind"] == b"event"
+        ]
+        now = datetime.now(UTC)
+        assert all(abs((now - t).total_seconds()) < 120 for t in times)  # on the ward's clock
+
+        def reported_skew() -> float | None:
+            status = rig.store.hget(f"ambient:agents:{rig.site}", "agent-1")
+            return None if status is None else json.loads(status).get("clock_skew_s")
+
+        assert 3599.0 < wait_for(reported_skew, 20, "the skew in the stored status") < 3602.0
+    finally:
+        rig.close()
