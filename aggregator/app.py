@@ -109,15 +109,20 @@ class App:
                 log_level="warning",
                 timeout_graceful_shutdown=2,
                 lifespan="off",
+                ssl_certfile=cfg.tls_cert,
+                ssl_keyfile=cfg.tls_key,
+                proxy_headers=True,
+                forwarded_allow_ips=cfg.forwarded_allow_ips,
             )
         )
+        scheme = "https" if cfg.tls_cert else "http"
 
         async def watch() -> None:
             while not server.started:
                 await asyncio.sleep(0.05)
             if not started.is_set():
                 port = server.servers[0].sockets[0].getsockname()[1]
-                print(f"nurse-station feed: http://{cfg.host}:{port}/", flush=True)
+                print(f"nurse-station feed: {scheme}://{cfg.host}:{port}/", flush=True)
                 started.set()
             await self.stop_event.wait()
             server.should_exit = True

@@ -52,6 +52,21 @@ class RedisConfig(_Section):
 class WebConfig(_Section):
     host: str = Field(default="127.0.0.1", description="Address the web feed listens on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Web feed port (0: any free).")
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate (chain): serve https (needs tls_key)."
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Proxies whose X-Forwarded-For/-Proto are believed (sign-in limits count "
+        "the address they name); list the TLS proxy's address when it runs on another host.",
+    )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "WebConfig":
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("web: tls_cert and tls_key go together")
+        return self
 
 
 UserRole = Literal["nurse", "charge_nurse", "quality", "monitor", "admin"]
