@@ -7,6 +7,8 @@ file with fsync every second.
 """
 
 import logging
+import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -90,13 +92,19 @@ class Service:
 
 
 def mosquitto(workdir: Path, port: int | None = None) -> Service:
-    """A Mosquitto broker for tests and the demo: loopback only, anonymous, big queues."""
+    """A Mosquitto broker for tests and the demo: loopback only, anonymous, big queues.
+
+    Started as root, Mosquitto drops to the ``mosquitto`` user, which cannot write into a
+    private temp dir: it logs "Permission denied" and runs on without persistence, so a
+    restart test would pass without testing anything. ``user`` keeps it as whoever runs us.
+    """
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     conf = workdir / "mosquitto.conf"
     conf.write_text(
         "\n".join(
             [
+                f"user {pwd.getpwuid(os.getuid()).pw_name}",
                 "per_listener_settings false",
                 f"listener {port} 127.0.0.1",
                 "allow_anonymous true",
