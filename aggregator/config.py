@@ -43,6 +43,13 @@ class MqttConfig(_Section):
     )
     keepalive_s: int = Field(default=30, ge=5, le=600, description="MQTT keepalive interval.")
     tls_ca: Path | None = Field(default=None, description="CA file; set to connect with TLS.")
+    shared_subscription: bool = Field(
+        default=False,
+        description="Subscribe to events as `$share/aggregator/...` so N ingest processes "
+        "split them. Off (one ingest process): a plain subscription, which Mosquitto 2.0 "
+        "keeps across its restarts; it does not keep shared ones, so with this on, events "
+        "sent while the aggregator is down across a broker restart are lost.",
+    )
 
 
 class RedisConfig(_Section):

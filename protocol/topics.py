@@ -51,7 +51,8 @@ def unit_alerts_topic(site: str, unit: str) -> str:
 
 
 def events_subscription(site: str = "+", shared: bool = True) -> str:
-    """Filter for every agent's events; shared so N ingest workers split the load."""
+    """Filter for every agent's events; ``shared`` lets N ingest workers split the load, but
+    Mosquitto 2.0 forgets shared subscriptions when it restarts (plain ones it keeps)."""
     topic = f"{TOPIC_ROOT}/{site}/agents/+/events/+"
     return f"$share/{SHARE_GROUP}/{topic}" if shared else topic
 

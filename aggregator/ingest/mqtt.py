@@ -5,7 +5,9 @@ drains the queue in batches, classifies, writes to Redis in one round trip, and 
 acknowledges each message. If Redis is down nothing is acked: the broker keeps the messages
 in our session and redelivers them, and the dedupe marker makes redelivery harmless. The
 fixed client id, ``clean_start=False`` and a session expiry make the broker queue QoS 1
-messages while the aggregator is down.
+messages while the aggregator is down. The events subscription is a plain one unless
+``mqtt.shared_subscription`` is set: Mosquitto 2.0 restores plain subscriptions of a persistent
+session after its own restart but not ``$share`` ones, whose queued events would be lost.
 """
 
 import logging
@@ -144,7 +146,8 @@ class MqttIngest:
         events = SubscribeOptions(qos=1)
         # Retained statuses only when the subscription is new (not on every session resume).
         status = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
-        subs = [(events_subscription(site), events) for site in self._sites]
+        shared = self._cfg.shared_subscription
+        subs = [(events_subscription(site, shared), events) for site in self._sites]
         subs += [(status_subscription(site), status) for site in self._sites]
         client.subscribe(subs)
         logger.info(
