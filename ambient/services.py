@@ -157,3 +157,36 @@ def redis_server(workdir: Path, port: int | None = None, *, appendonly: bool = T
         "no",
     ]
     return Service("redis-server", argv, port, workdir, workdir / "log")
+
+
+SHIPPED_ETC = "/etc/mosquitto/"
+
+
+def mosquitto_shipped(conf: Path, workdir: Path, etc_dir: Path) -> tuple[Service, dict[int, int]]:
+    """The production ``mosquitto.conf`` as shipped, run here: so tests check what ships.
+
+    Each ``listener PORT`` moves to a free loopback port (the map is returned), paths under
+    /etc/mosquitto/ point into ``etc_dir`` (certificates, password files and ACL the test
+    made), the database goes to ``workdir`` and the log to a file. Nothing else changes.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    ports: dict[int, int] = {}
+    lines = [f"user {pwd.getpwuid(os.getuid()).pw_name}"]
+    for shipped in conf.read_text().splitlines():
+        words = shipped.split()
+        line = shipped.replace(SHIPPED_ETC, f"{etc_dir}/")
+        if words[:1] == ["listener"]:
+            ports[int(words[1])] = free_port()
+            line = f"listener {ports[int(words[1])]} 127.0.0.1"
+        elif words[:1] == ["persistence_location"]:
+            line = f"persistence_location {workdir}/"
+        elif words[:1] == ["log_dest"]:
+            line = "log_dest stdout"
+        lines.append(line)
+    if not ports:
+        raise ServiceError(f"{conf} has no listener")
+    rendered = workdir / "mosquitto.conf"
+    rendered.write_text("\n".join(lines) + "\n")
+    first = next(iter(ports.values()))
+    argv = ["mosquitto", "-c", str(rendered)]
+    return Service("mosquitto", argv, first, workdir, workdir / "log"), ports

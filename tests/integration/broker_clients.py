@@ -29,6 +29,14 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0, what: str =
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or check}")
 
 
+def _publish_all(client: mqtt.Client, topic: str, payloads: list[bytes], timeout: float) -> int:
+    infos = [client.publish(topic, payload, qos=1) for payload in payloads]
+    deadline = time.monotonic() + timeout
+    for info in infos:
+        info.wait_for_publish(max(0.1, deadline - time.monotonic()))
+    return sum(info.is_published() for info in infos)
+
+
 class Session:
     """A client on a persistent session (``clean_start=False``), recording what it receives.
 
@@ -87,6 +95,10 @@ class Session:
             assert self._subscribed.wait(timeout), "no SUBACK"
         return self
 
+    def publish_all(self, topic: str, payloads: list[bytes], timeout: float = 30.0) -> int:
+        """Publish each payload at QoS 1; return how many the broker PUBACKed in time."""
+        return _publish_all(self.client, topic, payloads, timeout)
+
     def messages(self) -> list[bytes]:
         with self._lock:
             return list(self.received)
@@ -117,16 +129,15 @@ class Publisher:
             self.client.username_pw_set(username, password)
         if tls is not None:
             tls(self.client)
+        connected = threading.Event()
+        self.client.on_connect = lambda *_: connected.set()
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
+        assert connected.wait(10), "publisher: no CONNACK"
 
     def publish_all(self, topic: str, payloads: list[bytes], timeout: float = 30.0) -> int:
         """Publish each payload at QoS 1; return how many the broker PUBACKed in time."""
-        infos = [self.client.publish(topic, payload, qos=1) for payload in payloads]
-        deadline = time.monotonic() + timeout
-        for info in infos:
-            info.wait_for_publish(max(0.1, deadline - time.monotonic()))
-        return sum(info.is_published() for info in infos)
+        return _publish_all(self.client, topic, payloads, timeout)
 
     def close(self) -> None:
         self.client.disconnect()
