@@ -3,7 +3,10 @@
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aggregator.config import CentralConfig
 
 
 def register(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -26,12 +29,23 @@ def register(commands: "argparse._SubParsersAction[Any]") -> None:
     hashing.set_defaults(handler=_hash_password)
 
 
+def _load(path: Path) -> "CentralConfig":
+    """central.yaml and, read now so its mistakes are reported here, the device registry."""
+    from aggregator.config import load_config
+    from aggregator.registry import load_registry
+
+    config = load_config(path)
+    if config.registry is not None:
+        load_registry(config.registry)
+    return config
+
+
 def _run(args: argparse.Namespace) -> int:
     from aggregator.app import App
-    from aggregator.config import ConfigError, load_config
+    from aggregator.config import ConfigError
 
     try:
-        config = load_config(args.config)
+        config = _load(args.config)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -39,10 +53,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from aggregator.config import ConfigError, load_config
+    from aggregator.config import ConfigError
 
     try:
-        config = load_config(args.config)
+        config = _load(args.config)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

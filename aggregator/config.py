@@ -381,6 +381,11 @@ class CentralConfig(_Section):
         return [(ref.partition("/")[0], ref.partition("/")[2]) for ref in self.units or []]
 
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
+    registry: Path | None = Field(
+        default=None,
+        description="devices.yaml: each agent's site, unit, rooms and sensors; events and "
+        "statuses from elsewhere are dead-lettered. Relative to this file. Unset: not checked.",
+    )
     redis: RedisConfig = Field(default_factory=RedisConfig, description="Redis connection.")
     web: WebConfig = Field(default_factory=WebConfig, description="Nurse-station web feed.")
     auth: AuthConfig = Field(
@@ -416,4 +421,8 @@ def parse_config(text: str, source: str = "<config>") -> CentralConfig:
 
 
 def load_config(path: Path | str) -> CentralConfig:
-    return load_yaml_model(Path(path), CentralConfig)
+    """Load central.yaml; a relative ``registry`` path is taken from the file's folder."""
+    config = load_yaml_model(Path(path), CentralConfig)
+    if config.registry is not None and not config.registry.is_absolute():
+        config = config.model_copy(update={"registry": Path(path).parent / config.registry})
+    return config

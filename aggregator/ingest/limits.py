@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from aggregator.config import IngestConfig
 from aggregator.ingest.validate import Accepted, DeadReason, Rejected, TimeWindow, classify
+from aggregator.registry import Registry
 from ambient.ratelimit import LogEvery, TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,11 @@ class IngestGate:
         self._log = LogEvery(log_every_s)
         self._on_skew = on_skew
 
-    def judge(self, topic: str, payload: bytes) -> Accepted | Rejected:
+    def judge(
+        self, topic: str, payload: bytes, registry: Registry | None = None
+    ) -> Accepted | Rejected:
         window = TimeWindow(self._wall(), self._cfg.max_future_s, self._cfg.max_age_s)
-        verdict = classify(topic, payload, self._cfg.max_payload_bytes, window)
+        verdict = classify(topic, payload, self._cfg.max_payload_bytes, window, registry)
         now = self._clock()
         if isinstance(verdict, Rejected):
             if verdict.reason in (DeadReason.FUTURE, DeadReason.TOO_OLD):

@@ -31,6 +31,7 @@ from aggregator.ingest.limits import IngestGate
 from aggregator.ingest.validate import POLICY_REASONS, Accepted, DeadReason, Rejected, classify
 from aggregator.ingest.writer import BatchWriter, DeadLetter, Outcome
 from aggregator.metrics import Metrics
+from aggregator.registry import Registry
 from aggregator.supervise import retry_blocking
 from protocol import events_subscription, status_subscription
 
@@ -79,6 +80,7 @@ class MqttIngest:
         *,
         max_payload_bytes: int,
         batch_size: int = 200,
+        registry: Registry | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_crash: Callable[[Exception], None] = lambda _e: None,
         gate: IngestGate | None = None,
@@ -91,6 +93,7 @@ class MqttIngest:
         self._metrics = metrics
         self._max_bytes = max_payload_bytes
         self._batch_size = batch_size
+        self._registry = registry
         self._clock = clock
         self._gate = gate  # time window and per-agent rate; None: validation only
         self._queue: queue.Queue[Received] = queue.Queue()
@@ -201,11 +204,12 @@ class MqttIngest:
 
     def _process(self, batch: list[Received]) -> None:
         items: list[Accepted | DeadLetter] = []
+        registry = self._registry
         for msg in batch:
             verdict = (
-                self._gate.judge(msg.topic, msg.payload)
+                self._gate.judge(msg.topic, msg.payload, registry)
                 if self._gate
-                else classify(msg.topic, msg.payload, self._max_bytes)
+                else classify(msg.topic, msg.payload, self._max_bytes, registry=registry)
             )
             if isinstance(verdict, Rejected):
                 items.append(DeadLetter(verdict.reason, verdict.detail, msg.topic, msg.payload))

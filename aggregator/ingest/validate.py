@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from aggregator.registry import Place, Registry
 from aggregator.store import Partition
 from protocol import AgentStatus, TopicError, parse_agent_topic, parse_event
 
@@ -39,6 +40,8 @@ class DeadReason(StrEnum):
     TOO_OLD = "too_old"
     RATE_LIMITED = "rate_limited"
     CONFLICTING_DUPLICATE = "conflicting_duplicate"
+    NOT_REGISTERED = "not_registered"
+    PLACE_MISMATCH = "place_mismatch"
 
 
 POLICY_REASONS = frozenset(
@@ -116,12 +119,23 @@ def _summary(error: ValidationError) -> str:
     return f"{loc}: {first['msg']}"[:200] if loc else first["msg"][:200]
 
 
+def _unplaced(registry: Registry | None, place: Place) -> Rejected | None:
+    mismatch = registry.check(place) if registry is not None else None
+    return Rejected(DeadReason(mismatch.reason), mismatch.detail) if mismatch else None
+
+
 def classify(
-    topic: str, payload: bytes, max_bytes: int, window: TimeWindow | None = None
+    topic: str,
+    payload: bytes,
+    max_bytes: int,
+    window: TimeWindow | None = None,
+    registry: Registry | None = None,
 ) -> Accepted | Rejected:
     """Decide what to do with one message; never raises for bad input.
 
     ``window`` None checks no times: only for writing known history on purpose (back-fill).
+    With a ``registry``, the agent must be registered for the site, unit, room (and sensor)
+    the payload names.
     """
     if len(payload) > max_bytes:
         return Rejected(DeadReason.TOO_LARGE, f"{len(payload)} bytes > {max_bytes}")
@@ -138,6 +152,9 @@ def classify(
             return Rejected(DeadReason.AGENT_MISMATCH, "payload agent_id differs from topic")
         if status.site != where.site:
             return Rejected(DeadReason.SITE_MISMATCH, "payload site differs from topic")
+        place = Place(status.agent_id, status.site, status.unit, status.room)
+        if unplaced := _unplaced(registry, place):
+            return unplaced
         # No time window for a status: it says whether a sensor is alive, its time is only
         # shown, and a Last Will is stamped at connect (days old, or as far off as the box's
         # clock was then): refusing one would hide a sensor that went offline.
@@ -163,6 +180,9 @@ def classify(
         return Rejected(DeadReason.SITE_MISMATCH, "payload site differs from topic")
     if event.type != where.name:
         return Rejected(DeadReason.TYPE_MISMATCH, "payload type differs from topic")
+    place = Place(event.agent_id, event.site, event.unit, event.room, event.sensor_id)
+    if unplaced := _unplaced(registry, place):
+        return unplaced
     if window is not None:
         for name, ts in (("ts", event.ts), ("sent_ts", event.sent_ts)):
             wrong = window.check(name, ts)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from aggregator.provision.acl import render_acl
 from aggregator.provision.ca import CA_CERT, init_ca, issue
 from aggregator.provision.passwords import new_password, set_password
+from aggregator.registry import Registry
 from ambient.services import Service, mosquitto_shipped
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CONF = REPO / "deploy/mosquitto/mosquitto.conf"
-SHIPPED_ACL = REPO / "deploy/mosquitto/acl"
 DEVICE_LISTENER, CENTRAL_LISTENER = 8883, 8884
 CENTRAL_USER = "aggregator"
 
@@ -58,21 +59,22 @@ class SecureBroker:
         self.service.stop()
 
 
-def start_secure_broker(tmp: Path, devices: list[str], acl: str | None = None) -> SecureBroker:
-    """Start the shipped config with ``devices`` and the central user provisioned."""
+def start_secure_broker(tmp: Path, registry: Registry, acl: str | None = None) -> SecureBroker:
+    """Start the shipped config with the devices of ``registry`` and the central user
+    provisioned, and the ACL generated from the registry (or ``acl``)."""
     ca_dir, etc = tmp / "ca", tmp / "etc"
     init_ca(ca_dir)
     issued = issue(ca_dir, "broker", etc / "certs", server_names=["127.0.0.1", "localhost"])
     issued.cert.rename(etc / "certs" / "broker.crt")
     issued.key.rename(etc / "certs" / "broker.key")
     (etc / "certs" / "ca.crt").write_bytes((ca_dir / CA_CERT).read_bytes())
-    (etc / "acl").write_text(acl if acl is not None else SHIPPED_ACL.read_text())
+    (etc / "acl").write_text(acl if acl is not None else render_acl(registry, CENTRAL_USER))
     service, ports = mosquitto_shipped(SHIPPED_CONF, tmp / "broker", etc)
     broker = SecureBroker(service, ports, ca_dir, etc)
     central = new_password()
     set_password(etc / "passwd-central", CENTRAL_USER, central)
     broker.passwords[CENTRAL_USER] = central
-    for agent_id in devices:
+    for agent_id in registry.devices:
         broker.add_device(agent_id)
     service.start()
     return broker

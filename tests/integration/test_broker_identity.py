@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.registry import Device, Registry
 from tests.integration.broker_clients import Session, eventually
 from tests.integration.secure_broker import CENTRAL_USER, SecureBroker, start_secure_broker
 
@@ -20,7 +21,8 @@ EVENTS = "ambient/v1/+/agents/+/events/+"
 
 @pytest.fixture
 def secure(tmp_path: Path) -> Iterator[SecureBroker]:
-    broker = start_secure_broker(tmp_path, devices=["edge-1"])
+    registry = Registry(devices={"edge-1": Device(site="s1", unit="u1", rooms=["r1"])})
+    broker = start_secure_broker(tmp_path, registry)
     yield broker
     broker.stop()
     log = broker.service.log_path.read_text()
@@ -74,3 +76,16 @@ def test_device_credentials_do_not_work_on_the_central_listener(secure: SecureBr
     thief = _device(secure, AGGREGATOR_ID, port=secure.central_port).connect()
     assert thief.refused is not None, "a device logged in on the central listener"
     thief.close()
+
+
+def test_a_device_cannot_publish_under_another_site(secure: SecureBroker) -> None:
+    """The ACL generated from the registry: edge-1 of site s1 speaks under s1 only."""
+    aggregator = _aggregator_session(secure).connect(EVENTS)
+    device = _device(secure, "edge-1").connect()
+    device.publish_all("ambient/v1/s2/agents/edge-1/events/fall", [b"other site"])
+    device.publish_all("ambient/v1/s1/agents/edge-1/events/fall", [b"own site"])
+    eventually(lambda: b"own site" in aggregator.messages(), what="the event of its own site")
+    # QoS 1 from one client arrives in order: had the first passed, it would be here already.
+    assert aggregator.messages() == [b"own site"]
+    aggregator.close()
+    device.close()
