@@ -63,6 +63,7 @@ class Registry(BaseModel):
         return None
 
     def with_device(self, agent_id: str, device: Device) -> "Registry":
+        """A copy with ``agent_id`` added or moved; raises ValueError for a bad agent id."""
         return Registry(devices=self.devices | {agent_id: device})
 
 

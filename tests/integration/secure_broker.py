@@ -74,6 +74,7 @@ def start_secure_broker(tmp: Path, registry: Registry, acl: str | None = None) -
     central = new_password()
     set_password(etc / "passwd-central", CENTRAL_USER, central)
     broker.passwords[CENTRAL_USER] = central
+    (etc / "passwd").touch(mode=0o600)
     for agent_id in registry.devices:
         broker.add_device(agent_id)
     service.start()
