@@ -172,3 +172,34 @@ def test_after_a_broker_kill_9_the_running_aggregator_is_online_again_and_ingest
     eventually(lambda: _retained_state(broker, site) == "online", 30, "the aggregator online")
     sent = _publish(broker, site, 50)
     assert sorted(_wait_stored(store, site, 50)) == sorted(sent)
+
+
+def test_events_sent_on_a_stale_online_state_after_a_kill_9_are_not_lost(
+    tmp_path: Path, redis_service: Service, store: "redis.Redis", site: str
+) -> None:
+    """The aggregator stops just before a broker kill -9, inside the autosave window: the
+    broker comes back with the last saved state, ``online``, so agents send instead of
+    holding. Those events wait in the aggregator's restored session and are all stored."""
+    broker = mosquitto(tmp_path / "slow-broker", autosave_s=5).start()
+    config = {
+        "sites": [site],
+        "mqtt": {"host": "127.0.0.1", "port": broker.port, "client_id": f"agg-{site}"},
+        "redis": {"url": f"{redis_service.url}/0"},
+    }
+    aggregator = AggregatorProcess(tmp_path, config)
+    try:
+        aggregator.start()
+        _saved_since_now(broker)  # the session, its subscription and `online`; 5 s to the next
+        assert aggregator.stop() == 0  # `offline`, in memory only
+        broker.kill()
+        broker.start()
+        stale = _retained_state(broker, site)
+        sent = _publish(broker, site, 100)
+
+        aggregator.start()
+        stored = _wait_stored(store, site, 100)
+        assert sorted(stored) == sorted(sent)
+        print(f"state after the kill: {stale}; sent 100, stored {len(stored)}")
+    finally:
+        aggregator.kill()
+        broker.stop()
