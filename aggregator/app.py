@@ -34,7 +34,7 @@ from aggregator.ingest.presence import Presence
 from aggregator.ingest.writer import RedisBatchWriter
 from aggregator.metrics import Metrics
 from aggregator.notify.service import Notifier
-from aggregator.registry import load_registry
+from aggregator.registry import RegistryFile
 from aggregator.reports.outcomes import StoredOutcomes
 from aggregator.rules.consumer import RulesConsumer
 from aggregator.store import Partition
@@ -154,7 +154,7 @@ class App:
             batch_size=cfg.ingest.batch_size,
             on_crash=partial(self._ingest_crashed, loop),
             gate=IngestGate(cfg.ingest, on_skew=self.metrics.set_clock_skew),
-            registry=load_registry(cfg.registry) if cfg.registry else None,
+            registry=RegistryFile(cfg.registry) if cfg.registry else None,
         )
         republish = cfg.ingest.state_republish_s
         presences = [Presence(cfg.mqtt, site, republish_s=republish) for site in cfg.sites]

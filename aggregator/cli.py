@@ -161,5 +161,6 @@ def _provision_device(args: argparse.Namespace) -> int:
     print(f"broker password (shown once, not stored): {done.password}")
     if done.certificate is not None:
         print(f"client certificate: {done.certificate.cert}, key: {done.certificate.key}")
-    print("reload the broker (systemctl reload mosquitto) to apply the password file and ACL")
+    print("reload the broker (systemctl reload mosquitto) to apply the password file and ACL;")
+    print("a running aggregator reads the changed registry before its next messages")
     return 0

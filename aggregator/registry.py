@@ -6,16 +6,27 @@ with `Registry.check`, a pure function, so a device registered for room r412 can
 fall in room r414 or in another unit, even with a schema-valid payload.
 """
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ambient.yamlconfig import load_yaml_model
+from ambient.yamlconfig import ConfigError, load_yaml_model
 from protocol.common import OpaqueId
 
-__all__ = ["Device", "Mismatch", "Place", "Registry", "load_registry", "reserved_clash"]
+__all__ = [
+    "Device",
+    "Mismatch",
+    "Place",
+    "Registry",
+    "RegistryFile",
+    "load_registry",
+    "reserved_clash",
+]
+
+logger = logging.getLogger(__name__)
 
 
 class Device(BaseModel):
@@ -102,3 +113,33 @@ def reserved_clash(agent_id: str, central_user: str, central_client_id: str) -> 
 def load_registry(path: Path) -> Registry:
     """Read devices.yaml; errors name the file, line and key (`ConfigError`)."""
     return load_yaml_model(path, Registry)
+
+
+class RegistryFile:
+    """The registry as the file says now: a device provisioned while the aggregator runs is
+    let in without a restart. The file is stat'ed on each call (once per ingest batch, about
+    a microsecond) and read again when it changed; a file that no longer reads keeps the
+    last good registry in force (and is logged), so a typo does not shut every device out."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stamp = self._mtime()
+        self._registry = load_registry(path)
+
+    def _mtime(self) -> tuple[int, int]:
+        try:
+            stat = self._path.stat()
+        except OSError:
+            return (-1, -1)
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> Registry:
+        stamp = self._mtime()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._registry = load_registry(self._path)
+                logger.info("device registry reloaded: %d devices", len(self._registry.devices))
+            except ConfigError as e:
+                logger.error("device registry not reloaded, keeping the last one: %s", e)
+        return self._registry

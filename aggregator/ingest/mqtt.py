@@ -31,7 +31,7 @@ from aggregator.ingest.limits import IngestGate
 from aggregator.ingest.validate import POLICY_REASONS, Accepted, DeadReason, Rejected, classify
 from aggregator.ingest.writer import BatchWriter, DeadLetter, Outcome
 from aggregator.metrics import Metrics
-from aggregator.registry import Registry
+from aggregator.registry import RegistryFile
 from aggregator.supervise import retry_blocking
 from protocol import events_subscription, status_subscription
 
@@ -80,7 +80,7 @@ class MqttIngest:
         *,
         max_payload_bytes: int,
         batch_size: int = 200,
-        registry: Registry | None = None,
+        registry: RegistryFile | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_crash: Callable[[Exception], None] = lambda _e: None,
         gate: IngestGate | None = None,
@@ -204,7 +204,7 @@ class MqttIngest:
 
     def _process(self, batch: list[Received]) -> None:
         items: list[Accepted | DeadLetter] = []
-        registry = self._registry
+        registry = self._registry.current() if self._registry is not None else None
         for msg in batch:
             verdict = (
                 self._gate.judge(msg.topic, msg.payload, registry)

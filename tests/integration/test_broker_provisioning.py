@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
@@ -84,6 +84,27 @@ def _provision(
     )
 
 
+def _password(stdout: str) -> str:
+    return stdout.partition("broker password (shown once, not stored): ")[2].split()[0]
+
+
+def _connect_device(
+    secure: SecureBroker, agent: str, password: str, tls: Callable[[mqtt.Client], None]
+) -> Session:
+    """Connect as ``agent`` once the reloaded broker knows it (a SIGHUP is asynchronous)."""
+
+    def connected() -> Session | None:
+        device = Session(
+            secure.device_port, agent, username=agent, password=password, tls=tls
+        ).connect()
+        if device.refused is None:
+            return device
+        device.close()
+        return None
+
+    return eventually(connected, what=f"the reloaded broker to let {agent} in")
+
+
 def test_a_provisioned_device_sends_over_tls_and_only_for_its_own_room(
     tmp_path: Path,
     secure: SecureBroker,
@@ -98,7 +119,7 @@ def test_a_provisioned_device_sends_over_tls_and_only_for_its_own_room(
         *("--ca", str(secure.ca_dir), "--cert-dir", str(tmp_path / "device")),
     )
     assert done.returncode == 0, done.stderr
-    password = done.stdout.split("broker password (shown once, not stored): ")[1].split()[0]
+    password = _password(done.stdout)
     assert password not in (secure.etc / "passwd").read_text()
     assert (tmp_path / "device" / "edge-r1.crt").is_file()
     assert secure.service.proc is not None
@@ -116,21 +137,12 @@ def test_a_provisioned_device_sends_over_tls_and_only_for_its_own_room(
             str(tmp_path / "device" / "edge-r1.key"),
         )
 
-        def tls(client: "mqtt.Client") -> None:
+        def tls(client: mqtt.Client) -> None:
             client.tls_set(
                 ca_certs=str(secure.ca_cert), certfile=device_cert[0], keyfile=device_cert[1]
             )
 
-        def connected() -> Session | None:
-            device = Session(
-                secure.device_port, "edge-r1", username="edge-r1", password=password, tls=tls
-            ).connect()
-            if device.refused is None:
-                return device
-            device.close()
-            return None
-
-        device = eventually(connected, what="the reloaded broker to let the device in")
+        device = _connect_device(secure, "edge-r1", password, tls)
         st = samples.stamper(site=site, unit="u1", room="r1", agent_id="edge-r1")
         own = samples.fall(st, Phase.START, uuid.uuid4(), time.time())
         other = samples.stamper(site=site, unit="u1", room="r9", agent_id="edge-r1")
@@ -155,6 +167,23 @@ def test_a_provisioned_device_sends_over_tls_and_only_for_its_own_room(
             ]
 
         assert eventually(letters, 10, "the dead letter") == ["place_mismatch"]
+
+        # A device provisioned while the aggregator runs is let in without a restart.
+        done = _provision(
+            secure,
+            central_yaml,
+            *("--agent", "edge-r2", "--site", site, "--unit", "u1", "--room", "r2"),
+        )
+        assert done.returncode == 0, done.stderr
+        secure.service.proc.send_signal(signal.SIGHUP)
+        second = _connect_device(secure, "edge-r2", _password(done.stdout), secure.tls())
+        st2 = samples.stamper(site=site, unit="u1", room="r2", agent_id="edge-r2")
+        new = samples.fall(st2, Phase.START, uuid.uuid4(), time.time())
+        assert second.publish_all(event_topic(site, "edge-r2", "fall"), [dump_event(new)]) == 1
+        second.close()
+        eventually(lambda: len(stored()) == 2, 30, "the new device's event")
+        assert stored() == [str(own.event_id), str(new.event_id)]
+        assert letters() == ["place_mismatch"]
         store.close()
     finally:
         aggregator.stop()

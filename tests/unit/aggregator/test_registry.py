@@ -10,7 +10,7 @@ import pytest
 from aggregator import samples
 from aggregator.ingest.validate import Accepted, DeadReason, Rejected, classify
 from aggregator.provision.acl import render_acl
-from aggregator.registry import Device, Registry, load_registry, reserved_clash
+from aggregator.registry import Device, Registry, RegistryFile, load_registry, reserved_clash
 from protocol import AgentState, Phase, agent_status_topic, dump_event, event_topic
 
 REPO = Path(__file__).resolve().parents[3]
@@ -81,3 +81,26 @@ def test_device_ids_that_name_a_central_connection_are_refused() -> None:
     assert reserved_clash("aggregator", "aggregator", "ambient-aggregator-1")
     assert reserved_clash("ambient-aggregator-1-notify", "aggregator", "ambient-aggregator-1")
     assert reserved_clash("edge-r412", "aggregator", "ambient-aggregator-1") is None
+
+
+def test_a_device_added_to_the_file_is_seen_without_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "devices.yaml"
+    path.write_text("devices:\n  edge-1: {site: s, unit: u, rooms: [r1]}\n")
+    source = RegistryFile(path)
+    assert list(source.current().devices) == ["edge-1"]
+    path.write_text(
+        "devices:\n  edge-1: {site: s, unit: u, rooms: [r1]}\n"
+        "  edge-2: {site: s, unit: u, rooms: [r2]}\n"
+    )
+    assert list(source.current().devices) == ["edge-1", "edge-2"]
+
+
+def test_a_registry_file_broken_while_running_keeps_the_last_good_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "devices.yaml"
+    path.write_text("devices:\n  edge-1: {site: s, unit: u, rooms: [r1]}\n")
+    source = RegistryFile(path)
+    path.write_text("devices:\n  edge-1: {site: s, unit: u, room: r1}\n")  # a typo
+    assert list(source.current().devices) == ["edge-1"]
+    assert "not reloaded" in caplog.text
