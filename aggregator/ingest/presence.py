@@ -10,12 +10,15 @@ the skew in their status.
 """
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from aggregator.config import MqttConfig
 from aggregator.ingest.mqtt import make_client
@@ -63,8 +66,18 @@ class Presence:
         assert self._republish_s is not None
         while not self._stop.wait(self._republish_s):
             if self._client.is_connected():
-                status = _status(AggregatorState.ONLINE, self._clock())
-                self._client.publish(self._topic, status, 1, True)
+                self._publish_online(self._client)
+
+    def _publish_online(self, client: mqtt.Client) -> None:
+        """``online``, retained; when republished, it expires after three missed periods, so
+        a broker that comes back from a crash with an old ``online`` (its last save predates
+        our ``offline``) drops it instead of telling agents to send for good."""
+        props = None
+        if self._republish_s:
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]  # paho
+            props.MessageExpiryInterval = math.ceil(3 * self._republish_s)
+        status = _status(AggregatorState.ONLINE, self._clock())
+        client.publish(self._topic, status, 1, True, properties=props)
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, reason: Any, _p: object
@@ -72,7 +85,7 @@ class Presence:
         if reason.is_failure:
             logger.error("broker refused the presence connection: %s", reason)
             return
-        client.publish(self._topic, _status(AggregatorState.ONLINE, self._clock()), 1, True)
+        self._publish_online(client)
 
     def stop(self, timeout: float = 2.0) -> None:
         """Say ``offline`` on purpose (a clean disconnect does not send the Will)."""

@@ -174,17 +174,19 @@ def test_after_a_broker_kill_9_the_running_aggregator_is_online_again_and_ingest
     assert sorted(_wait_stored(store, site, 50)) == sorted(sent)
 
 
-def test_events_sent_on_a_stale_online_state_after_a_kill_9_are_not_lost(
+def test_a_stale_online_after_a_kill_9_expires_and_loses_nothing(
     tmp_path: Path, redis_service: Service, store: "redis.Redis", site: str
 ) -> None:
     """The aggregator stops just before a broker kill -9, inside the autosave window: the
     broker comes back with the last saved state, ``online``, so agents send instead of
-    holding. Those events wait in the aggregator's restored session and are all stored."""
+    holding. Those events wait in the aggregator's restored session and are all stored, and
+    the stale ``online`` expires (three republish periods) so later agents hold."""
     broker = mosquitto(tmp_path / "slow-broker", autosave_s=5).start()
     config = {
         "sites": [site],
         "mqtt": {"host": "127.0.0.1", "port": broker.port, "client_id": f"agg-{site}"},
         "redis": {"url": f"{redis_service.url}/0"},
+        "ingest": {"state_republish_s": 1},
     }
     aggregator = AggregatorProcess(tmp_path, config)
     try:
@@ -195,11 +197,13 @@ def test_events_sent_on_a_stale_online_state_after_a_kill_9_are_not_lost(
         broker.start()
         stale = _retained_state(broker, site)
         sent = _publish(broker, site, 100)
+        eventually(lambda: _retained_state(broker, site) is None, 15, "the stale online to expire")
 
         aggregator.start()
         stored = _wait_stored(store, site, 100)
         assert sorted(stored) == sorted(sent)
-        print(f"state after the kill: {stale}; sent 100, stored {len(stored)}")
+        assert _retained_state(broker, site) == "online"
+        print(f"state after the kill: {stale}, then none; sent 100, stored {len(stored)}")
     finally:
         aggregator.kill()
         broker.stop()
