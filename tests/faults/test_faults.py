@@ -191,15 +191,7 @@ def test_corrupt_outbox_file_the_agent_starts_and_sends_what_is_readable(rig: Ri
     "aggregator_up",
     [
         pytest.param(True, id="aggregator-up"),
-        pytest.param(
-            False,
-            id="aggregator-down",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 11 finding 3: Mosquitto 2.0 does not restore the aggregator's"
-                " $share subscription: what was queued for it while it was down is lost",
-            ),
-        ),
+        pytest.param(False, id="aggregator-down"),
     ],
 )
 def test_broker_restart_or_crash(rig: Rig, how: str, aggregator_up: bool) -> None:
