@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ambient.errors import AmbientError
+
 logger = logging.getLogger(__name__)
 
 BROKER_MAX_QUEUED_MESSAGES = 1_000_000
@@ -24,7 +26,7 @@ BROKER_AUTOSAVE_S = 1
 """Seconds between saves of the broker's database: a kill -9 loses what came in since the last."""
 
 
-class ServiceError(RuntimeError):
+class ServiceError(AmbientError, RuntimeError):
     """A child service could not be started."""
 
 

@@ -36,6 +36,7 @@ from ambient.ratelimit import TokenBucket
 from edge_agent.clock import LARGE_SKEW_S, SkewEstimate, corrected, corrected_by
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import WireEvent
+from edge_agent.errors import EdgeError
 from edge_agent.outbox import Outbox
 from edge_agent.privacy import PrivacyError, to_wire
 from protocol import (
@@ -56,7 +57,7 @@ REFUSED_RETRY_S = 5.0
 """After the broker refuses an event (failed PUBACK), wait this long before offering more."""
 
 
-class LinkError(RuntimeError):
+class LinkError(EdgeError, RuntimeError):
     """The MQTT client cannot be set up (bad TLS files, bad options)."""
 
 

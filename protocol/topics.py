@@ -8,13 +8,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from protocol.errors import WireError
+
 TOPIC_ROOT = "ambient/v1"
 SHARE_GROUP = "aggregator"
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class TopicError(ValueError):
+class TopicError(WireError, ValueError):
     """A topic that is not part of the contract."""
 
 

@@ -4,6 +4,8 @@ Used by `ambient aggregator ca init` and `ambient aggregator provision-device`, 
 that need a TLS broker with real credentials.
 """
 
+from aggregator.errors import AggregatorError
 
-class ProvisionError(Exception):
+
+class ProvisionError(AggregatorError):
     """A device or certificate that cannot be issued (bad id, collision, missing CA)."""
