@@ -8,6 +8,10 @@ Real thermal recordings are third-party data that never enter the repository. Te
 need them take the folder from ``--real-thermal DIR``, else ``$AMBIENT_REAL_THERMAL``, else
 ``../shared/data/real-thermal`` next to the repository when that exists, and are skipped with
 the reason when none of these is a folder.
+
+Property tests and fuzzing (hypothesis, schemathesis) run under a hypothesis profile chosen by
+``$HYPOTHESIS_PROFILE``: ``ci`` (the default) is short and derandomised, so the tiers stay fast
+and a failure reproduces on every run; ``long`` is the documented long fuzz (CONTRIBUTING.md).
 """
 
 import os
@@ -15,11 +19,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ambient.services import Service, mosquitto, redis_server
 
 REAL_THERMAL_ENV = "AMBIENT_REAL_THERMAL"
 REAL_THERMAL_DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared/data/real-thermal"
+
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, deadline=None)
+settings.register_profile(
+    "long", max_examples=20_000, database=None, deadline=None, print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
