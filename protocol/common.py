@@ -7,9 +7,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
-    """Base of every wire model: unknown fields are an error, instances are immutable."""
+    """Base of every wire model: unknown fields are an error, instances are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Numbers are finite: JSON has no infinity, so one parsed from ``Infinity`` or ``1e999``
+    would be written back as ``null`` and the event could not be read again.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 OpaqueId = Annotated[

@@ -8,11 +8,15 @@ those events with one field broken, and arbitrary bytes. Budget: the hypothesis 
 
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+import protocol
 from protocol import (
     EVENT_CLASSES,
     MAX_PAYLOAD_BYTES,
@@ -98,3 +102,30 @@ def test_a_broken_status_is_a_validation_error_or_still_round_trips(wire: dict[s
     except ValidationError:
         return
     assert _status.validate_json(status.model_dump_json(by_alias=True)) == status
+
+
+@pytest.mark.parametrize("number", ["Infinity", "-Infinity", "NaN", "1e999"])
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [("fall", "on_floor_s"), ("activity", "duration_s"), ("no_motion", "still_s")],
+)
+def test_a_number_that_is_not_finite_is_rejected(kind: str, field: str, number: str) -> None:
+    """Found by the round-trip property: ``Infinity`` (or ``1e999``) validated, and was written
+    back as ``null``, which the contract rejects: an event the aggregator accepted could not be
+    read again, and an infinite duration reached the roll-ups."""
+    wire = _sample(kind)
+    data: dict[str, Any] = wire["data"]
+    payload = json.dumps(wire).replace(
+        f'"{field}": {json.dumps(data[field])}', f'"{field}": {number}'
+    )
+    assert number in payload
+    with pytest.raises(ValidationError, match="finite number"):
+        parse_event(payload)
+
+
+def _sample(kind: str) -> dict[str, Any]:
+    for path in sorted((Path(protocol.__file__).parent / "samples").glob("*.json")):
+        wire: dict[str, Any] = json.loads(path.read_text())
+        if wire.get("type") == kind:
+            return wire
+    raise LookupError(kind)
