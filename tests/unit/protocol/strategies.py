@@ -10,6 +10,7 @@ The strategies give wire values (what `json.dumps` takes, keyed by alias), so th
 real payloads through the real parsers.
 """
 
+import functools
 import types
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -134,8 +135,11 @@ def wire_value(annotation: Any, metadata: list[Any] | None = None) -> st.SearchS
     raise NotImplementedError(f"no strategy for {annotation!r}: teach tests/unit/protocol")
 
 
+@functools.cache
 def wire_model(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Json]]:
-    """Valid payloads of a model as wire dicts; fields with a default are sometimes left out."""
+    """Valid payloads of a model as wire dicts; fields with a default are sometimes left out.
+
+    Cached: building the pattern strategies costs more than drawing from them."""
     required: dict[str, st.SearchStrategy[Json]] = {}
     optional: dict[str, st.SearchStrategy[Json]] = {}
     for name, field in model.model_fields.items():
@@ -144,11 +148,13 @@ def wire_model(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Json]]:
     return st.fixed_dictionaries(required, optional=optional)
 
 
+@functools.cache
 def wire_events() -> st.SearchStrategy[dict[str, Json]]:
     """A valid event of any type, as the wire dict an edge agent would send."""
     return st.one_of([wire_model(cls) for cls in EVENT_CLASSES.values()])
 
 
+@functools.cache
 def wire_statuses() -> st.SearchStrategy[dict[str, Json]]:
     return wire_model(AgentStatus)
 
