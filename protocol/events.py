@@ -7,6 +7,7 @@ aggregator keeps one alert per episode. ``seq`` counts per ``boot_id`` so gaps a
 """
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -20,6 +21,15 @@ EVENT_SCHEMA = "ambient.event/1"
 def _require_v7(value: uuid.UUID) -> uuid.UUID:
     if value.version != 7:
         raise ValueError("event_id must be a UUIDv7")
+    return value
+
+
+def _calendar_day(value: str) -> str:
+    """A day the calendar has: the roll-ups turn it into a date, and `2026-13-45` raised."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("day must be a calendar date, YYYY-MM-DD") from None
     return value
 
 
@@ -122,7 +132,9 @@ class MobilityData(Strict):
 class MobilityDayData(Strict):
     """One patient-day of mobility, sent once a day (`instant`)."""
 
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="UTC date summarised.")
+    day: Annotated[str, AfterValidator(_calendar_day)] = Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="UTC date summarised."
+    )
     max_ims_level: int = Field(ge=0, le=10)
     active_s: float = Field(ge=0, description="Seconds out of bed and upright.")
     sessions: int = Field(ge=0, le=1000)

@@ -3,8 +3,8 @@
 Each field's strategy comes from its annotation and constraints (patterns, bounds, lengths,
 literals, enums, nested models), so a field added to `protocol` is fuzzed without touching
 this file. What a JSON Schema cannot say is known here by the validator it runs: an
-``event_id`` is a UUIDv7 (`_require_v7`) and a time is zone-aware and stays in the calendar
-once in UTC (`_require_utc`).
+``event_id`` is a UUIDv7 (`_require_v7`), a time is zone-aware and stays in the calendar
+once in UTC (`_require_utc`), a day is one the calendar has (`_calendar_day`).
 
 The strategies give wire values (what `json.dumps` takes, keyed by alias), so the tests send
 real payloads through the real parsers.
@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 
 from protocol import EVENT_CLASSES, AgentStatus
 from protocol.common import _require_utc
-from protocol.events import _require_v7
+from protocol.events import _calendar_day, _require_v7
 
 Json = Any
 """A value `json.dumps` takes: None, bool, int, float, str, list or dict of these."""
@@ -125,6 +125,8 @@ def wire_value(annotation: Any, metadata: list[Any] | None = None) -> st.SearchS
     if annotation in (int, float):
         return _number(annotation, _constraints(metadata))
     if annotation is str:
+        if _calendar_day in _validators(metadata):
+            return st.dates().map(lambda d: d.isoformat())
         return _text(_constraints(metadata))
     if annotation is uuid.UUID:
         ids = uuid7s() if _require_v7 in _validators(metadata) else st.uuids()

@@ -22,6 +22,7 @@ from protocol import (
     MAX_PAYLOAD_BYTES,
     AgentStatus,
     AnyEvent,
+    MobilityDayEvent,
     dump_event,
     parse_event,
     uuid7_time,
@@ -129,3 +130,16 @@ def _sample(kind: str) -> dict[str, Any]:
         if wire.get("type") == kind:
             return wire
     raise LookupError(kind)
+
+
+@pytest.mark.parametrize(
+    "day", ["2026-13-45", "2026-02-30", "0000-01-01", "\u0662\u0660\u0662\u0666-01-01"]
+)
+def test_a_mobility_day_that_is_not_a_calendar_day_is_rejected(day: str) -> None:
+    """Found by folding accepted events into the roll-ups: `2026-13-45` matched the pattern,
+    was accepted, and raised ValueError in the analytics reader, which stopped it."""
+    wire = _sample("mobility_day")
+    with pytest.raises(ValidationError, match="day"):
+        parse_event(json.dumps(wire | {"data": wire["data"] | {"day": day}}))
+    leap = parse_event(json.dumps(wire | {"data": wire["data"] | {"day": "2024-02-29"}}))
+    assert isinstance(leap, MobilityDayEvent) and leap.data.day == "2024-02-29"
