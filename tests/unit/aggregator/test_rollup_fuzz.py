@@ -1,0 +1,90 @@
+"""Property tests of the analytics roll-ups: whatever the contract accepts, they can fold.
+
+`classify` accepting an event is a promise that every reader of the stream can take it: an
+event the analytics reader raises on stops the roll-ups of its whole partition, after every
+restart (issue 11, finding 5). The events come from the contract's strategies; a plausible
+time and durations under a day keep the main property to what a working edge sends, and
+the edges the roll-ups cannot take yet are held by strict xfails below.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aggregator.analytics.rollup import Rollup
+from aggregator.store import Partition
+from protocol import AnyEvent, parse_event
+from tests.unit.protocol.strategies import Json, wire_events
+
+DAY_S = 86_400.0
+PART = Partition("s1", "4north")
+HOURS_IN_A_YEAR = 366 * 24
+
+
+@st.composite
+def plausible_events(draw: st.DrawFn) -> AnyEvent:
+    wire: dict[str, Json] = dict(draw(wire_events()))
+    when = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC))
+    wire["ts"] = draw(when).isoformat()
+    data = dict(wire["data"])
+    for key, value in data.items():
+        if key.endswith("_s") and isinstance(value, float):
+            data[key] = min(value, DAY_S)
+    wire["data"] = data
+    return parse_event(json.dumps(wire))
+
+
+def _fold(*events: AnyEvent) -> Rollup:
+    rollup = Rollup(PART, {})
+    for event in events:
+        rollup.apply(event)
+    return rollup
+
+
+@given(st.lists(plausible_events(), min_size=1, max_size=3))
+def test_every_accepted_event_folds_into_the_rollups(events: list[AnyEvent]) -> None:
+    rollup = _fold(*events)
+    assert len(rollup.ops.incr) <= len(events) * 2 * (24 + 2)  # a day of hours, day and hour keys
+
+
+def _activity(ts: str = "2026-01-01T03:12:07Z", duration_s: float = 60.0) -> AnyEvent:
+    wire = {
+        "schema": "ambient.event/1",
+        "event_id": "019b7a3c-2f58-7c2a-9d3e-5a1b2c3d4e5f",
+        "episode_id": "019b7a3c-2f58-7c2a-9d3e-5a1b2c3d4e50",
+        "phase": "instant",
+        "site": "s1",
+        "unit": "4north",
+        "room": "412",
+        "agent_id": "edge-412",
+        "sensor_id": "depth0",
+        "boot_id": "4b8f2a57-6c7e-4f5e-9d2a-1c3b5e7f9a0b",
+        "seq": 1,
+        "ts": ts,
+        "sent_ts": "2026-01-01T03:12:07Z",
+        "confidence": 0.9,
+        "model": {"name": "activity", "version": "1.0.0"},
+        "type": "activity",
+        "data": {"track_id": 1, "state": "walking", "previous": "in_bed", "duration_s": duration_s},
+    }
+    return parse_event(json.dumps(wire))
+
+
+@pytest.mark.xfail(
+    strict=True, raises=ValueError, reason="known bug: a span starting before year 1 raises"
+)
+def test_known_bug_an_activity_early_in_year_one_folds() -> None:
+    """An activity at 0001-01-01 that lasted a minute starts before the calendar: the roll-up
+    raises ValueError (year 0 is out of range) and the analytics reader stops."""
+    _fold(_activity(ts="0001-01-01T00:00:30Z"))
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: a span is counted hour by hour, unbounded")
+def test_known_bug_a_long_activity_writes_a_bounded_number_of_counters() -> None:
+    """``duration_s`` has no upper bound and the roll-up adds it hour by hour: 1e8 s (three
+    years) writes 29,000 counters and 1e12 s runs for hours, holding the analytics reader."""
+    rollup = _fold(_activity(duration_s=1e8))
+    assert len(rollup.ops.incr) <= 2 * HOURS_IN_A_YEAR
