@@ -27,9 +27,7 @@ REAL_THERMAL_ENV = "AMBIENT_REAL_THERMAL"
 REAL_THERMAL_DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared/data/real-thermal"
 
 settings.register_profile("ci", max_examples=100, derandomize=True, database=None, deadline=None)
-settings.register_profile(
-    "long", max_examples=20_000, database=None, deadline=None, print_blob=True
-)
+settings.register_profile("long", max_examples=5_000, database=None, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

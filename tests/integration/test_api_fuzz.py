@@ -12,7 +12,7 @@ requests; every request is sent twice:
   handler's answer.
 
 Budget: the hypothesis profile's examples per operation, fewer where the inputs run out
-(``ci``: 100; ``HYPOTHESIS_PROFILE=long``: 20,000; see CONTRIBUTING.md for the times).
+(``ci``: 100; ``HYPOTHESIS_PROFILE=long``: 5,000; see CONTRIBUTING.md for the times).
 """
 
 import asyncio
