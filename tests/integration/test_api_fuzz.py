@@ -282,6 +282,7 @@ def _body_refused(response: Any) -> bool:
 
 OPEN_AT_MOST = {
     "GET /healthz",
+    "GET /readyz",
     "GET /metrics",
     "GET /login",
     "POST /api/login",
