@@ -136,8 +136,9 @@ def _sample(kind: str) -> dict[str, Any]:
     "day", ["2026-13-45", "2026-02-30", "0000-01-01", "\u0662\u0660\u0662\u0666-01-01"]
 )
 def test_a_mobility_day_that_is_not_a_calendar_day_is_rejected(day: str) -> None:
-    """Found by folding accepted events into the roll-ups: `2026-13-45` matched the pattern,
-    was accepted, and raised ValueError in the analytics reader, which stopped it."""
+    """Found by folding accepted events into the roll-ups: `2026-13-45` matched the pattern
+    and was accepted at ingest, though no reader can count it (the roll-ups raised on it, and
+    now refuse it); the contract refuses it, so it is dead-lettered with its reason."""
     wire = _sample("mobility_day")
     with pytest.raises(ValidationError, match="day"):
         parse_event(json.dumps(wire | {"data": wire["data"] | {"day": day}}))
