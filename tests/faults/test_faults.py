@@ -87,6 +87,7 @@ def test_redis_kill_9(tmp_path: Path, aof: bool) -> None:
         rig.close()
 
 
+@pytest.mark.timeout(900)  # the long run waits 60 s down
 def test_redis_down_for_a_minute_loses_nothing(rig: Rig) -> None:
     down_s = 60.0 if long_run() else 15.0
     _started(rig)
@@ -101,6 +102,7 @@ def test_redis_down_for_a_minute_loses_nothing(rig: Rig) -> None:
     assert (result.lost, result.duplicated) == (0, 0), result.line()
 
 
+@pytest.mark.timeout(1200)  # the long run cuts the edge off for 10 min
 def test_edge_cut_off_from_the_broker_sends_everything_when_it_is_back(tmp_path: Path) -> None:
     cut_s = 600.0 if long_run() else 20.0
     rig = _started(Rig(tmp_path, through_proxy=True))
