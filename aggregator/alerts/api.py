@@ -51,8 +51,11 @@ def _utc(value: datetime | None, default: datetime) -> datetime:
 def _window(
     start: datetime | None, end: datetime | None, now: datetime, span: timedelta
 ) -> tuple[datetime, datetime]:
-    stop = _utc(end, now)
-    begin = _utc(start, stop - span)
+    try:
+        stop = _utc(end, now)
+        begin = _utc(start, stop - span)
+    except OverflowError as e:  # 0001-01-01 minus a day, 9999-12-31 -14:00 in UTC...
+        raise HTTPException(400, "`from`/`to` out of range (years 1 to 9999 in UTC)") from e
     if begin >= stop:
         raise HTTPException(400, "`from` must be before `to`")
     return begin, stop

@@ -22,16 +22,23 @@ from urllib.parse import quote
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
+    PlainTextResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
 )
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregator.alerts.api import alert_router
 from aggregator.alerts.lifecycle import AlertError, acknowledge, resolve
@@ -169,6 +176,32 @@ def create_app(
     async def to_login(_request: Request, exc: _LoginRequiredError) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
 
+    async def sign_in_first(request: Request) -> Response | None:
+        """FastAPI reads a body before the route's dependencies run, so a body that does not
+        parse is refused before the guard has looked: a signed-out caller must hear only
+        that it should sign in. None when the guard passes (or has already run)."""
+        if hasattr(request.state, "principal"):
+            return None
+        try:
+            await guard(request)
+        except HTTPException as denied:
+            return JSONResponse(
+                {"detail": denied.detail}, status_code=denied.status_code, headers=denied.headers
+            )
+        except _LoginRequiredError as login:
+            return await to_login(request, login)
+        return None
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return await sign_in_first(request) or await request_validation_exception_handler(
+            request, exc
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return await sign_in_first(request) or await http_exception_handler(request, exc)
+
     feed_html = _page("feed.html")
     app.include_router(alert_router(store, clock, max_snooze_minutes=max_snooze_minutes))
 
@@ -296,7 +329,11 @@ def create_app(
         unit's most urgent `LISTED_ALERTS`)."""
         return await unit_rooms(_partition(site, unit))
 
-    @app.get("/api/sites/{site}/units/{unit}/stream")
+    @app.get(
+        "/api/sites/{site}/units/{unit}/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "live feed"}},
+    )
     async def stream(site: str, unit: str, request: Request) -> StreamingResponse:
         bearer, cookie = request.headers.get("authorization"), request.cookies.get(COOKIE)
 
@@ -356,7 +393,11 @@ def create_app(
         }
         return JSONResponse(ready, status_code=200 if body["ok"] else 503)
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text"}},
+    )
     async def prometheus() -> Response:
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 

@@ -68,7 +68,16 @@ def report_router(
     ) -> dict[str, Any]:
         return make(kind, unit, start, end).to_json()
 
-    @router.get("/reports/{kind}")
+    @router.get(
+        "/reports/{kind}",
+        response_class=HTMLResponse,
+        responses={
+            200: {
+                "content": {"text/html": {}, "text/csv": {}, "application/pdf": {}},
+                "description": "the report (fmt: html, csv or pdf)",
+            }
+        },
+    )
     def report_page(
         kind: str,
         unit: UnitParam,
