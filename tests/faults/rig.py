@@ -8,10 +8,7 @@ stream: sent, stored, duplicated, lost. The matrix is printed at the end of the 
 import contextlib
 import json
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,18 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import httpx
 import redis
 
 from aggregator.store import Partition
-from ambient.services import Service, free_port, mosquitto, redis_server
+from ambient.services import Service, mosquitto, redis_server
 from edge_agent.config import IdentityConfig, MqttConfig
 from edge_agent.detections import Detection, EventStamper, Identity
 from edge_agent.mqtt import MqttLink, StatusInfo
 from edge_agent.outbox import Outbox
 from protocol import EventType, ModelRef, OccupancyData, Phase
+from tests.integration.aggregator_process import AggregatorProcess
 
 SCALE_ENV = "AMBIENT_FAULT_SCALE"
 """``long`` runs every fault for the time the issue names (Redis down 60 s, an edge cut off
@@ -40,16 +37,6 @@ for 10 min); anything else runs the short versions that fit in CI."""
 
 def long_run() -> bool:
     return os.environ.get(SCALE_ENV, "") == "long"
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,61 +119,6 @@ class Proxy:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
-class Aggregator:
-    """`python -m aggregator run` in a subprocess against the rig's broker and Redis."""
-
-    def __init__(self, tmp: Path, broker_port: int, redis_url: str, site: str) -> None:
-        self.port = free_port()
-        self.config = tmp / "central.yaml"
-        self.log = tmp / "aggregator.log"
-        self.config.write_text(
-            f"sites: [{site}]\n"
-            f"mqtt: {{host: 127.0.0.1, port: {broker_port}, client_id: agg-{site}}}\n"
-            f"redis: {{url: '{redis_url}/0'}}\n"
-            f"web: {{host: 127.0.0.1, port: {self.port}}}\n"
-            # The faults are driven at stress rates no real agent sends (see Edge): durability
-            # is measured here, the per-agent limits have their own tests.
-            "ingest: {agent_rate_per_s: 100000, agent_burst: 1000000, state_republish_s: 2}\n"
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def start(self, wait: bool = True) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "aggregator", "run", "--config", str(self.config)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=os.environ | {"PYTHONUNBUFFERED": "1"},
-            )
-        if wait:
-            wait_for(self._healthy, 30, "aggregator /healthz")
-
-    def _healthy(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise AssertionError(f"aggregator exited: {self.log.read_text()[-2000:]}")
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).is_success
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        if self.running:
-            assert self.proc is not None
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.running:
-            assert self.proc is not None
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(30)
-
-
 class Edge:
     """One agent's outbox and MQTT link (the real ones), fed occupancy events."""
 
@@ -262,7 +194,21 @@ class Rig:
         self.broker: Service = mosquitto(self.tmp / "mosquitto").start()
         self.redis: Service = redis_server(self.tmp / "redis", appendonly=self.appendonly).start()
         self.store = redis.Redis(port=self.redis.port, socket_timeout=5)
-        self.aggregator = Aggregator(self.tmp, self.broker.port, self.redis.url, self.site)
+        # The faults are driven at stress rates no real agent sends (see Edge): durability is
+        # measured here, the per-agent limits have their own tests.
+        self.aggregator = AggregatorProcess(
+            self.tmp,
+            {
+                "sites": [self.site],
+                "mqtt": {"host": "127.0.0.1", "port": self.broker.port, "client_id": self.site},
+                "redis": {"url": f"{self.redis.url}/0"},
+                "ingest": {
+                    "agent_rate_per_s": 100000,
+                    "agent_burst": 1000000,
+                    "state_republish_s": 2,
+                },
+            },
+        )
         self.proxy = Proxy(self.broker.port) if self.through_proxy else None
         edge_port = self.proxy.port if self.proxy else self.broker.port
         self.edge = Edge(

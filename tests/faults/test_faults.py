@@ -20,7 +20,8 @@ from typing import cast
 import pytest
 
 from aggregator.store import Partition
-from tests.faults.rig import Edge, Rig, long_run, wait_for
+from tests.e2e.harness import wait_for
+from tests.faults.rig import Edge, Rig, long_run
 
 pytestmark = pytest.mark.faults
 
